@@ -1,0 +1,303 @@
+//! jitbf: a Brainfuck JIT compiler for x86-64, and a reference interpreter.
+//!
+//! The pipeline is `parse -> optimize -> compile -> run`:
+//!
+//! ```
+//! use jitbf::{Config, Executor, Io, Program};
+//!
+//! let program = Program::parse(b"++++++++[>++++++++<-]>+.")?   // source -> IR
+//!     .optimize(&Config::default());                           // IR -> better IR
+//! let mut io = Io::memory(Vec::new());                         // input and output in memory
+//! program.executor()?.run(&mut io)?;                           // JIT where available
+//! assert_eq!(io.output(), b"A");
+//! # Ok::<(), jitbf::Error>(())
+//! ```
+//!
+//! * [`parse`] turns source bytes into the [`ir::Ir`], keeping each op's source span;
+//! * [`opt`] rewrites the IR (fold runs and pointer moves, recognise loops);
+//! * [`interp`] runs the IR directly: the reference semantics, and the oracle for tests;
+//! * `jit` (Linux x86-64 only) emits machine code with dynasm and runs it, doing I/O with
+//!   `read`/`write` system calls from the generated code.
+//!
+//! Both executors implement [`Executor`] and behave identically: same output, same errors,
+//! at every optimization level. Elsewhere than Linux x86-64, [`Program::executor`] falls back to
+//! the interpreter.
+
+pub mod interp;
+pub mod io;
+pub mod ir;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub mod jit;
+pub mod opt;
+pub mod parse;
+pub mod source;
+
+mod diagnostic;
+
+use std::fmt;
+
+pub use crate::diagnostic::render;
+pub use crate::io::{Input, Io, Output};
+pub use crate::ir::Side;
+pub use crate::opt::OptLevel;
+pub use crate::parse::ParseError;
+pub use crate::source::LineCol;
+
+/// True when this build has the JIT (Linux on x86-64).
+pub const JIT_AVAILABLE: bool = cfg!(all(target_arch = "x86_64", target_os = "linux"));
+
+/// Width of a tape cell. Arithmetic wraps at this width.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum CellBits {
+    /// 8-bit cells, 0..=255 (the usual choice).
+    #[default]
+    U8,
+    /// 16-bit cells, 0..=65535.
+    U16,
+    /// 32-bit cells.
+    U32,
+}
+
+impl CellBits {
+    /// Size of a cell in bytes.
+    pub fn bytes(self) -> usize {
+        match self {
+            CellBits::U8 => 1,
+            CellBits::U16 => 2,
+            CellBits::U32 => 4,
+        }
+    }
+
+    /// The largest cell value (all bits set).
+    pub fn max(self) -> u32 {
+        match self {
+            CellBits::U8 => 0xff,
+            CellBits::U16 => 0xffff,
+            CellBits::U32 => u32::MAX,
+        }
+    }
+}
+
+/// What `,` does to the cell at end of input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Eof {
+    /// Leave the cell as it was.
+    #[default]
+    Unchanged,
+    /// Store 0.
+    Zero,
+    /// Store the largest cell value (255 for 8-bit cells; "-1").
+    Max,
+}
+
+/// Default number of tape cells: 2^20, a whole number of pages at every cell size.
+pub const DEFAULT_TAPE_CELLS: usize = 1 << 20;
+
+/// Largest tape accepted, in cells.
+pub const MAX_TAPE_CELLS: usize = 1 << 32;
+
+/// How a program is compiled and run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Config {
+    /// Width of a cell.
+    pub cell_bits: CellBits,
+    /// What `,` does at end of input.
+    pub eof: Eof,
+    /// Number of cells. The pointer starts at cell 0; leaving `0..tape_cells` is an error.
+    pub tape_cells: usize,
+    /// Which optimizations run.
+    pub opt_level: OptLevel,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            cell_bits: CellBits::U8,
+            eof: Eof::Unchanged,
+            tape_cells: DEFAULT_TAPE_CELLS,
+            opt_level: OptLevel::O2,
+        }
+    }
+}
+
+/// An error at run time. All output written before it has been flushed.
+#[derive(Debug)]
+pub enum RuntimeError {
+    /// A `<` or `>` moved the pointer off the tape.
+    PointerOutOfRange {
+        /// Which end of the tape.
+        side: Side,
+        /// Source byte of the `<` or `>`.
+        pos: u32,
+        /// Its line and column.
+        at: LineCol,
+    },
+    /// Writing output failed (for example the reader of a pipe went away).
+    Output(std::io::Error),
+    /// Reading input failed.
+    Input(std::io::Error),
+    /// The tape or the runtime could not be set up.
+    Setup(std::io::Error),
+    /// A bug in jitbf (for example an unexpected memory fault in generated code).
+    Internal(String),
+}
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuntimeError::PointerOutOfRange { side, at, .. } => match side {
+                Side::Left => write!(f, "pointer moved left of cell 0 at {at}"),
+                Side::Right => write!(f, "pointer moved past the end of the tape at {at}"),
+            },
+            RuntimeError::Output(e) => write!(f, "cannot write output: {e}"),
+            RuntimeError::Input(e) => write!(f, "cannot read input: {e}"),
+            RuntimeError::Setup(e) => write!(f, "cannot set up the run: {e}"),
+            RuntimeError::Internal(msg) => write!(f, "internal error (a bug in jitbf): {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for RuntimeError {}
+
+/// Any error from the library.
+#[derive(Debug)]
+pub enum Error {
+    /// The source does not parse (unbalanced brackets).
+    Parse {
+        /// What and where, as a byte offset.
+        error: ParseError,
+        /// The line and column of the offending byte.
+        at: LineCol,
+    },
+    /// The program failed while running.
+    Runtime(RuntimeError),
+    /// The JIT could not produce code.
+    Compile(String),
+    /// The JIT is not available on this platform.
+    Unsupported,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Parse { error, at } => write!(f, "{error} (at {at})"),
+            Error::Runtime(e) => e.fmt(f),
+            Error::Compile(msg) => write!(f, "code generation failed: {msg}"),
+            Error::Unsupported => f.write_str("the JIT needs Linux on x86-64"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<RuntimeError> for Error {
+    fn from(e: RuntimeError) -> Error {
+        Error::Runtime(e)
+    }
+}
+
+/// Something that runs a [`Program`]: the [`interp::Interpreter`] or the JIT.
+pub trait Executor {
+    /// Runs the program once from a fresh, zeroed tape.
+    fn run(&mut self, io: &mut Io) -> Result<(), RuntimeError>;
+}
+
+/// A parsed (and possibly optimized) program, with its source and configuration.
+#[derive(Clone, Debug)]
+pub struct Program {
+    source: Vec<u8>,
+    ir: ir::Ir,
+    config: Config,
+}
+
+impl Program {
+    /// Parses source bytes. The IR is the literal translation (as at `-O0`); call
+    /// [`Program::optimize`] next.
+    pub fn parse(source: impl Into<Vec<u8>>) -> Result<Program, Error> {
+        let source = source.into();
+        match parse::parse(&source) {
+            Ok(ir) => Ok(Program {
+                source,
+                ir,
+                config: Config {
+                    opt_level: OptLevel::O0,
+                    ..Config::default()
+                },
+            }),
+            Err(error) => Err(Error::Parse {
+                at: source::line_col(&source, error.pos),
+                error,
+            }),
+        }
+    }
+
+    /// Parses and optimizes in one step.
+    pub fn new(source: impl Into<Vec<u8>>, config: &Config) -> Result<Program, Error> {
+        Ok(Program::parse(source)?.optimize(config))
+    }
+
+    /// Optimizes for `config` (its `opt_level` picks the passes; cell size and tape size are
+    /// what the passes may assume) and adopts `config` for running.
+    pub fn optimize(mut self, config: &Config) -> Program {
+        if self.config.opt_level != OptLevel::O0 {
+            // Start again from the literal IR: earlier passes assumed the old configuration.
+            self.ir = parse::parse(&self.source).expect("parsed before");
+        }
+        self.ir = opt::optimize(std::mem::take(&mut self.ir), config);
+        self.config = *config;
+        self
+    }
+
+    /// The source text.
+    pub fn source(&self) -> &[u8] {
+        &self.source
+    }
+
+    /// The IR.
+    pub fn ir(&self) -> &ir::Ir {
+        &self.ir
+    }
+
+    /// The configuration the program runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// An interpreter for this program.
+    pub fn interpreter(&self) -> interp::Interpreter<'_> {
+        interp::Interpreter::new(self)
+    }
+
+    /// Compiles to x86-64 machine code.
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    pub fn compile(&self) -> Result<jit::Jit<'_>, Error> {
+        jit::Jit::new(self)
+    }
+
+    /// Compiles to x86-64 machine code: not available on this platform.
+    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+    pub fn compile(&self) -> Result<interp::Interpreter<'_>, Error> {
+        Err(Error::Unsupported)
+    }
+
+    /// The fastest executor available: the JIT on Linux x86-64, else the interpreter.
+    pub fn executor(&self) -> Result<Box<dyn Executor + '_>, Error> {
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        {
+            Ok(Box::new(self.compile()?))
+        }
+        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+        {
+            Ok(Box::new(self.interpreter()))
+        }
+    }
+
+    /// The error for a move off the tape at source byte `pos`.
+    pub(crate) fn out_of_range(&self, pos: u32, side: Side) -> RuntimeError {
+        RuntimeError::PointerOutOfRange {
+            side,
+            pos,
+            at: source::line_col(&self.source, pos),
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The parser: Brainfuck source bytes to [`Ir`].
+//!
+//! Only the eight commands `+-<>[].,` mean anything; every other byte (any byte at all, UTF-8
+//! or not) is a comment. The parser is a single loop with an explicit stack of open brackets,
+//! so it runs in linear time and a million nested loops use heap, not native stack.
+//!
+//! Its output is the most literal IR: each run of identical, adjacent commands becomes one
+//! instruction (`+++` is `Add 3`, `>>` is a `Check` plus `Move 2`), with the source span it came
+//! from. Everything cleverer is an optimization pass in [`crate::opt`].
+
+use crate::ir::{Instr, Ir, Op, Reach, Span};
+
+/// Why a source could not be parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    /// A `[` with no matching `]`.
+    UnmatchedOpen,
+    /// A `]` with no matching `[`.
+    UnmatchedClose,
+    /// The source is 4 GiB or larger (positions are 32-bit).
+    TooLarge,
+}
+
+/// A parse error and the source byte it is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// What went wrong.
+    pub kind: ParseErrorKind,
+    /// Byte offset of the offending bracket (0 for [`ParseErrorKind::TooLarge`]).
+    pub pos: u32,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.kind {
+            ParseErrorKind::UnmatchedOpen => "unmatched '[': this loop is never closed",
+            ParseErrorKind::UnmatchedClose => "unmatched ']': no loop is open here",
+            ParseErrorKind::TooLarge => "source too large: the limit is 4 GiB",
+        })
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses Brainfuck source into IR.
+///
+/// ```
+/// let ir = jitbf::parse::parse(b"+++[>+<-] comment").unwrap();
+/// assert_eq!(ir.code[0].op, jitbf::ir::Op::Add { off: 0, val: 3 });
+/// ```
+pub fn parse(src: &[u8]) -> Result<Ir, ParseError> {
+    if src.len() >= u32::MAX as usize {
+        return Err(ParseError {
+            kind: ParseErrorKind::TooLarge,
+            pos: 0,
+        });
+    }
+    let mut ir = Ir::default();
+    // Unclosed `[`: their source positions.
+    let mut open: Vec<u32> = Vec::new();
+    let mut i = 0usize;
+    while i < src.len() {
+        let b = src[i];
+        let start = i as u32;
+        let op = match b {
+            b'+' | b'-' | b'>' | b'<' => {
+                // Runs longer than i32::MAX are split, so counts always fit every offset type.
+                let limit = src.len().min(i + i32::MAX as usize);
+                let mut j = i + 1;
+                while j < limit && src[j] == b {
+                    j += 1;
+                }
+                let n = (j - i) as u32;
+                i = j;
+                let span = Span::new(start, j as u32);
+                match b {
+                    b'+' => Op::Add { off: 0, val: n },
+                    b'-' => Op::Add {
+                        off: 0,
+                        val: n.wrapping_neg(),
+                    },
+                    _ => {
+                        let dir: i8 = if b == b'>' { 1 } else { -1 };
+                        let id = ir.add_excursion(
+                            0,
+                            [Reach {
+                                off: i32::from(dir),
+                                pos: start,
+                                count: n,
+                                dir,
+                            }],
+                        );
+                        ir.code.push(Instr {
+                            op: Op::Check(id),
+                            span,
+                        });
+                        let delta = i32::from(dir) * n as i32;
+                        ir.code.push(Instr {
+                            op: Op::Move { delta },
+                            span,
+                        });
+                        continue;
+                    }
+                }
+            }
+            b'.' => {
+                i += 1;
+                Op::Out { off: 0 }
+            }
+            b',' => {
+                i += 1;
+                Op::In { off: 0 }
+            }
+            b'[' => {
+                i += 1;
+                open.push(start);
+                Op::Loop { off: 0 }
+            }
+            b']' => {
+                i += 1;
+                if open.pop().is_none() {
+                    return Err(ParseError {
+                        kind: ParseErrorKind::UnmatchedClose,
+                        pos: start,
+                    });
+                }
+                Op::EndLoop { off: 0 }
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        ir.code.push(Instr {
+            op,
+            span: Span::new(start, i as u32),
+        });
+    }
+    if let Some(&pos) = open.last() {
+        return Err(ParseError {
+            kind: ParseErrorKind::UnmatchedOpen,
+            pos,
+        });
+    }
+    Ok(ir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ops(src: &str) -> Vec<Op> {
+        parse(src.as_bytes())
+            .unwrap()
+            .code
+            .iter()
+            .map(|i| i.op)
+            .collect()
+    }
+
+    #[test]
+    fn runs_of_identical_commands_fold() {
+        let ir = parse(b"+++--x>>.").unwrap();
+        let got: Vec<Op> = ir.code.iter().map(|i| i.op).collect();
+        assert_eq!(got[0], Op::Add { off: 0, val: 3 });
+        assert_eq!(
+            got[1],
+            Op::Add {
+                off: 0,
+                val: (-2i32) as u32
+            }
+        );
+        assert!(matches!(got[2], Op::Check(_)));
+        assert_eq!(got[3], Op::Move { delta: 2 });
+        assert_eq!(got[4], Op::Out { off: 0 });
+        assert_eq!(ir.code[2].span, Span::new(6, 8));
+        assert_eq!(ir.code[4].span, Span::new(8, 9));
+    }
+
+    #[test]
+    fn comments_split_runs_but_are_otherwise_ignored() {
+        assert_eq!(
+            ops("+ +\u{e9}\r\n"),
+            vec![Op::Add { off: 0, val: 1 }, Op::Add { off: 0, val: 1 }]
+        );
+        assert!(parse(b"\xff\xfe hello").unwrap().is_empty());
+    }
+
+    #[test]
+    fn unmatched_brackets_name_the_bracket() {
+        let e = parse(b"+[]]").unwrap_err();
+        assert_eq!((e.kind, e.pos), (ParseErrorKind::UnmatchedClose, 3));
+        // With several unclosed, the innermost one is reported.
+        let e = parse(b"[ [ [ ]").unwrap_err();
+        assert_eq!((e.kind, e.pos), (ParseErrorKind::UnmatchedOpen, 2));
+    }
+
+    #[test]
+    fn deep_nesting_does_not_recurse() {
+        let n = 1_000_000;
+        let src: Vec<u8> = std::iter::repeat_n(b'[', n)
+            .chain(std::iter::repeat_n(b']', n))
+            .collect();
+        let ir = parse(&src).unwrap();
+        assert_eq!(ir.len(), 2 * n);
+        let partners = ir.partners();
+        assert_eq!(partners[0] as usize, 2 * n - 1);
+        assert_eq!(partners[n - 1] as usize, n);
+    }
+}
