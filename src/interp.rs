@@ -1,0 +1,235 @@
+//! The reference interpreter: runs the IR directly.
+//!
+//! This is the definition of what every IR op means, written to be read: a `match` per op
+//! over a tape held in a `Vec`. The JIT must agree with it byte for byte, on output, exit
+//! status and error position, which the differential tests check. It is generic over the
+//! cell type so 8-, 16- and 32-bit cells share one implementation.
+
+use crate::io::Port;
+use crate::ir::{CheckId, Ir, Op};
+use crate::{CellBits, Config, Eof, Executor, Io, Program, RuntimeError};
+
+/// A cell type: `u8`, `u16` or `u32`, with wrapping arithmetic.
+pub trait Cell: Copy + Default + Eq {
+    /// Truncates a 32-bit value to the cell width.
+    fn from_u32(v: u32) -> Self;
+    /// Widens to 32 bits.
+    fn to_u32(self) -> u32;
+}
+
+macro_rules! cell_impl {
+    ($($t:ty),*) => {$(
+        impl Cell for $t {
+            #[inline]
+            fn from_u32(v: u32) -> Self {
+                v as $t
+            }
+            #[inline]
+            fn to_u32(self) -> u32 {
+                u32::from(self)
+            }
+        }
+    )*};
+}
+cell_impl!(u8, u16, u32);
+
+/// Runs a [`Program`] by interpreting its IR.
+pub struct Interpreter<'p> {
+    program: &'p Program,
+    /// For each instruction, the index of its matching bracket (see [`Ir::partners`]).
+    partners: Vec<u32>,
+}
+
+impl<'p> Interpreter<'p> {
+    /// Prepares to interpret `program`.
+    pub fn new(program: &'p Program) -> Interpreter<'p> {
+        Interpreter {
+            program,
+            partners: program.ir().partners(),
+        }
+    }
+}
+
+impl Executor for Interpreter<'_> {
+    fn run(&mut self, io: &mut Io) -> Result<(), RuntimeError> {
+        let config = self.program.config();
+        match config.cell_bits {
+            CellBits::U8 => self.run_cells::<u8>(config, io),
+            CellBits::U16 => self.run_cells::<u16>(config, io),
+            CellBits::U32 => self.run_cells::<u32>(config, io),
+        }
+    }
+}
+
+impl Interpreter<'_> {
+    fn run_cells<C: Cell>(&self, config: &Config, io: &mut Io) -> Result<(), RuntimeError> {
+        let mut tape: Vec<C> = Vec::new();
+        tape.try_reserve_exact(config.tape_cells)
+            .map_err(|e| RuntimeError::Setup(std::io::Error::other(e)))?;
+        tape.resize(config.tape_cells, C::default());
+        let mut port = Port::new(io);
+        let result = self.exec(&mut tape, config, &mut port);
+        // Output written before an error is never lost; the first error wins.
+        let flushed = port.flush().map_err(RuntimeError::Output);
+        result.and(flushed)
+    }
+
+    fn exec<C: Cell>(
+        &self,
+        tape: &mut [C],
+        config: &Config,
+        port: &mut Port<'_>,
+    ) -> Result<(), RuntimeError> {
+        let ir = self.program.ir();
+        let code = &ir.code;
+        let cells = tape.len();
+        // The pointer. Every access below is in range because a Check covered it first;
+        // slice indexing would catch a bug in that reasoning with a panic, never UB.
+        let mut p: usize = 0;
+        let at = |p: usize, off: i32| p.wrapping_add_signed(off as isize);
+        let check = |id: CheckId, p: usize| -> Result<(), RuntimeError> {
+            let e = ir.excursion(id);
+            let p = p as i64;
+            if p + i64::from(e.lo) >= 0 && p + i64::from(e.hi) < cells as i64 {
+                return Ok(());
+            }
+            Err(self.check_error(ir, id, p as usize, cells))
+        };
+        let mut pc = 0;
+        while pc < code.len() {
+            match code[pc].op {
+                Op::Add { off, val } => {
+                    let c = &mut tape[at(p, off)];
+                    *c = C::from_u32(c.to_u32().wrapping_add(val));
+                }
+                Op::Set { off, val } => tape[at(p, off)] = C::from_u32(val),
+                Op::MulAdd { src, dst, k } => {
+                    let v = tape[at(p, src)].to_u32().wrapping_mul(k);
+                    let c = &mut tape[at(p, dst)];
+                    *c = C::from_u32(c.to_u32().wrapping_add(v));
+                }
+                Op::Move { delta } => p = at(p, delta),
+                Op::Check(id) => check(id, p)?,
+                Op::Out { off } => port
+                    .put(tape[at(p, off)].to_u32() as u8)
+                    .map_err(RuntimeError::Output)?,
+                Op::In { off } => match port.get()? {
+                    Some(b) => tape[at(p, off)] = C::from_u32(u32::from(b)),
+                    None => match config.eof {
+                        Eof::Unchanged => {}
+                        Eof::Zero => tape[at(p, off)] = C::from_u32(0),
+                        Eof::Max => tape[at(p, off)] = C::from_u32(u32::MAX),
+                    },
+                },
+                Op::Loop { off } | Op::If { off } => {
+                    if tape[at(p, off)] == C::default() {
+                        pc = self.partners[pc] as usize;
+                    }
+                }
+                Op::EndLoop { off } => {
+                    if tape[at(p, off)] != C::default() {
+                        pc = self.partners[pc] as usize;
+                    }
+                }
+                Op::EndIf => {}
+                Op::Scan {
+                    off,
+                    step,
+                    check: id,
+                } => {
+                    while tape[at(p, off)] != C::default() {
+                        check(id, p)?;
+                        p = at(p, step);
+                    }
+                }
+            }
+            pc += 1;
+        }
+        Ok(())
+    }
+
+    fn check_error(&self, ir: &Ir, id: CheckId, p: usize, cells: usize) -> RuntimeError {
+        let (pos, side) = ir
+            .check_failure(id, p, cells)
+            .expect("a failing check has a failing move");
+        self.program.out_of_range(pos, side)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(src: &str, input: &[u8], config: Config) -> (Vec<u8>, Result<(), RuntimeError>) {
+        let program = Program::parse(src).unwrap().optimize(&config);
+        let mut io = Io::memory(input);
+        let r = program.interpreter().run(&mut io);
+        (io.take_output(), r)
+    }
+
+    fn o0() -> Config {
+        Config {
+            opt_level: crate::OptLevel::O0,
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn hello() {
+        let (out, r) = run("++++++++[>++++++++<-]>+.+.", b"", o0());
+        r.unwrap();
+        assert_eq!(out, b"AB");
+    }
+
+    #[test]
+    fn cells_wrap_at_their_width() {
+        for (bits, want) in [(CellBits::U8, 0u8), (CellBits::U16, 1)] {
+            // 256 increments: zero again only with 8-bit cells.
+            let src = format!("{}[>+<[-]]>.", "+".repeat(256));
+            let config = Config {
+                cell_bits: bits,
+                ..o0()
+            };
+            let (out, r) = run(&src, b"", config);
+            r.unwrap();
+            assert_eq!(out, [want], "{bits:?}");
+        }
+    }
+
+    #[test]
+    fn eof_modes() {
+        for (eof, want) in [(Eof::Unchanged, 7u8), (Eof::Zero, 0), (Eof::Max, 255)] {
+            let config = Config { eof, ..o0() };
+            let (out, r) = run("+++++++,.", b"", config);
+            r.unwrap();
+            assert_eq!(out, [want], "{eof:?}");
+        }
+    }
+
+    #[test]
+    fn moving_off_the_tape_names_the_move_and_keeps_output() {
+        let (out, r) = run("+.\n>>.<<<", b"", o0());
+        assert_eq!(out, [1, 0]);
+        match r {
+            Err(RuntimeError::PointerOutOfRange { side, at, pos }) => {
+                assert_eq!(side, crate::Side::Left);
+                assert_eq!(pos, 8);
+                assert_eq!((at.line, at.col), (2, 6));
+            }
+            other => panic!("{other:?}"),
+        }
+        let config = Config {
+            tape_cells: 3,
+            ..o0()
+        };
+        let (_, r) = run(">>>", b"", config);
+        assert!(matches!(
+            r,
+            Err(RuntimeError::PointerOutOfRange {
+                side: crate::Side::Right,
+                pos: 2,
+                ..
+            })
+        ));
+    }
+}

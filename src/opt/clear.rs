@@ -1,0 +1,80 @@
+//! Clear loops: `[-]` and `[+]` become a store of zero.
+//!
+//! A loop whose whole body adds an odd constant to its own condition cell, such as `[-]`,
+//! `[+]` or `[---]`, always ends with the cell at zero: an odd step reaches every value
+//! modulo 2^n. So it is `p[off] = 0` (which is also right when the loop does not run). An
+//! even step (`[--]`) may loop forever on an odd value and is left alone.
+
+use crate::Config;
+use crate::ir::{Instr, Ir, Op};
+
+/// Runs the pass.
+pub fn run(ir: Ir, _config: &Config) -> Ir {
+    let mut code: Vec<Instr> = Vec::with_capacity(ir.code.len());
+    for &ins in &ir.code {
+        code.push(ins);
+        let n = code.len();
+        if n < 3 {
+            continue;
+        }
+        if let [
+            Instr {
+                op: Op::Loop { off: a },
+                span: start,
+            },
+            Instr {
+                op: Op::Add { off: b, val },
+                ..
+            },
+            Instr {
+                op: Op::EndLoop { off: c },
+                span: end,
+            },
+        ] = code[n - 3..]
+            && a == b
+            && b == c
+            && val % 2 == 1
+        {
+            code.truncate(n - 3);
+            code.push(Instr {
+                op: Op::Set { off: a, val: 0 },
+                span: start.to(end),
+            });
+        }
+    }
+    Ir { code, ..ir }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    fn clear(src: &str) -> Vec<Op> {
+        run(parse(src.as_bytes()).unwrap(), &Config::default())
+            .code
+            .iter()
+            .map(|i| i.op)
+            .collect()
+    }
+
+    #[test]
+    fn odd_steps_clear() {
+        assert_eq!(clear("[-]"), vec![Op::Set { off: 0, val: 0 }]);
+        assert_eq!(clear("[+++]"), vec![Op::Set { off: 0, val: 0 }]);
+        // The outer body is a Set, not an Add, so the outer loop stays (it runs at most once).
+        assert_eq!(
+            clear("[[-]]"),
+            vec![
+                Op::Loop { off: 0 },
+                Op::Set { off: 0, val: 0 },
+                Op::EndLoop { off: 0 }
+            ]
+        );
+    }
+
+    #[test]
+    fn even_steps_may_not_terminate_and_stay() {
+        assert_eq!(clear("[--]").len(), 3);
+    }
+}
