@@ -1,0 +1,219 @@
+//! The JIT: compiles the IR to x86-64 machine code and runs it (Linux x86-64 only).
+//!
+//! * [`codegen`] emits the code with dynasm and documents the register convention;
+//! * `runtime` maps the tape between guard pages and defines the context block the code
+//!   works with;
+//! * `fault` turns a guard-page `SIGSEGV` into an error report.
+//!
+//! # W^X and the entry call
+//!
+//! The code is assembled into an ordinary `Vec<u8>`, copied into a fresh anonymous mapping
+//! that is writable but not executable, and the mapping is then switched to read+execute
+//! (dynasmrt's `MutableBuffer::make_exec`). At no point is memory writable and executable
+//! at once. The entry point is called as
+//! `extern "sysv64" fn(ctx: *mut Ctx, cell0: *mut u8) -> u64`, and returns a status; the
+//! code does its own I/O with `read(2)` and `write(2)` system calls, so the only transitions
+//! between Rust and generated code are this call and its return.
+
+pub(crate) mod codegen;
+mod fault;
+mod runtime;
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::AsRawFd;
+
+use dynasmrt::mmap::{ExecutableBuffer, MutableBuffer};
+
+use self::codegen::{Code, Unit};
+use self::runtime::{Ctx, Entry, Tape, memfd, status};
+use crate::io::{IN_BUF, OUT_BUF};
+use crate::ir::Op;
+use crate::{Error, Executor, Input, Io, Output, Program, RuntimeError};
+
+/// A program compiled to machine code, ready to run any number of times.
+pub struct Jit<'p> {
+    program: &'p Program,
+    code: Code,
+    buffer: ExecutableBuffer,
+}
+
+impl<'p> Jit<'p> {
+    /// Compiles `program` with its configuration.
+    pub fn new(program: &'p Program) -> Result<Jit<'p>, Error> {
+        let code = codegen::compile(program.ir(), program.config()).map_err(Error::Compile)?;
+        let compile_err = |e: std::io::Error| Error::Compile(e.to_string());
+        let mut buf = MutableBuffer::new(code.bytes.len()).map_err(compile_err)?;
+        buf.set_len(code.bytes.len());
+        buf.copy_from_slice(&code.bytes);
+        let buffer = buf.make_exec().map_err(compile_err)?;
+        Ok(Jit {
+            program,
+            code,
+            buffer,
+        })
+    }
+
+    /// The machine code (position independent; the entry point is at offset 0).
+    pub fn code(&self) -> &[u8] {
+        &self.code.bytes
+    }
+
+    fn code_start(&self) -> u64 {
+        self.buffer.as_ptr() as u64
+    }
+
+    /// Explains a `FAULT` exit: which move left the tape.
+    fn fault_error(&self, ctx: &Ctx, tape: &Tape) -> RuntimeError {
+        let off = ctx.fault_rip.wrapping_sub(self.code_start());
+        let internal = || {
+            RuntimeError::Internal(format!(
+                "unexpected memory fault in generated code at offset {off:#x}"
+            ))
+        };
+        if ctx.fault_unexpected != 0 {
+            return internal();
+        }
+        let ir = self.program.ir();
+        let config = self.program.config();
+        let cs = config.cell_bits.bytes() as u64;
+        let cells = config.tape_cells;
+        let Some(p) = ctx.final_p.checked_sub(tape.cell0_addr() as u64) else {
+            return internal();
+        };
+        let p = (p / cs) as usize;
+        let failure = match self.code.unit_at(off as u32) {
+            Unit::Check(id) => ir.check_failure(id, p, cells),
+            Unit::Scan(i) => {
+                let Op::Scan { off, step, check } = ir.code[i as usize].op else {
+                    return internal();
+                };
+                // Replay the scan from its start, as the interpreter would run it.
+                let mut p = p;
+                loop {
+                    match tape.cell(p.wrapping_add_signed(off as isize), cs as usize) {
+                        Some(0) | None => break None,
+                        Some(_) => {}
+                    }
+                    if let Some(f) = ir.check_failure(check, p, cells) {
+                        break Some(f);
+                    }
+                    p = p.wrapping_add_signed(step as isize);
+                }
+            }
+            Unit::None => None,
+        };
+        match failure {
+            Some((pos, side)) => self.program.out_of_range(pos, side),
+            None => internal(),
+        }
+    }
+}
+
+impl Executor for Jit<'_> {
+    fn run(&mut self, io: &mut Io) -> Result<(), RuntimeError> {
+        fault::install().map_err(RuntimeError::Setup)?;
+        let config = self.program.config();
+        let mut tape =
+            Tape::new(config.tape_cells, config.cell_bits.bytes()).map_err(RuntimeError::Setup)?;
+
+        // File descriptors for the generated code; in-memory I/O goes through memfds.
+        let mut in_memfd: Option<File> = None;
+        let in_fd = match &io.input {
+            Input::Stdin => 0,
+            Input::File(f) => f.as_raw_fd(),
+            Input::Bytes(bytes) => {
+                let mut f = memfd(c"jitbf-input").map_err(RuntimeError::Setup)?;
+                f.write_all(bytes).map_err(RuntimeError::Setup)?;
+                f.seek(SeekFrom::Start(0)).map_err(RuntimeError::Setup)?;
+                in_memfd.insert(f).as_raw_fd()
+            }
+        };
+        let mut out_memfd: Option<File> = None;
+        let out_fd = match &io.output {
+            Output::Stdout => {
+                // Anything Rust buffered for stdout goes first.
+                std::io::stdout().flush().map_err(RuntimeError::Output)?;
+                1
+            }
+            Output::File(f) => f.as_raw_fd(),
+            Output::Capture(_) => out_memfd
+                .insert(memfd(c"jitbf-output").map_err(RuntimeError::Setup)?)
+                .as_raw_fd(),
+        };
+
+        let mut out_buf = vec![0u8; OUT_BUF];
+        let mut in_buf = vec![0u8; IN_BUF];
+        let code_start = self.code_start();
+        let guards = tape.guards().map(|g| g.map(|a| a as u64));
+        let mut ctx = Ctx {
+            out_buf: out_buf.as_mut_ptr(),
+            out_fd,
+            line_flush: u32::from(io.line_flush()),
+            in_buf: in_buf.as_mut_ptr(),
+            in_pos: 0,
+            in_len: 0,
+            in_cap: IN_BUF as u64,
+            in_fd,
+            errno: 0,
+            saved_rsp: 0,
+            tape_start: tape.cell0_addr() as u64,
+            tape_end: tape.end() as u64,
+            fault_rip: 0,
+            fault_unexpected: 0,
+            final_p: 0,
+            final_out: 0,
+            code_start,
+            code_end: code_start + self.buffer.len() as u64,
+            fault_stub: code_start + self.code.fault_stub as u64,
+            guards,
+        };
+        let cell0 = tape.cell0();
+        let st = {
+            let ctx_ptr: *mut Ctx = &mut ctx;
+            let _active = fault::Active::new(ctx_ptr);
+            // SAFETY: `buffer` holds code produced by `codegen::compile`, whose entry point
+            // has the `Entry` signature and is at `code.entry`. The code only touches
+            // `ctx`, the buffers it points to (alive until after the call), and the tape
+            // through `cell0`, whose out-of-range accesses hit guard pages and are caught
+            // by the fault handler installed above.
+            unsafe {
+                let entry: Entry = std::mem::transmute(self.buffer.as_ptr().add(self.code.entry));
+                entry(ctx_ptr, cell0)
+            }
+        };
+
+        let result = match st {
+            status::OK => Ok(()),
+            status::FAULT => Err(self.fault_error(&ctx, &tape)),
+            status::OUTPUT => Err(RuntimeError::Output(os_error(ctx.errno))),
+            status::INPUT => Err(RuntimeError::Input(os_error(ctx.errno))),
+            other => Err(RuntimeError::Internal(format!(
+                "unknown exit status {other}"
+            ))),
+        };
+        let pending = (ctx.final_out as usize).saturating_sub(out_buf.as_ptr() as usize);
+        if let (Some(mut f), Output::Capture(captured)) = (out_memfd, &mut io.output) {
+            f.seek(SeekFrom::Start(0)).map_err(RuntimeError::Setup)?;
+            f.read_to_end(captured).map_err(RuntimeError::Setup)?;
+        }
+        // Output buffered before the end (or the error) is written now; a failed write is
+        // not retried.
+        let flushed = if st == status::OUTPUT {
+            Ok(())
+        } else {
+            io.write_out(&out_buf[..pending.min(OUT_BUF)])
+                .map_err(RuntimeError::Output)
+        };
+        result.and(flushed)
+    }
+}
+
+/// The error for an `errno` from generated code (0: `write` wrote nothing).
+fn os_error(errno: i32) -> std::io::Error {
+    if errno == 0 {
+        std::io::Error::new(std::io::ErrorKind::WriteZero, "write wrote nothing")
+    } else {
+        std::io::Error::from_raw_os_error(errno)
+    }
+}
