@@ -83,8 +83,9 @@ impl Interpreter<'_> {
         let ir = self.program.ir();
         let code = &ir.code;
         let cells = tape.len();
-        // The pointer. Every access below is in range because a Check covered it first;
-        // slice indexing would catch a bug in that reasoning with a panic, never UB.
+        // The pointer: a base for offsets, so it may itself be off the tape (wrapping) while
+        // `p + origin` is on it. Every access below is in range because a Check covered it
+        // first; slice indexing would catch a bug in that reasoning with a panic, never UB.
         let mut p: usize = 0;
         let at = |p: usize, off: i32| p.wrapping_add_signed(off as isize);
         let check = |id: CheckId, p: usize| -> Result<(), RuntimeError> {
@@ -93,7 +94,7 @@ impl Interpreter<'_> {
             if p + i64::from(e.lo) >= 0 && p + i64::from(e.hi) < cells as i64 {
                 return Ok(());
             }
-            Err(self.check_error(ir, id, p as usize, cells))
+            Err(self.check_error(ir, id, p, cells))
         };
         let mut pc = 0;
         while pc < code.len() {
@@ -148,7 +149,7 @@ impl Interpreter<'_> {
         Ok(())
     }
 
-    fn check_error(&self, ir: &Ir, id: CheckId, p: usize, cells: usize) -> RuntimeError {
+    fn check_error(&self, ir: &Ir, id: CheckId, p: i64, cells: usize) -> RuntimeError {
         let (pos, side) = ir
             .check_failure(id, p, cells)
             .expect("a failing check has a failing move");

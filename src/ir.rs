@@ -247,10 +247,11 @@ impl Ir {
         CheckId(self.excursions.len() as u32 - 1)
     }
 
-    /// Where a check fails for a pointer at cell `p` of a tape of `cells` cells: the source
-    /// byte of the first move that left the tape, and on which side. `None` if it passes.
-    pub fn check_failure(&self, id: CheckId, p: usize, cells: usize) -> Option<(u32, Side)> {
-        let p = p as i64;
+    /// Where a check fails for the pointer `p` (a cell index; it may be negative, because
+    /// `p` is only a base for offsets: the program's pointer is `p + origin`) on a tape of
+    /// `cells` cells: the source byte of the first move that left the tape, and on which
+    /// side. `None` if it passes.
+    pub fn check_failure(&self, id: CheckId, p: i64, cells: usize) -> Option<(u32, Side)> {
         let cells = cells as i64;
         for r in self.reaches_of(id) {
             // Index k (0-based) of the first move in this stretch that is off the tape.

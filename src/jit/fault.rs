@@ -82,6 +82,7 @@ extern "C" fn on_sigsegv(sig: libc::c_int, info: *mut libc::siginfo_t, uctx: *mu
             if (c.code_start..c.code_end).contains(&rip) {
                 let in_guard = c.guards.iter().any(|&[s, e]| (s..e).contains(&addr));
                 c.fault_rip = rip;
+                c.fault_addr = addr;
                 c.fault_unexpected = u64::from(!in_guard);
                 uc.uc_mcontext.gregs[libc::REG_RIP as usize] = c.fault_stub as i64;
                 return;

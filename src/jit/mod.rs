@@ -26,7 +26,7 @@ use std::os::fd::AsRawFd;
 use dynasmrt::mmap::{ExecutableBuffer, MutableBuffer};
 
 use self::codegen::{Code, Unit};
-use self::runtime::{Ctx, Entry, Tape, memfd, status};
+use self::runtime::{Ctx, Entry, PAD, Tape, memfd, status};
 use crate::io::{IN_BUF, OUT_BUF};
 use crate::ir::Op;
 use crate::{Error, Executor, Input, Io, Output, Program, RuntimeError};
@@ -47,11 +47,38 @@ impl<'p> Jit<'p> {
         buf.set_len(code.bytes.len());
         buf.copy_from_slice(&code.bytes);
         let buffer = buf.make_exec().map_err(compile_err)?;
-        Ok(Jit {
+        let jit = Jit {
             program,
             code,
             buffer,
-        })
+        };
+        if std::env::var_os("JITBF_PERF_MAP").is_some() {
+            // Best effort: profiling is optional.
+            let _ = jit.write_perf_map();
+        }
+        Ok(jit)
+    }
+
+    /// Writes `/tmp/perf-PID.map`, which names each IR instruction's machine code for
+    /// `perf report` (enabled by the environment variable `JITBF_PERF_MAP`).
+    fn write_perf_map(&self) -> std::io::Result<()> {
+        let ir = self.program.ir();
+        let base = self.code_start();
+        let mut map = String::new();
+        let offs = &self.code.instr_offsets;
+        for (i, ins) in ir.code.iter().enumerate() {
+            let (start, end) = (offs[i], offs[i + 1]);
+            if end > start {
+                let at = crate::source::line_col(self.program.source(), ins.span.start);
+                map.push_str(&format!(
+                    "{:x} {:x} bf#{i} {at} {}\n",
+                    base + u64::from(start),
+                    end - start,
+                    ir.display(&ins.op)
+                ));
+            }
+        }
+        std::fs::write(format!("/tmp/perf-{}.map", std::process::id()), map)
     }
 
     /// The machine code (position independent; the entry point is at offset 0).
@@ -68,7 +95,11 @@ impl<'p> Jit<'p> {
         let off = ctx.fault_rip.wrapping_sub(self.code_start());
         let internal = || {
             RuntimeError::Internal(format!(
-                "unexpected memory fault in generated code at offset {off:#x}"
+                "unexpected memory fault in generated code at offset {off:#x} \
+                 (address {:#x}, tape at {:#x}, pointer {:#x})",
+                ctx.fault_addr,
+                tape.cell0_addr(),
+                ctx.final_p
             ))
         };
         if ctx.fault_unexpected != 0 {
@@ -78,10 +109,8 @@ impl<'p> Jit<'p> {
         let config = self.program.config();
         let cs = config.cell_bits.bytes() as u64;
         let cells = config.tape_cells;
-        let Some(p) = ctx.final_p.checked_sub(tape.cell0_addr() as u64) else {
-            return internal();
-        };
-        let p = (p / cs) as usize;
+        // The tape pointer register is a base for offsets and may itself be off the tape.
+        let p = (ctx.final_p.wrapping_sub(tape.cell0_addr() as u64) as i64) / cs as i64;
         let failure = match self.code.unit_at(off as u32) {
             Unit::Check(id) => ir.check_failure(id, p, cells),
             Unit::Scan(i) => {
@@ -91,14 +120,17 @@ impl<'p> Jit<'p> {
                 // Replay the scan from its start, as the interpreter would run it.
                 let mut p = p;
                 loop {
-                    match tape.cell(p.wrapping_add_signed(off as isize), cs as usize) {
+                    let Ok(at) = usize::try_from(p + i64::from(off)) else {
+                        break None;
+                    };
+                    match tape.cell(at, cs as usize) {
                         Some(0) | None => break None,
                         Some(_) => {}
                     }
                     if let Some(f) = ir.check_failure(check, p, cells) {
                         break Some(f);
                     }
-                    p = p.wrapping_add_signed(step as isize);
+                    p += i64::from(step);
                 }
             }
             Unit::None => None,
@@ -144,6 +176,7 @@ impl Executor for Jit<'_> {
 
         let mut out_buf = vec![0u8; OUT_BUF];
         let mut in_buf = vec![0u8; IN_BUF];
+        let mut pad = vec![0u8; PAD];
         let code_start = self.code_start();
         let guards = tape.guards().map(|g| g.map(|a| a as u64));
         let mut ctx = Ctx {
@@ -161,12 +194,14 @@ impl Executor for Jit<'_> {
             tape_end: tape.end() as u64,
             fault_rip: 0,
             fault_unexpected: 0,
+            fault_addr: 0,
             final_p: 0,
             final_out: 0,
             code_start,
             code_end: code_start + self.buffer.len() as u64,
             fault_stub: code_start + self.code.fault_stub as u64,
             guards,
+            pad: pad.as_mut_ptr().wrapping_add(PAD / 2),
         };
         let cell0 = tape.cell0();
         let st = {
