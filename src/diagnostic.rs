@@ -51,8 +51,7 @@ fn snippet(out: &mut String, source: &[u8], pos: u32, name: &str, label: &str) {
     let (line, line_start) = map.line_of(pos);
     let col = (at.col - 1) as usize;
     // Characters of the line, control characters shown as spaces so the caret lines up.
-    let chars: Vec<char> = String::from_utf8_lossy(line)
-        .chars()
+    let chars: Vec<char> = crate::source::chars(line)
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     debug_assert_eq!(columns(&line[..(pos - line_start) as usize]) as usize, col);

@@ -9,14 +9,19 @@ use jitbf::{CellBits, Config, Eof, Error, Executor, Input, Io, OptLevel, Output,
 
 /// Compile a Brainfuck program to x86-64 machine code and run it.
 #[derive(Parser, Debug)]
-#[command(version, about, after_help = EXIT_STATUS)]
+#[command(version, after_help = EXIT_STATUS)]
 struct Cli {
     /// The Brainfuck program to run.
     #[arg(required_unless_present = "expr", conflicts_with = "expr")]
     file: Option<PathBuf>,
 
     /// Run CODE given on the command line instead of a file.
-    #[arg(short = 'e', long = "expr", value_name = "CODE")]
+    #[arg(
+        short = 'e',
+        long = "expr",
+        value_name = "CODE",
+        allow_hyphen_values = true
+    )]
     expr: Option<String>,
 
     /// Read the program's input from FILE instead of standard input.

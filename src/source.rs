@@ -83,9 +83,22 @@ pub fn line_col(src: &[u8], pos: u32) -> LineCol {
     }
 }
 
-/// Number of columns (characters) in a run of bytes: UTF-8 continuation bytes do not count.
+/// Number of columns (characters) in a run of bytes: see [`chars`].
 pub fn columns(bytes: &[u8]) -> u32 {
-    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32
+    bytes
+        .utf8_chunks()
+        .map(|c| c.valid().chars().count() + c.invalid().len())
+        .sum::<usize>() as u32
+}
+
+/// The characters of a run of bytes as they are shown: valid UTF-8 decodes, and each byte
+/// that is not part of valid UTF-8 is one `U+FFFD`.
+pub fn chars(bytes: &[u8]) -> impl Iterator<Item = char> + '_ {
+    bytes.utf8_chunks().flat_map(|c| {
+        c.valid()
+            .chars()
+            .chain(std::iter::repeat_n('\u{FFFD}', c.invalid().len()))
+    })
 }
 
 /// The Brainfuck commands inside `span`, comments dropped, shortened to at most `max`
@@ -125,6 +138,14 @@ mod tests {
         assert_eq!(line_col(src, 5), map.line_col(5));
         assert_eq!(map.line_of(1), (&b"ab"[..], 0));
         assert_eq!(map.line_of(9), (&b"\xC3\xA9["[..], 7));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_count_one_column_each() {
+        assert_eq!(columns(b"\x80\x80"), 2);
+        assert_eq!(columns(b"\xff\xC3"), 2);
+        assert_eq!(columns(b"a\xC3\xA9b"), 3);
+        assert_eq!(chars(b"\x80\xC3\xA9").collect::<String>(), "\u{FFFD}\u{e9}");
     }
 
     #[test]
