@@ -10,6 +10,7 @@
 //! | `r12`    | `out`     | output cursor: next free byte of the output buffer     |
 //! | `r13`    | `out_end` | end of the output buffer                               |
 //! | `r14`    | `ctx`     | the [`Ctx`] block (fds, buffers, saved `rsp`, results) |
+//! | `r15`    |           | the middle of a scratch pad for branchless ifs         |
 //!
 //! `rax`, `rcx`, `rdx`, `rsi`, `rdi` and `r8`-`r11` are scratch; `syscall` clobbers `rax`,
 //! `rcx` and `r11`. Cell offsets become displacements: `p[3] += 1` on 16-bit cells is
@@ -34,7 +35,7 @@
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm, x64::X64Relocation};
 
-use super::runtime::{Ctx, GUARD, page_size, status};
+use super::runtime::{Ctx, GUARD, PAD, page_size, status};
 use crate::ir::{CheckId, Ir, Op};
 use crate::{Config, Eof};
 
@@ -50,6 +51,30 @@ macro_rules! asm {
             ; $($t)*
         )
     };
+}
+
+/// An instruction whose first operand is the cell `[p + d]`: `at_cell!(ops, d; add BYTE, 1)`.
+/// dynasm encodes a runtime displacement in four bytes unless told `BYTE`, so this picks
+/// the one-byte form when `d` fits.
+macro_rules! at_cell {
+    ($ops:expr, $d:expr; $op:ident $size:ident, $($rest:tt)*) => {{
+        let d: i32 = $d;
+        match i8::try_from(d) {
+            Ok(d8) => asm!($ops; $op $size [BYTE p + d8], $($rest)*),
+            Err(_) => asm!($ops; $op $size [p + d], $($rest)*),
+        }
+    }};
+}
+
+/// An instruction whose second operand is the cell `[p + d]`: `from_cell!(ops, d; movzx eax, BYTE)`.
+macro_rules! from_cell {
+    ($ops:expr, $d:expr; $op:ident $reg:ident, $size:ident) => {{
+        let d: i32 = $d;
+        match i8::try_from(d) {
+            Ok(d8) => asm!($ops; $op $reg, $size [BYTE p + d8]),
+            Err(_) => asm!($ops; $op $reg, $size [p + d]),
+        }
+    }};
 }
 
 /// Offset of a [`Ctx`] field, as a displacement.
@@ -71,6 +96,14 @@ pub(crate) enum Unit {
     Scan(u32),
 }
 
+/// An open loop or if.
+struct Frame {
+    body: DynamicLabel,
+    end: DynamicLabel,
+    /// A branchless if (see [`Gen::branchless_if`]).
+    branchless: bool,
+}
+
 /// Generated code and the tables that describe it.
 pub(crate) struct Code {
     /// Machine code, position independent.
@@ -81,6 +114,9 @@ pub(crate) struct Code {
     pub fault_stub: usize,
     /// `(start offset, unit)`, sorted by offset: each unit runs to the next entry.
     pub units: Vec<(u32, Unit)>,
+    /// Code offset at which each IR instruction's code starts (an instruction fused into
+    /// the one before it starts where that one does). One more entry marks the code's end.
+    pub instr_offsets: Vec<u32>,
 }
 
 impl Code {
@@ -105,14 +141,21 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
         units: Vec::new(),
         unit_open: false,
         loops: Vec::new(),
+        cond_in_eax: false,
+        instr_offsets: Vec::with_capacity(ir.code.len() + 1),
     };
     let entry = g.ops.offset().0;
     g.prologue();
     let mut i = 0;
     while i < ir.code.len() {
-        i = g.instr(i);
+        let here = g.here();
+        let next = g.instr(i);
+        g.instr_offsets.extend(std::iter::repeat_n(here, next - i));
+        i = next;
     }
     g.close_unit();
+    let end = g.here();
+    g.instr_offsets.push(end);
     let fault_stub = g.epilogue_and_subroutines();
     g.ops.commit().map_err(|e| e.to_string())?;
     let bytes = g.ops.finalize().map_err(|e| e.to_string())?;
@@ -121,6 +164,7 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
         entry,
         fault_stub,
         units: g.units,
+        instr_offsets: g.instr_offsets,
     })
 }
 
@@ -134,8 +178,11 @@ struct Gen<'a> {
     exact_right: bool,
     units: Vec<(u32, Unit)>,
     unit_open: bool,
-    /// Labels of open loops and ifs: (body start, end).
-    loops: Vec<(DynamicLabel, DynamicLabel)>,
+    /// Open loops and ifs.
+    loops: Vec<Frame>,
+    instr_offsets: Vec<u32>,
+    /// Inside a branchless if: `eax` holds its condition cell.
+    cond_in_eax: bool,
 }
 
 impl Gen<'_> {
@@ -178,6 +225,7 @@ impl Gen<'_> {
             ; mov [ctx + ctx!(saved_rsp)], rsp
             ; mov out, [ctx + ctx!(out_buf)]
             ; lea out_end, [out + out_buf_len]
+            ; mov r15, [ctx + ctx!(pad)]
         );
     }
 
@@ -194,7 +242,7 @@ impl Gen<'_> {
                     self.cmp_zero(delta + off);
                     self.close_unit();
                     let d = self.disp(delta);
-                    let (body, end) = self.loops.pop().expect("balanced");
+                    let Frame { body, end, .. } = self.loops.pop().expect("balanced");
                     asm!(self.ops
                         ; lea p, [p + d]
                         ; jnz =>body
@@ -209,10 +257,32 @@ impl Gen<'_> {
             Op::Check(id) => self.check(i, id),
             Op::Out { off } => self.out(off),
             Op::In { off } => self.input(off),
+            Op::If { off } if self.branchless_if(i) => {
+                // No branch: the body runs on the real cells when p[off] != 0 and on the
+                // scratch pad otherwise (`cmovz`), where its stores do no harm. `rcx` keeps
+                // the tape pointer meanwhile.
+                self.load_eax(off);
+                self.close_unit();
+                asm!(self.ops
+                    ; mov rcx, p
+                    ; test eax, eax
+                    ; cmovz p, r15
+                );
+                self.cond_in_eax = true;
+                self.loops.push(Frame {
+                    body: self.ops.new_dynamic_label(),
+                    end: self.ops.new_dynamic_label(),
+                    branchless: true,
+                });
+            }
             Op::Loop { off } | Op::If { off } => {
                 let body = self.ops.new_dynamic_label();
                 let end = self.ops.new_dynamic_label();
-                self.loops.push((body, end));
+                self.loops.push(Frame {
+                    body,
+                    end,
+                    branchless: false,
+                });
                 self.cmp_zero(off);
                 self.close_unit();
                 asm!(self.ops
@@ -223,7 +293,7 @@ impl Gen<'_> {
             Op::EndLoop { off } => {
                 self.cmp_zero(off);
                 self.close_unit();
-                let (body, end) = self.loops.pop().expect("balanced");
+                let Frame { body, end, .. } = self.loops.pop().expect("balanced");
                 asm!(self.ops
                     ; jnz =>body
                     ; =>end
@@ -231,8 +301,12 @@ impl Gen<'_> {
             }
             Op::EndIf => {
                 self.close_unit();
-                let (_, end) = self.loops.pop().expect("balanced");
-                asm!(self.ops; =>end);
+                let frame = self.loops.pop().expect("balanced");
+                asm!(self.ops; =>frame.end);
+                if frame.branchless {
+                    asm!(self.ops; mov p, rcx);
+                    self.cond_in_eax = false;
+                }
             }
             Op::Scan { off, step, check } => self.scan(i, off, step, check),
         }
@@ -243,9 +317,9 @@ impl Gen<'_> {
     fn add_imm(&mut self, off: i32, val: u32) {
         let d = self.disp(off);
         match self.cs {
-            1 => asm!(self.ops; add BYTE [p + d], val as i8),
-            2 => asm!(self.ops; add WORD [p + d], val as i16),
-            _ => asm!(self.ops; add DWORD [p + d], val as i32),
+            1 => at_cell!(self.ops, d; add BYTE, val as i8),
+            2 => at_cell!(self.ops, d; add WORD, val as i16),
+            _ => at_cell!(self.ops, d; add DWORD, val as i32),
         }
     }
 
@@ -253,9 +327,9 @@ impl Gen<'_> {
     fn store_imm(&mut self, off: i32, val: u32) {
         let d = self.disp(off);
         match self.cs {
-            1 => asm!(self.ops; mov BYTE [p + d], val as i8),
-            2 => asm!(self.ops; mov WORD [p + d], val as i16),
-            _ => asm!(self.ops; mov DWORD [p + d], val as i32),
+            1 => at_cell!(self.ops, d; mov BYTE, val as i8),
+            2 => at_cell!(self.ops, d; mov WORD, val as i16),
+            _ => at_cell!(self.ops, d; mov DWORD, val as i32),
         }
     }
 
@@ -263,9 +337,9 @@ impl Gen<'_> {
     fn load_eax(&mut self, off: i32) {
         let d = self.disp(off);
         match self.cs {
-            1 => asm!(self.ops; movzx eax, BYTE [p + d]),
-            2 => asm!(self.ops; movzx eax, WORD [p + d]),
-            _ => asm!(self.ops; mov eax, DWORD [p + d]),
+            1 => from_cell!(self.ops, d; movzx eax, BYTE),
+            2 => from_cell!(self.ops, d; movzx eax, WORD),
+            _ => from_cell!(self.ops, d; mov eax, DWORD),
         }
     }
 
@@ -273,9 +347,9 @@ impl Gen<'_> {
     fn store_eax(&mut self, off: i32) {
         let d = self.disp(off);
         match self.cs {
-            1 => asm!(self.ops; mov BYTE [p + d], al),
-            2 => asm!(self.ops; mov WORD [p + d], ax),
-            _ => asm!(self.ops; mov DWORD [p + d], eax),
+            1 => at_cell!(self.ops, d; mov BYTE, al),
+            2 => at_cell!(self.ops, d; mov WORD, ax),
+            _ => at_cell!(self.ops, d; mov DWORD, eax),
         }
     }
 
@@ -283,23 +357,28 @@ impl Gen<'_> {
     fn cmp_zero(&mut self, off: i32) {
         let d = self.disp(off);
         match self.cs {
-            1 => asm!(self.ops; cmp BYTE [p + d], 0),
-            2 => asm!(self.ops; cmp WORD [p + d], 0),
-            _ => asm!(self.ops; cmp DWORD [p + d], 0),
+            1 => at_cell!(self.ops, d; cmp BYTE, 0),
+            2 => at_cell!(self.ops, d; cmp WORD, 0),
+            _ => at_cell!(self.ops, d; cmp DWORD, 0),
         }
     }
 
     /// `cell[dst] += cell[src] * k`.
     fn mul_add(&mut self, src: i32, dst: i32, k: u32) {
-        self.load_eax(src);
+        // In a branchless if, `eax` still holds the condition cell, the source of every
+        // multiply-add (they all come before the cell is cleared).
+        if !self.cond_in_eax {
+            self.load_eax(src);
+        }
+        asm!(self.ops; mov edx, eax);
         if k != 1 {
-            asm!(self.ops; imul eax, eax, k as i32);
+            asm!(self.ops; imul edx, edx, k as i32);
         }
         let d = self.disp(dst);
         match self.cs {
-            1 => asm!(self.ops; add BYTE [p + d], al),
-            2 => asm!(self.ops; add WORD [p + d], ax),
-            _ => asm!(self.ops; add DWORD [p + d], eax),
+            1 => at_cell!(self.ops, d; add BYTE, dl),
+            2 => at_cell!(self.ops, d; add WORD, dx),
+            _ => at_cell!(self.ops, d; add DWORD, edx),
         }
     }
 
@@ -374,6 +453,36 @@ impl Gen<'_> {
         }
     }
 
+    /// True if the `If` at instruction `i` can run its body unconditionally: every op in it
+    /// is a no-op when the condition cell is 0 (multiply-adds from that cell, clearing it,
+    /// and bounds checks), and its offsets stay within the scratch pad, so that it can run
+    /// on the pad instead of the tape when the condition is 0.
+    fn branchless_if(&self, i: usize) -> bool {
+        let Op::If { off } = self.ir.code[i].op else {
+            return false;
+        };
+        if self.exact_right {
+            return false;
+        }
+        let near = |o: i32| (i64::from(o) * i64::from(self.cs)).abs() < PAD as i64 / 2;
+        let mut cleared = false;
+        for ins in &self.ir.code[i + 1..] {
+            match ins.op {
+                Op::EndIf => return true,
+                Op::MulAdd { src, dst, .. } if src == off && near(dst) && !cleared => {}
+                Op::Set { off: o, val: 0 } if o == off => cleared = true,
+                Op::Check(id) => {
+                    let e = self.ir.excursion(id);
+                    if !near(e.lo) || !near(e.hi) {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// Offsets that the code of the window starting at instruction `i` will load or store
     /// before the window closes.
     fn window_accesses(&self, mut i: usize) -> Vec<i32> {
@@ -383,6 +492,10 @@ impl Gen<'_> {
             match ins.op {
                 Op::Add { off, .. } | Op::Set { off, .. } => touched.push(off),
                 Op::MulAdd { src, dst, .. } => touched.extend([src, dst]),
+                Op::If { off } if self.branchless_if(i) => {
+                    touched.push(off);
+                    break;
+                }
                 // The first access of these happens before the window closes.
                 Op::Out { off }
                 | Op::Loop { off }
@@ -431,17 +544,34 @@ impl Gen<'_> {
         }
     }
 
-    /// `while p[off] != 0 { p += step }`, one cell at a time.
+    /// `while p[off] != 0 { p += step }`.
     fn scan(&mut self, i: usize, off: i32, step: i32, check: CheckId) {
+        let done = self.ops.new_dynamic_label();
         self.cmp_zero(off);
         self.close_unit();
+        asm!(self.ops; jz =>done);
+        self.open_unit(Unit::Scan(i as u32));
         let e = *self.ir.excursion(check);
+        // A *plain* scan moves only in one direction, one stride per step.
+        let plain = if step > 0 {
+            e.lo == off && e.hi == off + step
+        } else {
+            e.hi == off && e.lo == off + step
+        };
+        let stride = step.unsigned_abs() * self.cs as u32;
+        if plain && 32 % stride == 0 {
+            self.scan_vector(off, step);
+        } else {
+            self.scan_scalar(off, step, e.lo, e.hi);
+        }
+        self.close_unit();
+        asm!(self.ops; =>done);
+    }
+
+    /// A scan that tests one cell per step (any stride, any body).
+    fn scan_scalar(&mut self, off: i32, step: i32, lo: i32, hi: i32) {
         let d = self.disp(off);
         let s = self.disp(step);
-        asm!(self.ops
-            ; jz >done
-        );
-        self.open_unit(Unit::Scan(i as u32));
         asm!(self.ops
             ; mov rax, p
             ; next:
@@ -449,14 +579,14 @@ impl Gen<'_> {
         );
         // Probe the extremes of an iteration that the next test does not touch (relative
         // to the new position, which is `step` beyond the iteration's start).
-        for x in [e.lo, e.hi] {
+        for x in [lo, hi] {
             if x != off && x != off + step {
                 let xd = self.disp(x - step);
                 asm!(self.ops; cmp BYTE [rax + xd], 0);
             }
         }
-        if self.exact_right && e.hi > off {
-            let hd = self.disp(e.hi - step);
+        if self.exact_right && hi > off {
+            let hd = self.disp(hi - step);
             asm!(self.ops
                 ; lea rcx, [rax + hd]
                 ; cmp rcx, [ctx + ctx!(tape_end)]
@@ -474,8 +604,105 @@ impl Gen<'_> {
             ; jnz <next
             ; mov p, rax
         );
-        self.close_unit();
-        asm!(self.ops; done:);
+    }
+
+    /// A plain scan whose stride in bytes divides 32, 32 bytes at a time with SSE2: compare
+    /// an aligned 32-byte chunk with zero, keep the bits of the cells the scan would visit,
+    /// take the first (or last, going left). Aligned loads never cross a page, so they only
+    /// touch a guard page when the scan really runs off the tape.
+    fn scan_vector(&mut self, off: i32, step: i32) {
+        let d = self.disp(off);
+        let stride = step.unsigned_abs() as i32 * self.cs;
+        // Bits of the cells at multiples of the stride, in a 32-byte chunk.
+        let visit: u32 = match stride {
+            1 => 0xffff_ffff,
+            2 => 0x5555_5555,
+            4 => 0x1111_1111,
+            8 => 0x0101_0101,
+            16 => 0x0001_0001,
+            _ => 0x0000_0001,
+        };
+        asm!(self.ops
+            ; lea rsi, [p + d]           // address of the first cell to test
+            ; mov rax, rsi
+            ; and rax, -32               // its chunk
+            ; mov ecx, esi
+            ; and ecx, stride - 1        // which cells of a chunk the scan visits
+            ; mov r8d, visit as i32
+            ; shl r8d, cl
+            ; mov ecx, esi
+            ; and ecx, 31                // where the first cell is in its chunk
+            ; pxor xmm0, xmm0
+        );
+        if step > 0 {
+            self.zero_mask_edx();
+            asm!(self.ops
+                ; and edx, r8d
+                ; shr edx, cl                // forget cells before the first
+                ; shl edx, cl
+                ; test edx, edx
+                ; jnz >found
+                ; next:
+                ; add rax, 32
+            );
+            self.zero_mask_edx();
+            asm!(self.ops
+                ; and edx, r8d
+                ; jz <next
+                ; found:
+                ; bsf edx, edx
+                ; add rax, rdx
+            );
+            if self.exact_right {
+                asm!(self.ops
+                    ; cmp rax, [ctx + ctx!(tape_end)]
+                    ; jb >ok
+                    ; call ->oob
+                    ; ok:
+                );
+            }
+        } else {
+            self.zero_mask_edx();
+            asm!(self.ops
+                ; xor ecx, 31
+                ; and edx, r8d
+                ; shl edx, cl                // forget cells after the first
+                ; shr edx, cl
+                ; test edx, edx
+                ; jnz >found
+                ; next:
+                ; sub rax, 32
+            );
+            self.zero_mask_edx();
+            asm!(self.ops
+                ; and edx, r8d
+                ; jz <next
+                ; found:
+                ; bsr edx, edx
+                ; add rax, rdx
+            );
+        }
+        asm!(self.ops; lea p, [rax - d]);
+    }
+
+    /// `edx` = one bit per byte of the 32-byte chunk at `rax`, set where the cell is zero
+    /// (for wider cells, both or all four bytes of a zero cell are set). Needs `xmm0` = 0.
+    fn zero_mask_edx(&mut self) {
+        asm!(self.ops
+            ; movdqa xmm1, [rax]
+            ; movdqa xmm2, [rax + 16]
+        );
+        match self.cs {
+            1 => asm!(self.ops; pcmpeqb xmm1, xmm0; pcmpeqb xmm2, xmm0),
+            2 => asm!(self.ops; pcmpeqw xmm1, xmm0; pcmpeqw xmm2, xmm0),
+            _ => asm!(self.ops; pcmpeqd xmm1, xmm0; pcmpeqd xmm2, xmm0),
+        }
+        asm!(self.ops
+            ; pmovmskb edx, xmm1
+            ; pmovmskb r9d, xmm2
+            ; shl r9d, 16
+            ; or edx, r9d
+        );
     }
 
     /// The normal exit, then the shared subroutines. Returns the fault stub's offset.

@@ -11,12 +11,14 @@
 //! |---|---|
 //! | `-O0` | none: the parser's literal translation |
 //! | `-O1` | [`fold`], [`clear`], [`fold`] |
-//! | `-O2` | as `-O1` (further passes arrive with the optimizer) |
+//! | `-O2` | `-O1`, then [`mul`], [`scan`], [`fold`] |
 //!
 //! After the passes, [`compact`] drops no-op instructions and unreferenced checks.
 
 pub mod clear;
 pub mod fold;
+pub mod mul;
+pub mod scan;
 
 use crate::Config;
 use crate::ir::{CheckId, Instr, Ir, Op};
@@ -40,9 +42,17 @@ pub type Pass = fn(Ir, &Config) -> Ir;
 pub fn passes(level: OptLevel) -> &'static [(&'static str, Pass)] {
     match level {
         OptLevel::O0 => &[],
-        OptLevel::O1 | OptLevel::O2 => &[
+        OptLevel::O1 => &[
             ("fold", fold::run),
             ("clear", clear::run),
+            ("fold", fold::run),
+        ],
+        OptLevel::O2 => &[
+            ("fold", fold::run),
+            ("clear", clear::run),
+            ("fold", fold::run),
+            ("mul", mul::run),
+            ("scan", scan::run),
             ("fold", fold::run),
         ],
     }

@@ -1,0 +1,194 @@
+//! Multiply loops: `[->+++>+<<]` becomes multiply-adds.
+//!
+//! A loop whose body only adds constants to cells (no I/O, no inner loops, no net pointer
+//! movement) and adds an odd constant `k` to its own condition cell runs exactly
+//! `n = -c / k` times (mod 2^bits) when it starts with the condition cell at `c`. So every
+//! other cell `d` the body adds `a` to ends up with `d + a*n`, and the condition cell ends at 0:
+//!
+//! ```text
+//! [->+++>+<<]      if p[0] {
+//!                    p[1] += p[0]*3
+//!                    p[2] += p[0]*1
+//!                    p[0] = 0
+//!                  }
+//! ```
+//!
+//! The body may also store constants (`[->+>[-]<<]` leaves `p[2] = 0`): those stores happen
+//! once the loop has run at least once, which the `if` expresses. The body's bounds check
+//! moves into the `if`: it is the same on every iteration, so checking it once, on the first,
+//! reports the same error.
+
+use crate::Config;
+use crate::ir::{Instr, Ir, Op, Span};
+
+/// Runs the pass.
+pub fn run(ir: Ir, _config: &Config) -> Ir {
+    let mut code: Vec<Instr> = Vec::with_capacity(ir.code.len());
+    // Index in `code` of each open loop.
+    let mut open: Vec<usize> = Vec::new();
+    for &ins in &ir.code {
+        match ins.op {
+            Op::Loop { .. } | Op::If { .. } => {
+                open.push(code.len());
+                code.push(ins);
+            }
+            Op::EndLoop { off } => {
+                let start = open.pop().expect("balanced");
+                code.push(ins);
+                if let Some(new) = rewrite(&code[start..], off) {
+                    code.truncate(start);
+                    code.extend(new);
+                }
+            }
+            Op::EndIf => {
+                open.pop();
+                code.push(ins);
+            }
+            _ => code.push(ins),
+        }
+    }
+    Ir { code, ..ir }
+}
+
+/// The multiply form of `lp` (a whole loop, `Loop` to `EndLoop`), if it is a multiply loop.
+fn rewrite(lp: &[Instr], cond: i32) -> Option<Vec<Instr>> {
+    let (first, last) = (lp.first()?, lp.last()?);
+    if first.op != (Op::Loop { off: cond }) {
+        return None;
+    }
+    let body = &lp[1..lp.len() - 1];
+    let mut step = None;
+    for ins in body {
+        match ins.op {
+            Op::Add { off, val } if off == cond => {
+                if step.is_some() {
+                    return None;
+                }
+                step = Some(val);
+            }
+            Op::Add { .. } | Op::Check(_) => {}
+            Op::Set { off, .. } if off != cond => {}
+            _ => return None,
+        }
+    }
+    let step = step?;
+    if step % 2 == 0 {
+        return None;
+    }
+    // The loop runs n = -c * step^-1 times; each `Add a` contributes `a * n`.
+    let factor = inverse(step).wrapping_neg();
+    let span = first.span.to(last.span);
+    let mut out = vec![Instr {
+        op: Op::If { off: cond },
+        span: first.span,
+    }];
+    for ins in body {
+        let op = match ins.op {
+            Op::Add { off, .. } if off == cond => continue,
+            Op::Add { off, val } => Op::MulAdd {
+                src: cond,
+                dst: off,
+                k: val.wrapping_mul(factor),
+            },
+            other => other,
+        };
+        out.push(Instr { op, span: ins.span });
+    }
+    out.push(Instr {
+        op: Op::Set { off: cond, val: 0 },
+        span: Span::new(span.end.saturating_sub(1), span.end),
+    });
+    out.push(Instr {
+        op: Op::EndIf,
+        span: last.span,
+    });
+    Some(out)
+}
+
+/// The inverse of an odd number modulo 2^32 (Newton's iteration; each step doubles the
+/// number of correct low bits). It is also the inverse modulo 2^16 and 2^8.
+fn inverse(k: u32) -> u32 {
+    debug_assert!(k % 2 == 1);
+    let mut x = k; // correct to 3 bits: k*k = 1 mod 8 for odd k
+    for _ in 0..4 {
+        x = x.wrapping_mul(2u32.wrapping_sub(k.wrapping_mul(x)));
+    }
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::opt::{clear, fold};
+    use crate::parse::parse;
+
+    fn mul(src: &str) -> Vec<Op> {
+        let config = Config::default();
+        let ir = fold::run(parse(src.as_bytes()).unwrap(), &config);
+        let ir = fold::run(clear::run(ir, &config), &config);
+        run(ir, &config)
+            .code
+            .iter()
+            .map(|i| i.op)
+            .filter(|op| !matches!(op, Op::Check(_)))
+            .collect()
+    }
+
+    #[test]
+    fn inverse_is_an_inverse() {
+        for k in [1u32, 3, 5, 255, 0xffff_ffff, 12345677] {
+            assert_eq!(k.wrapping_mul(inverse(k)), 1, "{k}");
+        }
+    }
+
+    #[test]
+    fn copy_and_multiply() {
+        assert_eq!(
+            mul("[->+++>+<<]"),
+            vec![
+                Op::If { off: 0 },
+                Op::MulAdd {
+                    src: 0,
+                    dst: 1,
+                    k: 3
+                },
+                Op::MulAdd {
+                    src: 0,
+                    dst: 2,
+                    k: 1
+                },
+                Op::Set { off: 0, val: 0 },
+                Op::EndIf,
+            ]
+        );
+    }
+
+    #[test]
+    fn counting_up_negates_and_stores_stay() {
+        // `+` on the counter: the loop runs 256 - c times, so p[1] gets -c.
+        assert_eq!(
+            mul("[+>+>[-]<<]"),
+            vec![
+                Op::If { off: 0 },
+                Op::MulAdd {
+                    src: 0,
+                    dst: 1,
+                    k: u32::MAX
+                },
+                Op::Set { off: 2, val: 0 },
+                Op::Set { off: 0, val: 0 },
+                Op::EndIf,
+            ]
+        );
+    }
+
+    #[test]
+    fn not_multiply_loops() {
+        for src in ["[->+<<]", "[-->+<]", "[->.<]", "[->[>]<]", "[>+<]"] {
+            assert!(
+                !mul(src).iter().any(|op| matches!(op, Op::MulAdd { .. })),
+                "{src}"
+            );
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Scan loops: `[>]`, `[<<]`, `[>>>>>>>>>]` become a search.
+//!
+//! A loop whose body only moves the pointer looks for the next zero cell at a fixed stride:
+//!
+//! ```text
+//! [>>>>]        scan p[0] by 4 to 0      (while p[0] != 0 { p += 4 })
+//! ```
+//!
+//! The JIT turns this into a vectorized search over the tape. The body's bounds check stays
+//! with the scan and is applied per step, so a scan that runs off the tape reports the same
+//! `<` or `>` as the loop did.
+
+use crate::Config;
+use crate::ir::{Instr, Ir, Op};
+
+/// Longest stride turned into a scan (longer ones stay loops).
+pub const MAX_STEP: i32 = 64;
+
+/// Runs the pass.
+pub fn run(ir: Ir, _config: &Config) -> Ir {
+    let mut code: Vec<Instr> = Vec::with_capacity(ir.code.len());
+    for &ins in &ir.code {
+        code.push(ins);
+        let n = code.len();
+        if n < 4 {
+            continue;
+        }
+        if let [
+            Instr {
+                op: Op::Loop { off: a },
+                span: start,
+            },
+            Instr {
+                op: Op::Check(check),
+                ..
+            },
+            Instr {
+                op: Op::Move { delta },
+                ..
+            },
+            Instr {
+                op: Op::EndLoop { off: b },
+                span: end,
+            },
+        ] = code[n - 4..]
+            && a == b
+            && delta != 0
+            && delta.abs() <= MAX_STEP
+        {
+            code.truncate(n - 4);
+            code.push(Instr {
+                op: Op::Scan {
+                    off: a,
+                    step: delta,
+                    check,
+                },
+                span: start.to(end),
+            });
+        }
+    }
+    Ir { code, ..ir }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::opt::fold;
+    use crate::parse::parse;
+
+    fn scan(src: &str) -> Vec<Op> {
+        let config = Config::default();
+        run(fold::run(parse(src.as_bytes()).unwrap(), &config), &config)
+            .code
+            .iter()
+            .map(|i| i.op)
+            .filter(|op| !matches!(op, Op::Check(_)))
+            .collect()
+    }
+
+    #[test]
+    fn strided_scans() {
+        assert!(matches!(
+            scan("[>]")[..],
+            [Op::Scan {
+                off: 0,
+                step: 1,
+                ..
+            }]
+        ));
+        assert!(matches!(
+            scan(">>[<<<]")[..],
+            [Op::Scan {
+                off: 2,
+                step: -3,
+                ..
+            }]
+        ));
+        // Moves that cancel out inside the body still make a scan of the net stride.
+        assert!(matches!(
+            scan("[>><]")[..],
+            [Op::Scan {
+                off: 0,
+                step: 1,
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn loops_that_do_more_are_not_scans() {
+        for src in ["[>+]", "[><]", "[>.]", "[[>]]x"] {
+            let ops = scan(src);
+            assert!(!matches!(ops[..], [Op::Scan { .. }]), "{src}: {ops:?}");
+        }
+    }
+}
