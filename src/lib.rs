@@ -231,9 +231,21 @@ impl Program {
         }
     }
 
-    /// Parses and optimizes in one step.
+    /// Parses and optimizes in one step (without ever holding the literal IR of the whole
+    /// program, which matters for large sources).
     pub fn new(source: impl Into<Vec<u8>>, config: &Config) -> Result<Program, Error> {
-        Ok(Program::parse(source)?.optimize(config))
+        let source = source.into();
+        match opt::parse_and_optimize(&source, config) {
+            Ok(ir) => Ok(Program {
+                source,
+                ir,
+                config: *config,
+            }),
+            Err(error) => Err(Error::Parse {
+                at: source::line_col(&source, error.pos),
+                error,
+            }),
+        }
     }
 
     /// Optimizes for `config` (its `opt_level` picks the passes; cell size and tape size are

@@ -42,6 +42,30 @@ impl std::fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+/// Where the parser delivers the literal IR: into an [`Ir`], or straight into the first
+/// optimization pass ([`crate::opt::fold`]) so that the literal IR of a large program never
+/// exists in memory as a whole.
+pub trait Emit {
+    /// An instruction other than a bounds check.
+    fn instr(&mut self, op: Op, span: Span);
+    /// The bounds check of a run of moves, which the parser always follows with its `Move`.
+    fn check(&mut self, reach: Reach, span: Span);
+}
+
+impl Emit for Ir {
+    fn instr(&mut self, op: Op, span: Span) {
+        self.code.push(Instr { op, span });
+    }
+
+    fn check(&mut self, reach: Reach, span: Span) {
+        let id = self.add_excursion(0, [reach]);
+        self.code.push(Instr {
+            op: Op::Check(id),
+            span,
+        });
+    }
+}
+
 /// Parses Brainfuck source into IR.
 ///
 /// ```
@@ -49,13 +73,20 @@ impl std::error::Error for ParseError {}
 /// assert_eq!(ir.code[0].op, jitbf::ir::Op::Add { off: 0, val: 3 });
 /// ```
 pub fn parse(src: &[u8]) -> Result<Ir, ParseError> {
+    let mut ir = Ir::default();
+    parse_into(src, &mut ir)?;
+    Ok(ir)
+}
+
+/// Parses `src`, delivering the literal IR to `out` in program order. On an error, what was
+/// delivered so far is incomplete and should be dropped.
+pub fn parse_into(src: &[u8], out: &mut impl Emit) -> Result<(), ParseError> {
     if src.len() >= u32::MAX as usize {
         return Err(ParseError {
             kind: ParseErrorKind::TooLarge,
             pos: 0,
         });
     }
-    let mut ir = Ir::default();
     // Unclosed `[`: their source positions.
     let mut open: Vec<u32> = Vec::new();
     let mut i = 0usize;
@@ -74,50 +105,36 @@ pub fn parse(src: &[u8]) -> Result<Ir, ParseError> {
                 i = j;
                 let span = Span::new(start, j as u32);
                 match b {
-                    b'+' => Op::Add { off: 0, val: n },
-                    b'-' => Op::Add {
-                        off: 0,
-                        val: n.wrapping_neg(),
-                    },
+                    b'+' => out.instr(Op::Add { off: 0, val: n }, span),
+                    b'-' => out.instr(
+                        Op::Add {
+                            off: 0,
+                            val: n.wrapping_neg(),
+                        },
+                        span,
+                    ),
                     _ => {
                         let dir: i8 = if b == b'>' { 1 } else { -1 };
-                        let id = ir.add_excursion(
-                            0,
-                            [Reach {
-                                off: i32::from(dir),
-                                pos: start,
-                                count: n,
-                                dir,
-                            }],
-                        );
-                        ir.code.push(Instr {
-                            op: Op::Check(id),
-                            span,
-                        });
+                        let reach = Reach {
+                            off: i32::from(dir),
+                            pos: start,
+                            count: n,
+                            dir,
+                        };
+                        out.check(reach, span);
                         let delta = i32::from(dir) * n as i32;
-                        ir.code.push(Instr {
-                            op: Op::Move { delta },
-                            span,
-                        });
-                        continue;
+                        out.instr(Op::Move { delta }, span);
                     }
                 }
+                continue;
             }
-            b'.' => {
-                i += 1;
-                Op::Out { off: 0 }
-            }
-            b',' => {
-                i += 1;
-                Op::In { off: 0 }
-            }
+            b'.' => Op::Out { off: 0 },
+            b',' => Op::In { off: 0 },
             b'[' => {
-                i += 1;
                 open.push(start);
                 Op::Loop { off: 0 }
             }
             b']' => {
-                i += 1;
                 if open.pop().is_none() {
                     return Err(ParseError {
                         kind: ParseErrorKind::UnmatchedClose,
@@ -131,10 +148,8 @@ pub fn parse(src: &[u8]) -> Result<Ir, ParseError> {
                 continue;
             }
         };
-        ir.code.push(Instr {
-            op,
-            span: Span::new(start, i as u32),
-        });
+        i += 1;
+        out.instr(op, Span::new(start, i as u32));
     }
     if let Some(&pos) = open.last() {
         return Err(ParseError {
@@ -142,7 +157,7 @@ pub fn parse(src: &[u8]) -> Result<Ir, ParseError> {
             pos,
         });
     }
-    Ok(ir)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -96,6 +96,16 @@ pub(crate) enum Unit {
     Scan(u32),
 }
 
+/// Labels of the code shared by all instructions.
+#[derive(Clone, Copy)]
+struct Subroutines {
+    exit: DynamicLabel,
+    oob: DynamicLabel,
+    flush: DynamicLabel,
+    putc: DynamicLabel,
+    getc: DynamicLabel,
+}
+
 /// An open loop or if.
 struct Frame {
     body: DynamicLabel,
@@ -132,8 +142,19 @@ impl Code {
 /// Compiles `ir` for `config`.
 pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
     let cs = config.cell_bits.bytes() as i32;
+    // Room for typical code, so the buffers rarely grow (fresh memory is costly).
+    let n = ir.code.len();
+    let mut ops = VecAssembler::new_with_capacity(0, 12 * n + 2048, 0, 0, n, 0, n);
+    let sub = Subroutines {
+        exit: ops.new_dynamic_label(),
+        oob: ops.new_dynamic_label(),
+        flush: ops.new_dynamic_label(),
+        putc: ops.new_dynamic_label(),
+        getc: ops.new_dynamic_label(),
+    };
     let mut g = Gen {
-        ops: VecAssembler::new(0),
+        ops,
+        sub,
         ir,
         cs,
         eof: config.eof,
@@ -180,6 +201,8 @@ struct Gen<'a> {
     unit_open: bool,
     /// Open loops and ifs.
     loops: Vec<Frame>,
+    /// The shared subroutines and exits (dynamic labels: cheaper to resolve than named ones).
+    sub: Subroutines,
     instr_offsets: Vec<u32>,
     /// Inside a branchless if: `eax` holds its condition cell.
     cond_in_eax: bool,
@@ -385,40 +408,29 @@ impl Gen<'_> {
     fn out(&mut self, off: i32) {
         self.load_eax(off);
         self.close_unit();
-        asm!(self.ops
-            ; mov BYTE [out], al
-            ; add out, 1
-            ; cmp al, 10
-            ; jne >full
-            ; cmp DWORD [ctx + ctx!(line_flush)], 0
-            ; je >full
-            ; call ->flush
-            ; full:
-            ; cmp out, out_end
-            ; jb >done
-            ; call ->flush
-            ; done:
-        );
+        let putc = self.sub.putc;
+        asm!(self.ops; call =>putc);
     }
 
     fn input(&mut self, off: i32) {
         self.close_unit();
-        asm!(self.ops; call ->getc);
+        let (getc, skip) = (self.sub.getc, self.ops.new_dynamic_label());
+        asm!(self.ops; call =>getc);
         match self.eof {
             Eof::Unchanged => {
                 asm!(self.ops
                     ; test eax, eax
-                    ; js >eof
+                    ; js =>skip
                 );
                 self.store_eax(off);
-                asm!(self.ops; eof:);
+                asm!(self.ops; =>skip);
             }
             Eof::Zero => {
                 asm!(self.ops
                     ; test eax, eax
-                    ; jns >store
+                    ; jns =>skip
                     ; xor eax, eax
-                    ; store:
+                    ; =>skip
                 );
                 self.store_eax(off);
             }
@@ -523,6 +535,7 @@ impl Gen<'_> {
     /// the unit.
     fn explicit_check(&mut self, off: i32, right: bool) {
         let d = i64::from(off) * i64::from(self.cs);
+        let (oob, ok) = (self.sub.oob, self.ops.new_dynamic_label());
         asm!(self.ops
             ; mov rax, QWORD d
             ; add rax, p
@@ -530,16 +543,16 @@ impl Gen<'_> {
         if right {
             asm!(self.ops
                 ; cmp rax, [ctx + ctx!(tape_end)]
-                ; jb >ok
-                ; call ->oob
-                ; ok:
+                ; jb =>ok
+                ; call =>oob
+                ; =>ok
             );
         } else {
             asm!(self.ops
                 ; cmp rax, [ctx + ctx!(tape_start)]
-                ; jae >ok
-                ; call ->oob
-                ; ok:
+                ; jae =>ok
+                ; call =>oob
+                ; =>ok
             );
         }
     }
@@ -572,9 +585,14 @@ impl Gen<'_> {
     fn scan_scalar(&mut self, off: i32, step: i32, lo: i32, hi: i32) {
         let d = self.disp(off);
         let s = self.disp(step);
+        let (next, ok, oob) = (
+            self.ops.new_dynamic_label(),
+            self.ops.new_dynamic_label(),
+            self.sub.oob,
+        );
         asm!(self.ops
             ; mov rax, p
-            ; next:
+            ; =>next
             ; add rax, s
         );
         // Probe the extremes of an iteration that the next test does not touch (relative
@@ -590,9 +608,9 @@ impl Gen<'_> {
             asm!(self.ops
                 ; lea rcx, [rax + hd]
                 ; cmp rcx, [ctx + ctx!(tape_end)]
-                ; jb >ok
-                ; call ->oob
-                ; ok:
+                ; jb =>ok
+                ; call =>oob
+                ; =>ok
             );
         }
         match self.cs {
@@ -601,7 +619,7 @@ impl Gen<'_> {
             _ => asm!(self.ops; cmp DWORD [rax + d], 0),
         }
         asm!(self.ops
-            ; jnz <next
+            ; jnz =>next
             ; mov p, rax
         );
     }
@@ -634,6 +652,7 @@ impl Gen<'_> {
             ; and ecx, 31                // where the first cell is in its chunk
             ; pxor xmm0, xmm0
         );
+        let (next, found) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
         if step > 0 {
             self.zero_mask_edx();
             asm!(self.ops
@@ -641,24 +660,25 @@ impl Gen<'_> {
                 ; shr edx, cl                // forget cells before the first
                 ; shl edx, cl
                 ; test edx, edx
-                ; jnz >found
-                ; next:
+                ; jnz =>found
+                ; =>next
                 ; add rax, 32
             );
             self.zero_mask_edx();
             asm!(self.ops
                 ; and edx, r8d
-                ; jz <next
-                ; found:
+                ; jz =>next
+                ; =>found
                 ; bsf edx, edx
                 ; add rax, rdx
             );
             if self.exact_right {
+                let (ok, oob) = (self.ops.new_dynamic_label(), self.sub.oob);
                 asm!(self.ops
                     ; cmp rax, [ctx + ctx!(tape_end)]
-                    ; jb >ok
-                    ; call ->oob
-                    ; ok:
+                    ; jb =>ok
+                    ; call =>oob
+                    ; =>ok
                 );
             }
         } else {
@@ -669,15 +689,15 @@ impl Gen<'_> {
                 ; shl edx, cl                // forget cells after the first
                 ; shr edx, cl
                 ; test edx, edx
-                ; jnz >found
-                ; next:
+                ; jnz =>found
+                ; =>next
                 ; sub rax, 32
             );
             self.zero_mask_edx();
             asm!(self.ops
                 ; and edx, r8d
-                ; jz <next
-                ; found:
+                ; jz =>next
+                ; =>found
                 ; bsr edx, edx
                 ; add rax, rdx
             );
@@ -707,9 +727,16 @@ impl Gen<'_> {
 
     /// The normal exit, then the shared subroutines. Returns the fault stub's offset.
     fn epilogue_and_subroutines(&mut self) -> usize {
+        let Subroutines {
+            exit,
+            oob,
+            flush,
+            putc,
+            getc,
+        } = self.sub;
         asm!(self.ops
             ; mov eax, status::OK as i32
-            ; ->exit:
+            ; =>exit
             ; mov rsp, [ctx + ctx!(saved_rsp)]
             ; mov [ctx + ctx!(final_p)], p
             ; mov [ctx + ctx!(final_out)], out
@@ -725,19 +752,34 @@ impl Gen<'_> {
         let fault_stub = self.ops.offset().0;
         asm!(self.ops
             ; mov eax, status::FAULT as i32
-            ; jmp ->exit
+            ; jmp =>exit
 
             // An explicit check failed: its return address (minus one, to stay inside the
             // check's code) says which unit.
-            ; ->oob:
+            ; =>oob
             ; pop rax
             ; sub rax, 1
             ; mov [ctx + ctx!(fault_rip)], rax
             ; mov eax, status::FAULT as i32
-            ; jmp ->exit
+            ; jmp =>exit
+
+            // putc: append al to the output buffer; flush it when full, or after a newline
+            // when the output is a terminal.
+            ; =>putc
+            ; mov BYTE [out], al
+            ; add out, 1
+            ; cmp out, out_end
+            ; jae =>flush
+            ; cmp al, 10
+            ; je >newline
+            ; ret
+            ; newline:
+            ; cmp DWORD [ctx + ctx!(line_flush)], 0
+            ; jne =>flush
+            ; ret
 
             // flush: write out[buf..out] to out_fd; afterwards out = buf.
-            ; ->flush:
+            ; =>flush
             ; mov rsi, [ctx + ctx!(out_buf)]
             ; write:
             ; mov rdx, out
@@ -756,13 +798,13 @@ impl Gen<'_> {
             ; neg eax               // errno (0 when write returned 0)
             ; mov [ctx + ctx!(errno)], eax
             ; mov eax, status::OUTPUT as i32
-            ; jmp ->exit
+            ; jmp =>exit
             ; flushed:
             ; mov out, [ctx + ctx!(out_buf)]
             ; ret
 
             // getc: eax = next input byte, or -1 at end of input.
-            ; ->getc:
+            ; =>getc
             ; mov rax, [ctx + ctx!(in_pos)]
             ; cmp rax, [ctx + ctx!(in_len)]
             ; jae >refill
@@ -776,7 +818,7 @@ impl Gen<'_> {
             ; refill:
             ; cmp out, [ctx + ctx!(out_buf)]
             ; je >read
-            ; call ->flush          // let the user see any prompt before we wait
+            ; call =>flush          // let the user see any prompt before we wait
             ; read:
             ; mov edi, [ctx + ctx!(in_fd)]
             ; mov rsi, [ctx + ctx!(in_buf)]
@@ -795,7 +837,7 @@ impl Gen<'_> {
             ; neg eax
             ; mov [ctx + ctx!(errno)], eax
             ; mov eax, status::INPUT as i32
-            ; jmp ->exit
+            ; jmp =>exit
             ; eof:
             ; xor eax, eax
             ; mov [ctx + ctx!(in_pos)], rax

@@ -9,12 +9,14 @@ use crate::Config;
 use crate::ir::{Instr, Ir, Op};
 
 /// Runs the pass.
-pub fn run(ir: Ir, _config: &Config) -> Ir {
-    let mut code: Vec<Instr> = Vec::with_capacity(ir.code.len());
-    for &ins in &ir.code {
-        code.push(ins);
-        let n = code.len();
-        if n < 3 {
+pub fn run(ir: &mut Ir, _config: &Config) {
+    let code = &mut ir.code;
+    // Rewrite in place: `w` trails the read position.
+    let mut w = 0;
+    for r in 0..code.len() {
+        code[w] = code[r];
+        w += 1;
+        if w < 3 {
             continue;
         }
         if let [
@@ -30,19 +32,19 @@ pub fn run(ir: Ir, _config: &Config) -> Ir {
                 op: Op::EndLoop { off: c },
                 span: end,
             },
-        ] = code[n - 3..]
+        ] = code[w - 3..w]
             && a == b
             && b == c
             && val % 2 == 1
         {
-            code.truncate(n - 3);
-            code.push(Instr {
+            code[w - 3] = Instr {
                 op: Op::Set { off: a, val: 0 },
                 span: start.to(end),
-            });
+            };
+            w -= 2;
         }
     }
-    Ir { code, ..ir }
+    code.truncate(w);
 }
 
 #[cfg(test)]
@@ -51,11 +53,9 @@ mod tests {
     use crate::parse::parse;
 
     fn clear(src: &str) -> Vec<Op> {
-        run(parse(src.as_bytes()).unwrap(), &Config::default())
-            .code
-            .iter()
-            .map(|i| i.op)
-            .collect()
+        let mut ir = parse(src.as_bytes()).unwrap();
+        run(&mut ir, &Config::default());
+        ir.code.iter().map(|i| i.op).collect()
     }
 
     #[test]

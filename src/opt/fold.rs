@@ -16,10 +16,9 @@
 //!   in program order: an error still names the same move, and no output comes before it
 //!   that did not come before it originally.
 
-use std::collections::hash_map::{Entry, HashMap};
-
 use crate::Config;
-use crate::ir::{CheckId, Instr, Ir, Op, Reach, Span};
+use crate::ir::{Instr, Ir, Op, Reach, Span};
+use crate::parse::Emit;
 
 /// Pending arithmetic on one cell.
 #[derive(Clone, Copy)]
@@ -31,24 +30,29 @@ enum Effect {
 /// Most shift the pass lets build up before it emits a `Move`, so offsets stay small.
 const MAX_SHIFT: i32 = 1 << 24;
 
-/// Runs the pass.
-pub fn run(ir: Ir, _config: &Config) -> Ir {
-    let mut f = Folder {
-        out: Ir {
-            code: Vec::with_capacity(ir.code.len()),
-            excursions: ir.excursions.clone(),
-            reaches: ir.reaches.clone(),
-        },
-        shift: 0,
-        effects: HashMap::new(),
-        window: None,
-        open: Vec::new(),
-    };
-    for ins in &ir.code {
-        f.step(&ir, ins);
+/// Most cells with pending arithmetic; beyond this it is written out (keeps lookups cheap).
+const MAX_EFFECTS: usize = 32;
+
+/// Runs the pass, in place: every instruction written out accounts for a different
+/// instruction already read (a check for the first check of its window, a `Move` for one
+/// of the moves it sums, an `Add` for one of the adds it sums), so the write position never
+/// passes the read position.
+pub fn run(ir: &mut Ir, _config: &Config) {
+    let n = ir.code.len();
+    let mut f = Folder::new(std::mem::take(ir), 0);
+    for r in 0..n {
+        let ins = f.out.code[r];
+        match ins.op {
+            Op::Check(id) => {
+                let e = *f.out.excursion(id);
+                let records = e.first as usize..(e.first + e.len) as usize;
+                f.check_reaches(e.origin, records, ins.span);
+            }
+            op => f.instr(op, ins.span),
+        }
+        debug_assert!(f.len <= r + 1, "folding in place overtook its input");
     }
-    f.end_window();
-    f.out
+    *ir = f.finish();
 }
 
 /// A check being built from consecutive `Check`s.
@@ -57,38 +61,163 @@ struct Window {
     slot: usize,
     /// Offset of the pointer when the window opened.
     origin: i32,
-    reaches: Vec<Reach>,
     span: Span,
 }
 
-struct Folder {
+/// The folding pass as a stream: instructions go in one at a time (from an IR, or straight
+/// from the parser through [`Emit`]), folded code comes out.
+pub struct Folder {
+    /// The output: `out.code[..len]` (the rest, if any, is input still to be read).
     out: Ir,
+    len: usize,
     /// Pointer movement not yet emitted: the program's pointer is `p + shift`.
     shift: i32,
-    /// Pending arithmetic by offset (relative to `p`), with the span it came from.
-    effects: HashMap<i32, (Effect, Span)>,
+    /// Pending arithmetic: offset (relative to `p`), effect, source.
+    effects: Vec<(i32, Effect, Span)>,
     window: Option<Window>,
+    /// Reach records of the open window, in program order.
+    reaches: Vec<Reach>,
     /// `shift` at the start of each open loop or if.
     open: Vec<i32>,
 }
 
 impl Folder {
-    fn step(&mut self, ir: &Ir, ins: &Instr) {
-        let span = ins.span;
+    /// A folder writing over `out.code` (whose check tables are kept), with room reserved
+    /// for `capacity` more instructions.
+    pub fn new(mut out: Ir, capacity: usize) -> Folder {
+        out.code.reserve(capacity);
+        Folder {
+            out,
+            len: 0,
+            shift: 0,
+            effects: Vec::new(),
+            window: None,
+            reaches: Vec::new(),
+            open: Vec::new(),
+        }
+    }
+
+    /// The folded program.
+    pub fn finish(mut self) -> Ir {
+        self.end_window();
+        self.out.code.truncate(self.len);
+        self.out
+    }
+
+    /// Takes a bounds check whose records are `out.reaches[records]`, starting at `origin`.
+    fn check_reaches(&mut self, origin: i32, records: std::ops::Range<usize>, span: Span) {
+        self.open_window(origin, span);
         let s = self.shift;
-        match ins.op {
+        self.reaches
+            .extend(self.out.reaches[records].iter().map(|r| Reach {
+                off: r.off + s,
+                ..*r
+            }));
+    }
+
+    fn open_window(&mut self, origin: i32, span: Span) {
+        match &mut self.window {
+            Some(w) => w.span = w.span.to(span),
+            None => {
+                self.emit(Op::Move { delta: 0 }, span);
+                self.window = Some(Window {
+                    slot: self.len - 1,
+                    origin: origin + self.shift,
+                    span,
+                });
+            }
+        }
+    }
+
+    fn emit(&mut self, op: Op, span: Span) {
+        let ins = Instr { op, span };
+        match self.out.code.get_mut(self.len) {
+            Some(slot) => *slot = ins,
+            None => self.out.code.push(ins),
+        }
+        self.len += 1;
+    }
+
+    /// Control flow: close the check window and write out all pending arithmetic.
+    fn boundary(&mut self) {
+        self.end_window();
+        self.flush_all();
+    }
+
+    fn effect(&mut self, off: i32, e: Effect, span: Span) {
+        if let Some(slot) = self.effects.iter_mut().find(|(o, _, _)| *o == off) {
+            slot.1 = match (slot.1, e) {
+                (Effect::Add(a), Effect::Add(b)) => Effect::Add(a.wrapping_add(b)),
+                (Effect::Set(a), Effect::Add(b)) => Effect::Set(a.wrapping_add(b)),
+                (_, Effect::Set(b)) => Effect::Set(b),
+            };
+            slot.2 = slot.2.to(span);
+            return;
+        }
+        if self.effects.len() == MAX_EFFECTS {
+            self.flush_all();
+        }
+        self.effects.push((off, e, span));
+    }
+
+    /// Writes out the pending arithmetic on one cell.
+    fn flush(&mut self, off: i32) {
+        if let Some(i) = self.effects.iter().position(|(o, _, _)| *o == off) {
+            let (off, e, span) = self.effects.swap_remove(i);
+            self.emit_effect(off, e, span);
+        }
+    }
+
+    /// Writes out all pending arithmetic, in source order.
+    fn flush_all(&mut self) {
+        let mut all = std::mem::take(&mut self.effects);
+        all.sort_unstable_by_key(|&(off, _, span)| (span.start, off));
+        for &(off, e, span) in &all {
+            self.emit_effect(off, e, span);
+        }
+        all.clear();
+        self.effects = all;
+    }
+
+    fn emit_effect(&mut self, off: i32, e: Effect, span: Span) {
+        let op = match e {
+            Effect::Add(0) => return,
+            Effect::Add(val) => Op::Add { off, val },
+            Effect::Set(val) => Op::Set { off, val },
+        };
+        self.emit(op, span);
+    }
+
+    /// Turns the open window's placeholder into the merged check (or leaves it a no-op
+    /// `Move 0` when nothing went beyond the origin).
+    fn end_window(&mut self) {
+        if let Some(w) = self.window.take() {
+            let id = self.out.add_excursion(w.origin, self.reaches.drain(..));
+            if self.out.excursion(id).len > 0 {
+                self.out.code[w.slot] = Instr {
+                    op: Op::Check(id),
+                    span: w.span,
+                };
+            }
+        }
+    }
+}
+
+impl Emit for Folder {
+    fn instr(&mut self, op: Op, span: Span) {
+        let s = self.shift;
+        match op {
             Op::Add { off, val } => self.effect(off + s, Effect::Add(val), span),
             Op::Set { off, val } => self.effect(off + s, Effect::Set(val), span),
             Op::Move { delta } => {
                 self.shift += delta;
                 if self.shift.abs() > MAX_SHIFT {
-                    self.end_window();
-                    self.flush_all();
+                    self.boundary();
                     let delta = std::mem::take(&mut self.shift);
                     self.emit(Op::Move { delta }, span);
                 }
             }
-            Op::Check(id) => self.check(ir, id, span),
+            Op::Check(_) => unreachable!("checks arrive through `Emit::check`"),
             Op::MulAdd { src, dst, k } => {
                 self.flush(src + s);
                 self.flush(dst + s);
@@ -101,23 +230,25 @@ impl Folder {
                     span,
                 );
             }
-            Op::Out { off } | Op::In { off } => {
+            Op::Out { off } => {
                 self.end_window();
                 self.flush(off + s);
-                let op = match ins.op {
-                    Op::Out { .. } => Op::Out { off: off + s },
-                    _ => Op::In { off: off + s },
-                };
-                self.emit(op, span);
+                self.emit(Op::Out { off: off + s }, span);
             }
-            Op::Loop { off } | Op::If { off } => {
+            Op::In { off } => {
+                self.end_window();
+                self.flush(off + s);
+                self.emit(Op::In { off: off + s }, span);
+            }
+            Op::Loop { off } => {
                 self.boundary();
                 self.open.push(s);
-                let op = match ins.op {
-                    Op::Loop { .. } => Op::Loop { off: off + s },
-                    _ => Op::If { off: off + s },
-                };
-                self.emit(op, span);
+                self.emit(Op::Loop { off: off + s }, span);
+            }
+            Op::If { off } => {
+                self.boundary();
+                self.open.push(s);
+                self.emit(Op::If { off: off + s }, span);
             }
             Op::EndLoop { off } => {
                 self.boundary();
@@ -136,16 +267,14 @@ impl Folder {
             }
             Op::Scan { off, step, check } => {
                 self.boundary();
-                let reaches: Vec<Reach> = ir
-                    .reaches_of(check)
-                    .iter()
-                    .map(|r| Reach {
+                let e = *self.out.excursion(check);
+                let records = e.first as usize..(e.first + e.len) as usize;
+                self.reaches
+                    .extend(self.out.reaches[records].iter().map(|r| Reach {
                         off: r.off + s,
                         ..*r
-                    })
-                    .collect();
-                let origin = ir.excursion(check).origin + s;
-                let check = self.out.add_excursion(origin, reaches);
+                    }));
+                let check = self.out.add_excursion(e.origin + s, self.reaches.drain(..));
                 self.emit(
                     Op::Scan {
                         off: off + s,
@@ -158,94 +287,12 @@ impl Folder {
         }
     }
 
-    fn emit(&mut self, op: Op, span: Span) {
-        self.out.code.push(Instr { op, span });
-    }
-
-    /// Control flow: close the check window and write out all pending arithmetic.
-    fn boundary(&mut self) {
-        self.end_window();
-        self.flush_all();
-    }
-
-    fn effect(&mut self, off: i32, e: Effect, span: Span) {
-        match self.effects.entry(off) {
-            Entry::Occupied(mut slot) => {
-                let (old, old_span) = *slot.get();
-                let new = match (old, e) {
-                    (Effect::Add(a), Effect::Add(b)) => Effect::Add(a.wrapping_add(b)),
-                    (Effect::Set(a), Effect::Add(b)) => Effect::Set(a.wrapping_add(b)),
-                    (_, Effect::Set(b)) => Effect::Set(b),
-                };
-                slot.insert((new, old_span.to(span)));
-            }
-            Entry::Vacant(slot) => {
-                slot.insert((e, span));
-            }
-        }
-    }
-
-    /// Writes out the pending arithmetic on one cell.
-    fn flush(&mut self, off: i32) {
-        if let Some((e, span)) = self.effects.remove(&off) {
-            self.emit_effect(off, e, span);
-        }
-    }
-
-    /// Writes out all pending arithmetic, in source order.
-    fn flush_all(&mut self) {
-        let mut all: Vec<(i32, (Effect, Span))> = self.effects.drain().collect();
-        all.sort_unstable_by_key(|&(off, (_, span))| (span.start, off));
-        for (off, (e, span)) in all {
-            self.emit_effect(off, e, span);
-        }
-    }
-
-    fn emit_effect(&mut self, off: i32, e: Effect, span: Span) {
-        let op = match e {
-            Effect::Add(0) => return,
-            Effect::Add(val) => Op::Add { off, val },
-            Effect::Set(val) => Op::Set { off, val },
-        };
-        self.emit(op, span);
-    }
-
-    fn check(&mut self, ir: &Ir, id: CheckId, span: Span) {
-        let s = self.shift;
-        let origin = ir.excursion(id).origin + s;
-        let window = self.window.get_or_insert_with(|| {
-            self.out.code.push(Instr {
-                op: Op::Move { delta: 0 },
-                span,
-            });
-            Window {
-                slot: self.out.code.len() - 1,
-                origin,
-                reaches: Vec::new(),
-                span,
-            }
+    fn check(&mut self, reach: Reach, span: Span) {
+        self.open_window(0, span);
+        self.reaches.push(Reach {
+            off: reach.off + self.shift,
+            ..reach
         });
-        window.span = window.span.to(span);
-        window
-            .reaches
-            .extend(ir.reaches_of(id).iter().map(|r| Reach {
-                off: r.off + s,
-                ..*r
-            }));
-    }
-
-    /// Turns the open window's placeholder into the merged check (or leaves it a no-op
-    /// `Move 0` when nothing went beyond the origin).
-    fn end_window(&mut self) {
-        if let Some(w) = self.window.take() {
-            let id = self.out.add_excursion(w.origin, w.reaches);
-            if self.out.excursion(id).len > 0 {
-                self.out.code[w.slot] = Instr {
-                    op: Op::Check(id),
-                    span: w.span,
-                };
-            }
-        }
     }
 }
 
@@ -255,7 +302,20 @@ mod tests {
     use crate::parse::parse;
 
     fn fold(src: &str) -> Ir {
-        crate::opt::compact(run(parse(src.as_bytes()).unwrap(), &Config::default()))
+        let mut ir = parse(src.as_bytes()).unwrap();
+        run(&mut ir, &Config::default());
+        crate::opt::compact(ir)
+    }
+
+    #[test]
+    fn folding_while_parsing_is_folding_after() {
+        let src = b">+[->>+<<]<<,>.[>]>+>>.[-]";
+        let mut streamed = Folder::new(Ir::default(), 0);
+        crate::parse::parse_into(src, &mut streamed).unwrap();
+        let streamed = crate::opt::compact(streamed.finish());
+        let mut after = parse(src).unwrap();
+        run(&mut after, &Config::default());
+        assert_eq!(streamed, crate::opt::compact(after));
     }
 
     fn ops(ir: &Ir) -> Vec<Op> {

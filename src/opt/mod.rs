@@ -1,6 +1,6 @@
 //! Optimization passes over the IR.
 //!
-//! Each pass is a function `Ir -> Ir` in its own file, with a doc comment showing the Brainfuck
+//! Each pass is a function that rewrites an [`Ir`] in its own file, with a doc comment showing the Brainfuck
 //! it rewrites and unit tests. No pass may change what a program prints, its exit status or
 //! the source position a runtime error names; `tests/differential.rs` checks every level
 //! against the interpreter at `-O0`.
@@ -36,7 +36,7 @@ pub enum OptLevel {
 }
 
 /// A pass: rewrites the IR for a configuration.
-pub type Pass = fn(Ir, &Config) -> Ir;
+pub type Pass = fn(&mut Ir, &Config);
 
 /// The passes of a level, in the order they run.
 pub fn passes(level: OptLevel) -> &'static [(&'static str, Pass)] {
@@ -58,13 +58,33 @@ pub fn passes(level: OptLevel) -> &'static [(&'static str, Pass)] {
     }
 }
 
-/// Runs the passes of `config.opt_level`, then [`compact`].
-pub fn optimize(ir: Ir, config: &Config) -> Ir {
-    let mut ir = ir;
+/// Runs the passes of `config.opt_level` on the literal IR from the parser, then
+/// [`compact`].
+pub fn optimize(mut ir: Ir, config: &Config) -> Ir {
     for (_, pass) in passes(config.opt_level) {
-        ir = pass(ir, config);
+        pass(&mut ir, config);
     }
     compact(ir)
+}
+
+/// Parses and optimizes in one go: the same result as [`optimize`] on the parser's output,
+/// but the first pass ([`fold`]) takes the parser's instructions as they come, so the literal
+/// IR of a large program is never held in memory.
+pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Ir, crate::ParseError> {
+    let passes = passes(config.opt_level);
+    let mut ir = match passes.first() {
+        Some(&("fold", _)) => {
+            let mut folder = fold::Folder::new(Ir::default(), src.len() / 8);
+            crate::parse::parse_into(src, &mut folder)?;
+            folder.finish()
+        }
+        _ => crate::parse::parse(src)?,
+    };
+    let first = usize::from(matches!(passes.first(), Some(&("fold", _))));
+    for (_, pass) in &passes[first..] {
+        pass(&mut ir, config);
+    }
+    Ok(compact(ir))
 }
 
 /// True for instructions that do nothing: `Add 0`, `Move 0`, and checks of nothing.
@@ -76,24 +96,29 @@ pub fn is_nop(ir: &Ir, ins: &Instr) -> bool {
     }
 }
 
-/// Drops no-op instructions and rebuilds the check tables with only what is referenced.
-pub fn compact(ir: Ir) -> Ir {
-    let mut out = Ir {
-        code: Vec::with_capacity(ir.code.len()),
-        ..Ir::default()
-    };
-    for ins in &ir.code {
-        if is_nop(&ir, ins) {
+/// Drops no-op instructions (in place) and rebuilds the check tables with only what is
+/// referenced.
+pub fn compact(mut ir: Ir) -> Ir {
+    let mut checks = Ir::default();
+    let mut w = 0;
+    for r in 0..ir.code.len() {
+        let mut ins = ir.code[r];
+        if is_nop(&ir, &ins) {
             continue;
         }
-        let mut ins = *ins;
         match &mut ins.op {
-            Op::Check(id) | Op::Scan { check: id, .. } => *id = copy_check(&ir, *id, &mut out),
+            Op::Check(id) | Op::Scan { check: id, .. } => *id = copy_check(&ir, *id, &mut checks),
             _ => {}
         }
-        out.code.push(ins);
+        ir.code[w] = ins;
+        w += 1;
     }
-    out
+    ir.code.truncate(w);
+    Ir {
+        code: ir.code,
+        excursions: checks.excursions,
+        reaches: checks.reaches,
+    }
 }
 
 /// Copies a check from `from` into `to`, returning its id there.

@@ -22,35 +22,29 @@ use crate::Config;
 use crate::ir::{Instr, Ir, Op, Span};
 
 /// Runs the pass.
-pub fn run(ir: Ir, _config: &Config) -> Ir {
-    let mut code: Vec<Instr> = Vec::with_capacity(ir.code.len());
-    // Index in `code` of each open loop.
+pub fn run(ir: &mut Ir, _config: &Config) {
+    let code = &mut ir.code;
+    // Index of each open loop or if. Rewrites keep the length, so they happen in place.
     let mut open: Vec<usize> = Vec::new();
-    for &ins in &ir.code {
-        match ins.op {
-            Op::Loop { .. } | Op::If { .. } => {
-                open.push(code.len());
-                code.push(ins);
-            }
+    for i in 0..code.len() {
+        match code[i].op {
+            Op::Loop { .. } | Op::If { .. } => open.push(i),
             Op::EndLoop { off } => {
                 let start = open.pop().expect("balanced");
-                code.push(ins);
-                if let Some(new) = rewrite(&code[start..], off) {
-                    code.truncate(start);
-                    code.extend(new);
+                if let Some(new) = rewrite(&code[start..=i], off) {
+                    code[start..=i].copy_from_slice(&new);
                 }
             }
             Op::EndIf => {
                 open.pop();
-                code.push(ins);
             }
-            _ => code.push(ins),
+            _ => {}
         }
     }
-    Ir { code, ..ir }
 }
 
-/// The multiply form of `lp` (a whole loop, `Loop` to `EndLoop`), if it is a multiply loop.
+/// The multiply form of `lp` (a whole loop, `Loop` to `EndLoop`), if it is a multiply loop;
+/// it has the same length as `lp`.
 fn rewrite(lp: &[Instr], cond: i32) -> Option<Vec<Instr>> {
     let (first, last) = (lp.first()?, lp.last()?);
     if first.op != (Op::Loop { off: cond }) {
@@ -124,10 +118,12 @@ mod tests {
 
     fn mul(src: &str) -> Vec<Op> {
         let config = Config::default();
-        let ir = fold::run(parse(src.as_bytes()).unwrap(), &config);
-        let ir = fold::run(clear::run(ir, &config), &config);
-        run(ir, &config)
-            .code
+        let mut ir = parse(src.as_bytes()).unwrap();
+        fold::run(&mut ir, &config);
+        clear::run(&mut ir, &config);
+        fold::run(&mut ir, &config);
+        run(&mut ir, &config);
+        ir.code
             .iter()
             .map(|i| i.op)
             .filter(|op| !matches!(op, Op::Check(_)))

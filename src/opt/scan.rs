@@ -17,12 +17,14 @@ use crate::ir::{Instr, Ir, Op};
 pub const MAX_STEP: i32 = 64;
 
 /// Runs the pass.
-pub fn run(ir: Ir, _config: &Config) -> Ir {
-    let mut code: Vec<Instr> = Vec::with_capacity(ir.code.len());
-    for &ins in &ir.code {
-        code.push(ins);
-        let n = code.len();
-        if n < 4 {
+pub fn run(ir: &mut Ir, _config: &Config) {
+    let code = &mut ir.code;
+    // Rewrite in place: `w` trails the read position.
+    let mut w = 0;
+    for r in 0..code.len() {
+        code[w] = code[r];
+        w += 1;
+        if w < 4 {
             continue;
         }
         if let [
@@ -42,23 +44,23 @@ pub fn run(ir: Ir, _config: &Config) -> Ir {
                 op: Op::EndLoop { off: b },
                 span: end,
             },
-        ] = code[n - 4..]
+        ] = code[w - 4..w]
             && a == b
             && delta != 0
             && delta.abs() <= MAX_STEP
         {
-            code.truncate(n - 4);
-            code.push(Instr {
+            code[w - 4] = Instr {
                 op: Op::Scan {
                     off: a,
                     step: delta,
                     check,
                 },
                 span: start.to(end),
-            });
+            };
+            w -= 3;
         }
     }
-    Ir { code, ..ir }
+    code.truncate(w);
 }
 
 #[cfg(test)]
@@ -69,8 +71,10 @@ mod tests {
 
     fn scan(src: &str) -> Vec<Op> {
         let config = Config::default();
-        run(fold::run(parse(src.as_bytes()).unwrap(), &config), &config)
-            .code
+        let mut ir = parse(src.as_bytes()).unwrap();
+        fold::run(&mut ir, &config);
+        run(&mut ir, &config);
+        ir.code
             .iter()
             .map(|i| i.op)
             .filter(|op| !matches!(op, Op::Check(_)))
