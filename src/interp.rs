@@ -114,6 +114,11 @@ impl Interpreter<'_> {
                 Op::Out { off } => port
                     .put(tape[at(p, off)].to_u32() as u8)
                     .map_err(RuntimeError::Output)?,
+                Op::Print { start, len } => {
+                    for &b in &ir.bytes[start as usize..(start + len) as usize] {
+                        port.put(b).map_err(RuntimeError::Output)?;
+                    }
+                }
                 Op::In { off } => match port.get()? {
                     Some(b) => tape[at(p, off)] = C::from_u32(u32::from(b)),
                     None => match config.eof {

@@ -92,6 +92,14 @@ pub enum Op {
         /// Cell offset.
         off: i32,
     },
+    /// Output known at compile time: the bytes `Ir::bytes[start..start+len]`. `+++.` on a cell
+    /// known to be 0 is `Print "\x03"`.
+    Print {
+        /// First byte in [`Ir::bytes`].
+        start: u32,
+        /// Number of bytes.
+        len: u32,
+    },
     /// `,`: read a byte into `p[off]`; at end of input apply the [`crate::Eof`] mode.
     In {
         /// Cell offset.
@@ -180,6 +188,8 @@ pub struct Ir {
     pub excursions: Vec<Excursion>,
     /// Storage for [`Excursion`] records.
     pub reaches: Vec<Reach>,
+    /// Storage for the bytes of [`Op::Print`].
+    pub bytes: Vec<u8>,
 }
 
 /// Which side of the tape a pointer left.
@@ -375,6 +385,10 @@ impl fmt::Display for OpDisplay<'_> {
                 write!(f, "check p[{}..={}]", e.lo, e.hi)
             }
             Op::Out { off } => write!(f, "out {}", Cell(off)),
+            Op::Print { start, len } => {
+                let bytes = &self.ir.bytes[start as usize..(start + len) as usize];
+                write!(f, "print \"{}\"", bytes.escape_ascii())
+            }
             Op::In { off } => write!(f, "in {}", Cell(off)),
             Op::Loop { off } => write!(f, "while {} {{", Cell(off)),
             Op::EndLoop { off } => write!(f, "}} while {}", Cell(off)),

@@ -124,10 +124,13 @@ fn fragment() -> impl Strategy<Value = String> {
 }
 
 /// A random program: fragments, with brackets balanced by dropping unmatched `]` and
-/// closing unclosed `[` at the end.
+/// closing unclosed `[` at the end. Half of them start by reading input into a few cells, so
+/// that the optimizer cannot work out everything at compile time and the generated code
+/// really runs.
 fn program() -> impl Strategy<Value = String> {
-    prop::collection::vec(fragment(), 0..40).prop_map(|parts| {
-        let mut out = String::new();
+    let prefix = prop_oneof![Just(String::new()), Just(",>,>,<<".to_string())];
+    (prefix, prop::collection::vec(fragment(), 0..40)).prop_map(|(prefix, parts)| {
+        let mut out = prefix;
         let mut depth = 0usize;
         for c in parts.concat().chars() {
             match c {

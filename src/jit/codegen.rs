@@ -103,6 +103,7 @@ struct Subroutines {
     oob: DynamicLabel,
     flush: DynamicLabel,
     putc: DynamicLabel,
+    puts: DynamicLabel,
     getc: DynamicLabel,
 }
 
@@ -150,6 +151,7 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
         oob: ops.new_dynamic_label(),
         flush: ops.new_dynamic_label(),
         putc: ops.new_dynamic_label(),
+        puts: ops.new_dynamic_label(),
         getc: ops.new_dynamic_label(),
     };
     let mut g = Gen {
@@ -162,6 +164,7 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
         units: Vec::new(),
         unit_open: false,
         loops: Vec::new(),
+        strings: Vec::new(),
         cond_in_eax: false,
         instr_offsets: Vec::with_capacity(ir.code.len() + 1),
     };
@@ -178,6 +181,13 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
     let end = g.here();
     g.instr_offsets.push(end);
     let fault_stub = g.epilogue_and_subroutines();
+    for (label, range) in std::mem::take(&mut g.strings) {
+        let bytes = &ir.bytes[range];
+        asm!(g.ops
+            ; =>label
+            ; .bytes bytes
+        );
+    }
     g.ops.commit().map_err(|e| e.to_string())?;
     let bytes = g.ops.finalize().map_err(|e| e.to_string())?;
     Ok(Code {
@@ -201,6 +211,8 @@ struct Gen<'a> {
     unit_open: bool,
     /// Open loops and ifs.
     loops: Vec<Frame>,
+    /// Labels for the bytes of `Print`s and where they are in `Ir::bytes`.
+    strings: Vec<(DynamicLabel, std::ops::Range<usize>)>,
     /// The shared subroutines and exits (dynamic labels: cheaper to resolve than named ones).
     sub: Subroutines,
     instr_offsets: Vec<u32>,
@@ -279,6 +291,7 @@ impl Gen<'_> {
             }
             Op::Check(id) => self.check(i, id),
             Op::Out { off } => self.out(off),
+            Op::Print { start, len } => self.print(start, len),
             Op::In { off } => self.input(off),
             Op::If { off } if self.branchless_if(i) => {
                 // No branch: the body runs on the real cells when p[off] != 0 and on the
@@ -412,6 +425,20 @@ impl Gen<'_> {
         asm!(self.ops; call =>putc);
     }
 
+    /// Constant output: the bytes go into the code buffer after the code.
+    fn print(&mut self, start: u32, len: u32) {
+        self.close_unit();
+        let data = self.ops.new_dynamic_label();
+        self.strings
+            .push((data, start as usize..(start + len) as usize));
+        let puts = self.sub.puts;
+        asm!(self.ops
+            ; lea r8, [=>data]
+            ; mov r9d, len as i32
+            ; call =>puts
+        );
+    }
+
     fn input(&mut self, off: i32) {
         self.close_unit();
         let (getc, skip) = (self.sub.getc, self.ops.new_dynamic_label());
@@ -523,7 +550,7 @@ impl Gen<'_> {
                     }
                     break;
                 }
-                Op::Check(_) | Op::In { .. } | Op::EndIf => break,
+                Op::Check(_) | Op::In { .. } | Op::Print { .. } | Op::EndIf => break,
             }
             i += 1;
         }
@@ -732,6 +759,7 @@ impl Gen<'_> {
             oob,
             flush,
             putc,
+            puts,
             getc,
         } = self.sub;
         asm!(self.ops
@@ -776,6 +804,15 @@ impl Gen<'_> {
             ; newline:
             ; cmp DWORD [ctx + ctx!(line_flush)], 0
             ; jne =>flush
+            ; ret
+
+            // puts: append r9 (> 0) bytes from r8 (neither is touched by putc or flush).
+            ; =>puts
+            ; movzx eax, BYTE [r8]
+            ; call =>putc
+            ; add r8, 1
+            ; sub r9, 1
+            ; jnz =>puts
             ; ret
 
             // flush: write out[buf..out] to out_fd; afterwards out = buf.

@@ -240,6 +240,10 @@ impl Emit for Folder {
                 self.flush(off + s);
                 self.emit(Op::In { off: off + s }, span);
             }
+            Op::Print { .. } => {
+                self.end_window();
+                self.emit(op, span);
+            }
             Op::Loop { off } => {
                 self.boundary();
                 self.open.push(s);

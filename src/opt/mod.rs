@@ -16,7 +16,9 @@
 //! After the passes, [`compact`] drops no-op instructions and unreferenced checks.
 
 pub mod clear;
+pub mod dse;
 pub mod fold;
+pub mod known;
 pub mod mul;
 pub mod scan;
 
@@ -53,7 +55,10 @@ pub fn passes(level: OptLevel) -> &'static [(&'static str, Pass)] {
             ("fold", fold::run),
             ("mul", mul::run),
             ("scan", scan::run),
+            ("known", known::run),
+            ("dse", dse::run),
             ("fold", fold::run),
+            ("mul", mul::run),
         ],
     }
 }
@@ -108,6 +113,11 @@ pub fn compact(mut ir: Ir) -> Ir {
         }
         match &mut ins.op {
             Op::Check(id) | Op::Scan { check: id, .. } => *id = copy_check(&ir, *id, &mut checks),
+            Op::Print { start, len } => {
+                let from = *start as usize..(*start + *len) as usize;
+                *start = checks.bytes.len() as u32;
+                checks.bytes.extend_from_slice(&ir.bytes[from]);
+            }
             _ => {}
         }
         ir.code[w] = ins;
@@ -116,8 +126,7 @@ pub fn compact(mut ir: Ir) -> Ir {
     ir.code.truncate(w);
     Ir {
         code: ir.code,
-        excursions: checks.excursions,
-        reaches: checks.reaches,
+        ..checks
     }
 }
 

@@ -1,0 +1,276 @@
+//! Dead store elimination: arithmetic whose result nothing reads is removed.
+//!
+//! ```text
+//! +++[-]>++<[-]        the first `+++` and `[-]` are overwritten before anything reads p[0]
+//! [->+<]>[-]           p[1] += p[0] is dead: p[1] is cleared right after
+//! ```
+//!
+//! The pass walks the program backwards keeping the set of cells that may still be read
+//! (*live*). A store (`Set`, `Add`, `MulAdd`) into a dead cell is deleted; `Set` and `,` make
+//! their cell dead before them (`,` only when end of input also overwrites the cell); every
+//! read makes its cell live. At the end of the program nothing is live. An `if` is followed
+//! into its body (what is live before it is what is live after the body, or after the `if`
+//! when it is skipped); at loops and scans everything is assumed live. A check is not a read:
+//! if it fails, no later store matters.
+//!
+//! An `if` whose body ends up empty is removed, and one left with only `p[c] = 0` of its own
+//! condition cell becomes that store. (An `if` that still holds a bounds check stays: the
+//! check must only happen when the original loop would have run.)
+
+use std::collections::HashSet;
+
+use crate::ir::{Instr, Ir, Op};
+use crate::{Config, Eof};
+
+/// Live cells: either "every cell except `dead`" or "only `live`".
+#[derive(Clone, Debug)]
+enum Live {
+    AllBut(HashSet<i32>),
+    Only(HashSet<i32>),
+}
+
+impl Live {
+    fn all() -> Live {
+        Live::AllBut(HashSet::new())
+    }
+
+    fn contains(&self, off: i32) -> bool {
+        match self {
+            Live::AllBut(dead) => !dead.contains(&off),
+            Live::Only(live) => live.contains(&off),
+        }
+    }
+
+    /// `off` is read before it is next written.
+    fn read(&mut self, off: i32) {
+        match self {
+            Live::AllBut(dead) => {
+                dead.remove(&off);
+            }
+            Live::Only(live) => {
+                live.insert(off);
+            }
+        }
+    }
+
+    /// `off` is overwritten before it is next read.
+    fn kill(&mut self, off: i32) {
+        match self {
+            Live::AllBut(dead) => {
+                dead.insert(off);
+            }
+            Live::Only(live) => {
+                live.remove(&off);
+            }
+        }
+    }
+
+    /// Offsets relative to a pointer `delta` cells further left (before a `Move delta`).
+    fn shift(&mut self, delta: i32) {
+        let (Live::AllBut(set) | Live::Only(set)) = self;
+        *set = set.iter().map(|&o| o + delta).collect();
+    }
+
+    /// Cells live in either.
+    fn union(&mut self, other: &Live) {
+        *self = match (&*self, other) {
+            (Live::AllBut(a), Live::AllBut(b)) => {
+                Live::AllBut(a.intersection(b).copied().collect())
+            }
+            (Live::Only(a), Live::Only(b)) => Live::Only(a.union(b).copied().collect()),
+            (Live::AllBut(a), Live::Only(b)) | (Live::Only(b), Live::AllBut(a)) => {
+                Live::AllBut(a.difference(b).copied().collect())
+            }
+        };
+    }
+}
+
+/// Runs the pass.
+pub fn run(ir: &mut Ir, config: &Config) {
+    let code = &mut ir.code;
+    let mut dead = vec![false; code.len()];
+    let mut live = Live::Only(HashSet::new());
+    // For each open `if` (walking backwards): what is live after it.
+    let mut after_if: Vec<Live> = Vec::new();
+    for i in (0..code.len()).rev() {
+        match code[i].op {
+            Op::Set { off, .. } => {
+                dead[i] = !live.contains(off);
+                live.kill(off);
+            }
+            Op::Add { off, .. } => dead[i] = !live.contains(off),
+            Op::MulAdd { src, dst, .. } => {
+                dead[i] = !live.contains(dst);
+                if !dead[i] {
+                    live.read(src);
+                }
+            }
+            Op::Move { delta } => live.shift(delta),
+            Op::Check(_) | Op::Print { .. } => {}
+            Op::Out { off } => live.read(off),
+            Op::In { off } => match config.eof {
+                Eof::Unchanged => live.read(off),
+                Eof::Zero | Eof::Max => live.kill(off),
+            },
+            Op::EndIf => after_if.push(live.clone()),
+            Op::If { off } => {
+                let skipped = after_if.pop().expect("balanced");
+                live.union(&skipped);
+                live.read(off);
+            }
+            Op::Loop { .. } | Op::EndLoop { .. } | Op::Scan { .. } => {
+                after_if.iter_mut().for_each(|l| *l = Live::all());
+                live = Live::all();
+            }
+        }
+    }
+    let mut w = 0;
+    for r in 0..code.len() {
+        if !dead[r] {
+            code[w] = code[r];
+            w += 1;
+            simplify_if(code, &mut w);
+        }
+    }
+    code.truncate(w);
+}
+
+/// If `code[..w]` ends with an `if` whose body is empty or only clears the condition cell,
+/// replaces it.
+fn simplify_if(code: &mut [Instr], w: &mut usize) {
+    match code[..*w] {
+        [
+            ..,
+            Instr {
+                op: Op::If { .. }, ..
+            },
+            Instr { op: Op::EndIf, .. },
+        ] => *w -= 2,
+        [
+            ..,
+            Instr {
+                op: Op::If { off },
+                span,
+            },
+            Instr {
+                op: Op::Set { off: o, val: 0 },
+                ..
+            },
+            Instr { op: Op::EndIf, .. },
+        ] if o == off => {
+            *w -= 2;
+            code[*w - 1] = Instr {
+                op: Op::Set { off, val: 0 },
+                span,
+            };
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::opt::{clear, fold, mul};
+    use crate::parse::parse;
+
+    fn dse(src: &str) -> Vec<Op> {
+        let config = Config::default();
+        let mut ir = parse(src.as_bytes()).unwrap();
+        fold::run(&mut ir, &config);
+        clear::run(&mut ir, &config);
+        fold::run(&mut ir, &config);
+        mul::run(&mut ir, &config);
+        run(&mut ir, &config);
+        ir.code
+            .iter()
+            .map(|i| i.op)
+            .filter(|op| !matches!(op, Op::Check(_)))
+            .collect()
+    }
+
+    #[test]
+    fn stores_overwritten_after_an_if_go() {
+        // `p[1] += 2` and `p[1] += p[0]` are both overwritten by `p[1] = 1`, and p[0] is never
+        // read again. What is left of the loop is its bounds check (it moves to p[1]).
+        assert_eq!(
+            dse(",>++<[->+<]>[-]+."),
+            vec![
+                Op::In { off: 0 },
+                Op::If { off: 0 },
+                Op::EndIf,
+                Op::Set { off: 1, val: 1 },
+                Op::Out { off: 1 },
+            ]
+        );
+    }
+
+    #[test]
+    fn stores_nothing_reads_go() {
+        assert!(
+            dse(",>++<[->+<]>>+++<<")
+                .iter()
+                .all(|op| matches!(op, Op::In { .. } | Op::If { .. } | Op::EndIf))
+        );
+    }
+
+    #[test]
+    fn dead_multiply_targets_go_and_bare_clears_simplify() {
+        // p[1] += p[0] is dead (p[1] is cleared).
+        assert_eq!(
+            dse(",[->+<]>[-]<."),
+            vec![
+                Op::In { off: 0 },
+                Op::If { off: 0 },
+                Op::Set { off: 0, val: 0 },
+                Op::EndIf,
+                Op::Out { off: 0 }
+            ]
+        );
+        // Without a move (so no check), `if p[0] { p[0] = 0 }` is a plain clear.
+        let mut ir = Ir::default();
+        for op in [
+            Op::In { off: 0 },
+            Op::If { off: 0 },
+            Op::Set { off: 0, val: 0 },
+            Op::EndIf,
+            Op::Out { off: 0 },
+        ] {
+            ir.code.push(Instr {
+                op,
+                span: Default::default(),
+            });
+        }
+        run(&mut ir, &Config::default());
+        let ops: Vec<Op> = ir.code.iter().map(|i| i.op).collect();
+        assert_eq!(
+            ops,
+            [
+                Op::In { off: 0 },
+                Op::Set { off: 0, val: 0 },
+                Op::Out { off: 0 }
+            ]
+        );
+    }
+
+    #[test]
+    fn loops_keep_everything() {
+        // Inside a loop that reads input, nothing can be shown dead.
+        let ops = dse(",[>+<,]>.");
+        assert!(ops.contains(&Op::Add { off: 1, val: 1 }));
+    }
+
+    #[test]
+    fn input_only_kills_when_eof_overwrites() {
+        let config = Config {
+            eof: Eof::Zero,
+            ..Config::default()
+        };
+        let mut ir = parse(b"+++,.").unwrap();
+        fold::run(&mut ir, &config);
+        run(&mut ir, &config);
+        assert!(!ir.code.iter().any(|i| matches!(i.op, Op::Add { .. })));
+        // With EOF leaving the cell unchanged, `,` may keep the 3.
+        assert!(dse("+++,.").contains(&Op::Add { off: 0, val: 3 }));
+    }
+}

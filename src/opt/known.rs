@@ -1,0 +1,985 @@
+//! Known-value propagation: what the compiler can work out about the tape, it does itself.
+//!
+//! The tape starts all zero with the pointer at cell 0, so at first every cell's value is
+//! known. The pass follows the program keeping a map of the cells whose values are known
+//! (and, while it can, the pointer's absolute position) and rewrites with it:
+//!
+//! ```text
+//! ++++[>++++<-]>.      becomes      print "\x10"  (and the stores, if anything reads them)
+//! ```
+//!
+//! * arithmetic on a known cell becomes a store (`p[1] += 4` on a 0 is `p[1] = 4`), and a
+//!   multiply-add from a known cell becomes an add (or nothing, from a 0);
+//! * `.` of a known cell becomes constant output (`print`), merged with neighbours;
+//! * a loop or `if` whose condition cell is known to be 0 is deleted; a loop known to run
+//!   exactly once loses its test; a loop whose body always ends with the condition cell at 0
+//!   becomes an `if`;
+//! * a loop whose cells are all known is *run at compile time* (within a step budget) and
+//!   replaced by its effect: stores, a pointer move and constant output. This is how nested
+//!   counting loops (`long.b`, `bench.b`) collapse;
+//! * bounds checks are decided at compile time while the pointer's position is known;
+//! * after a loop or `if`, the condition cell is known to be 0.
+//!
+//! At a loop whose cells are not all known, the cells its body writes are assumed to change,
+//! except where a trial run of the body shows they come back to the value they had on entry
+//! (they are then known on every iteration). After a loop or scan that moves the pointer by
+//! an unknown amount, nothing is known.
+//!
+//! Nothing here changes behaviour: a loop that would leave the tape or read input is never
+//! run at compile time, and checks are only removed when they are certain to pass.
+
+use rustc_hash::FxHashMap;
+
+use crate::Config;
+use crate::ir::{Instr, Ir, Op, Span};
+
+/// Most IR steps one compile-time run of a loop may take.
+const SIM_STEPS: u64 = 1 << 17;
+/// Most IR steps all compile-time runs together may take, per program.
+const SIM_TOTAL: u64 = 1 << 22;
+/// Deepest loop nesting analysed; deeper loops are copied as they are.
+const MAX_DEPTH: usize = 64;
+/// Largest loop (in instructions) whose first iteration may be peeled off.
+const PEEL_MAX: usize = 64;
+/// Largest set of cells a loop may write before it counts as writing everything.
+const MAX_WRITES: usize = 64;
+
+/// Runs the pass.
+pub fn run(ir: &mut Ir, config: &Config) {
+    let code = std::mem::take(&mut ir.code);
+    let (summaries, write_lists) = summarize(&code);
+    let mut k = Known {
+        code: &code,
+        summaries,
+        write_lists,
+        ir,
+        out: Vec::with_capacity(code.len()),
+        mask: config.cell_bits.max(),
+        cells: config.tape_cells as i64,
+        analysis_budget: 16 * code.len() as u64 + (1 << 16),
+        sim_budget: SIM_TOTAL,
+        emitting: true,
+    };
+    let mut state = State::start();
+    k.block(0..code.len(), &mut state, 0);
+    let out = std::mem::take(&mut k.out);
+    ir.code = out;
+}
+
+/// What the pass knows about the tape. Cells are addressed by *coordinates*: absolute cell
+/// numbers while `abs` holds, otherwise relative to some earlier pointer position.
+///
+/// Trial runs and the branches of an `if` change the state in place and are undone with an
+/// undo log ([`State::save`], [`State::restore`]): copying the state instead would cost its
+/// size at every loop.
+#[derive(Debug)]
+struct State {
+    /// Cells that differ from `default`: `Some(v)` known to hold `v`, `None` unknown.
+    cells: Cells,
+    /// What every other cell holds (`Some(0)` on the untouched tape).
+    default: Option<u32>,
+    /// Coordinate of the pointer `p`.
+    pos: i64,
+    /// Coordinates are absolute cell numbers.
+    abs: bool,
+    /// Changes since the oldest open save point, to undo them.
+    log: Vec<Undo>,
+    /// Number of open save points (changes are logged while there is one).
+    saves: usize,
+}
+
+/// One entry of the undo log.
+#[derive(Debug)]
+enum Undo {
+    /// A cell's entry in `cells` before a change.
+    Cell(i64, Option<Option<u32>>),
+    /// Everything, before the state was forgotten.
+    All(Cells, Option<u32>, i64, bool),
+}
+
+/// A map from coordinates to `Option<u32>`: an array for the coordinates near the ones
+/// used first (programs mostly work in a few hundred cells), a hash map beyond.
+#[derive(Debug, Default)]
+struct Cells {
+    /// Coordinate of `dense[0]`.
+    base: i64,
+    /// `ABSENT`, `UNKNOWN`, or a known value.
+    dense: Vec<u64>,
+    far: FxHashMap<i64, Option<u32>>,
+}
+
+const ABSENT: u64 = u64::MAX;
+const UNKNOWN: u64 = u64::MAX - 1;
+/// Largest dense window.
+const DENSE: i64 = 1 << 14;
+
+impl Cells {
+    fn decode(x: u64) -> Option<Option<u32>> {
+        match x {
+            ABSENT => None,
+            UNKNOWN => Some(None),
+            v => Some(Some(v as u32)),
+        }
+    }
+
+    fn encode(v: Option<Option<u32>>) -> u64 {
+        match v {
+            None => ABSENT,
+            Some(None) => UNKNOWN,
+            Some(Some(v)) => u64::from(v),
+        }
+    }
+
+    /// The slot for `coord` in `dense`, growing the window if that keeps it small.
+    fn slot(&mut self, coord: i64, grow: bool) -> Option<&mut u64> {
+        if self.dense.is_empty() {
+            if !grow {
+                return None;
+            }
+            self.base = coord;
+        }
+        let end = self.base + self.dense.len() as i64;
+        if coord < self.base {
+            if !grow || end - coord > DENSE {
+                return None;
+            }
+            let extra = (self.base - coord) as usize;
+            self.dense.splice(0..0, std::iter::repeat_n(ABSENT, extra));
+            self.base = coord;
+        } else if coord >= end {
+            if !grow || coord - self.base >= DENSE {
+                return None;
+            }
+            self.dense.resize((coord - self.base + 1) as usize, ABSENT);
+        }
+        self.dense.get_mut((coord - self.base) as usize)
+    }
+
+    fn get(&self, coord: i64) -> Option<Option<u32>> {
+        let i = coord.wrapping_sub(self.base);
+        match self.dense.get(usize::try_from(i).unwrap_or(usize::MAX)) {
+            Some(&x) => Cells::decode(x),
+            None => self.far.get(&coord).copied(),
+        }
+    }
+
+    /// Sets `coord` to `v` (`None`: back to the default); returns what it was.
+    fn put(&mut self, coord: i64, v: Option<Option<u32>>) -> Option<Option<u32>> {
+        if let Some(slot) = self.slot(coord, v.is_some()) {
+            return Cells::decode(std::mem::replace(slot, Cells::encode(v)));
+        }
+        match v {
+            Some(v) => self.far.insert(coord, v),
+            None => self.far.remove(&coord),
+        }
+    }
+}
+
+/// A point to which a [`State`] can be restored.
+#[derive(Clone, Copy)]
+struct Save {
+    log: usize,
+    pos: i64,
+}
+
+impl State {
+    fn start() -> State {
+        State {
+            cells: Cells::default(),
+            default: Some(0),
+            pos: 0,
+            abs: true,
+            log: Vec::new(),
+            saves: 0,
+        }
+    }
+
+    fn at(&self, coord: i64) -> Option<u32> {
+        self.cells.get(coord).unwrap_or(self.default)
+    }
+
+    fn get(&self, off: i32) -> Option<u32> {
+        self.at(self.pos + i64::from(off))
+    }
+
+    fn set_at(&mut self, coord: i64, v: Option<u32>) {
+        let old = self
+            .cells
+            .put(coord, if v == self.default { None } else { Some(v) });
+        if self.saves > 0 {
+            self.log.push(Undo::Cell(coord, old));
+        }
+    }
+
+    fn set(&mut self, off: i32, v: Option<u32>) {
+        self.set_at(self.pos + i64::from(off), v);
+    }
+
+    /// Forgets everything, as after a move by an unknown distance (the pointer gets a new
+    /// coordinate system).
+    fn forget(&mut self) {
+        let cells = std::mem::take(&mut self.cells);
+        if self.saves > 0 {
+            self.log
+                .push(Undo::All(cells, self.default, self.pos, self.abs));
+        }
+        self.default = None;
+        self.abs = false;
+    }
+
+    /// Forgets every cell but keeps the pointer's coordinates.
+    fn forget_cells(&mut self) {
+        let (pos, abs) = (self.pos, self.abs);
+        self.forget();
+        (self.pos, self.abs) = (pos, abs);
+    }
+
+    fn save(&mut self) -> Save {
+        self.saves += 1;
+        Save {
+            log: self.log.len(),
+            pos: self.pos,
+        }
+    }
+
+    /// Undoes every change since `save` (which must be the most recent open one).
+    fn restore(&mut self, save: Save) {
+        while self.log.len() > save.log {
+            match self.log.pop().expect("nonempty") {
+                Undo::Cell(coord, old) => {
+                    self.cells.put(coord, old);
+                }
+                Undo::All(cells, default, pos, abs) => {
+                    (self.cells, self.default, self.pos, self.abs) = (cells, default, pos, abs);
+                }
+            }
+        }
+        self.pos = save.pos;
+        self.close(save);
+    }
+
+    /// Keeps the changes since `save` (which must be the most recent open one).
+    fn close(&mut self, save: Save) {
+        self.saves -= 1;
+        if self.saves == 0 {
+            self.log.clear();
+        }
+        debug_assert!(self.log.len() >= save.log || self.saves == 0);
+    }
+
+    /// The coordinates changed since `save`, or `None` if the state was forgotten since.
+    fn changed_since(&self, save: Save) -> Option<Vec<i64>> {
+        self.log[save.log..]
+            .iter()
+            .map(|u| match u {
+                Undo::Cell(c, _) => Some(*c),
+                Undo::All(..) => None,
+            })
+            .collect()
+    }
+}
+
+/// What a loop body does, in summary.
+#[derive(Clone, Copy, Debug, Default)]
+struct Summary {
+    /// The body leaves the pointer where it found it (no net move, no inner loop or scan
+    /// that moves it).
+    balanced: bool,
+    /// The offsets the body may write are `writes[first..first+len]`; `len == u32::MAX`
+    /// means "too many to list".
+    first: u32,
+    len: u32,
+    /// Position of the matching `EndLoop` or `EndIf`.
+    end: u32,
+}
+
+/// Summaries of every loop and if, by the position of its opening instruction, and the
+/// storage for their write lists.
+fn summarize(code: &[Instr]) -> (FxHashMap<u32, Summary>, Vec<i32>) {
+    let mut done = FxHashMap::default();
+    let mut lists: Vec<i32> = Vec::new();
+    // Open brackets: (position, balanced, writes or None for too many).
+    let mut open: Vec<(usize, bool, Option<Vec<i32>>)> = Vec::new();
+    let write = |w: &mut Option<Vec<i32>>, off: i32| {
+        if let Some(list) = w
+            && !list.contains(&off)
+        {
+            if list.len() == MAX_WRITES {
+                *w = None;
+            } else {
+                list.push(off);
+            }
+        }
+    };
+    for (i, ins) in code.iter().enumerate() {
+        let Some((_, balanced, writes)) = open.last_mut() else {
+            if matches!(ins.op, Op::Loop { .. } | Op::If { .. }) {
+                open.push((i, true, Some(Vec::new())));
+            }
+            continue;
+        };
+        match ins.op {
+            Op::Add { off, .. } | Op::Set { off, .. } | Op::In { off } => write(writes, off),
+            Op::MulAdd { dst, .. } => write(writes, dst),
+            Op::Move { .. } | Op::Scan { .. } => *balanced = false,
+            Op::Loop { .. } | Op::If { .. } => open.push((i, true, Some(Vec::new()))),
+            Op::EndLoop { .. } | Op::EndIf => {
+                let (start, bal, w) = open.pop().expect("balanced");
+                if let Some((_, parent_bal, parent_writes)) = open.last_mut() {
+                    *parent_bal &= bal;
+                    match &w {
+                        Some(list) => list.iter().for_each(|&o| write(parent_writes, o)),
+                        None => *parent_writes = None,
+                    }
+                }
+                let (first, len) = match w {
+                    Some(list) => {
+                        lists.extend_from_slice(&list);
+                        ((lists.len() - list.len()) as u32, list.len() as u32)
+                    }
+                    None => (0, u32::MAX),
+                };
+                done.insert(
+                    start as u32,
+                    Summary {
+                        balanced: bal,
+                        first,
+                        len,
+                        end: i as u32,
+                    },
+                );
+            }
+            Op::Check(_) | Op::Out { .. } | Op::Print { .. } => {}
+        }
+    }
+    (done, lists)
+}
+
+/// The effect of running a loop at compile time.
+struct Sim {
+    /// Final values of the cells written, by coordinate.
+    writes: FxHashMap<i64, u32>,
+    /// Output, in order.
+    output: Vec<u8>,
+    /// Pointer movement.
+    moved: i64,
+}
+
+struct Known<'a> {
+    code: &'a [Instr],
+    /// Loop summaries by the position of the loop's first instruction.
+    summaries: FxHashMap<u32, Summary>,
+    /// Storage for the write lists of the summaries.
+    write_lists: Vec<i32>,
+    /// The check tables and print bytes (its `code` is unused while the pass runs).
+    ir: &'a mut Ir,
+    out: Vec<Instr>,
+    mask: u32,
+    cells: i64,
+    /// Instructions the pass may still visit in trial runs (past it, loops are treated
+    /// conservatively, so the pass stays linear).
+    analysis_budget: u64,
+    /// Steps left for compile-time runs.
+    sim_budget: u64,
+    /// False during trial runs, which only compute states.
+    emitting: bool,
+}
+
+impl Known<'_> {
+    fn emit(&mut self, op: Op, span: Span) {
+        if self.emitting {
+            self.out.push(Instr { op, span });
+        }
+    }
+
+    /// Appends constant output, merging with a `print` just before.
+    fn print(&mut self, bytes: &[u8], span: Span) {
+        if !self.emitting || bytes.is_empty() {
+            return;
+        }
+        if let Some(Instr {
+            op: Op::Print { start, len },
+            span: last_span,
+        }) = self.out.last_mut()
+            && (*start + *len) as usize == self.ir.bytes.len()
+        {
+            *len += bytes.len() as u32;
+            *last_span = last_span.to(span);
+            self.ir.bytes.extend_from_slice(bytes);
+            return;
+        }
+        let start = self.ir.bytes.len() as u32;
+        self.ir.bytes.extend_from_slice(bytes);
+        self.emit(
+            Op::Print {
+                start,
+                len: bytes.len() as u32,
+            },
+            span,
+        );
+    }
+
+    /// Rewrites the instructions in `range` (which is well nested), updating `st`.
+    fn block(&mut self, range: std::ops::Range<usize>, st: &mut State, depth: usize) {
+        let mut i = range.start;
+        while i < range.end {
+            self.analysis_budget = self.analysis_budget.saturating_sub(1);
+            let Instr { op, span } = self.code[i];
+            match op {
+                Op::Add { off, val } => match st.get(off) {
+                    Some(v) => self.store(st, off, v.wrapping_add(val), span),
+                    None => self.emit(op, span),
+                },
+                Op::Set { off, val } => self.store(st, off, val, span),
+                Op::MulAdd { src, dst, k } => match (st.get(src), st.get(dst)) {
+                    (Some(s), _) if s.wrapping_mul(k) & self.mask == 0 => {}
+                    (Some(s), Some(d)) => {
+                        self.store(st, dst, d.wrapping_add(s.wrapping_mul(k)), span)
+                    }
+                    (Some(s), None) => self.emit(
+                        Op::Add {
+                            off: dst,
+                            val: s.wrapping_mul(k),
+                        },
+                        span,
+                    ),
+                    (None, _) => {
+                        self.emit(op, span);
+                        st.set(dst, None);
+                    }
+                },
+                Op::Move { delta } => {
+                    self.emit(op, span);
+                    st.pos += i64::from(delta);
+                }
+                Op::Check(id) => {
+                    let e = self.ir.excursion(id);
+                    let certain = st.abs
+                        && st.pos + i64::from(e.lo) >= 0
+                        && st.pos + i64::from(e.hi) < self.cells;
+                    if !certain {
+                        self.emit(op, span);
+                    }
+                }
+                Op::Out { off } => match st.get(off) {
+                    Some(v) => self.print(&[v as u8], span),
+                    None => self.emit(op, span),
+                },
+                Op::Print { start, len } => {
+                    let bytes = self.ir.bytes[start as usize..(start + len) as usize].to_vec();
+                    self.print(&bytes, span);
+                }
+                Op::In { off } => {
+                    self.emit(op, span);
+                    st.set(off, None);
+                }
+                Op::Scan { off, .. } => {
+                    if st.get(off) != Some(0) {
+                        self.emit(op, span);
+                        st.forget();
+                        st.set(off, Some(0));
+                    }
+                }
+                Op::Loop { off } => {
+                    let end = self.partner(i);
+                    self.lp(i, end, off, st, depth);
+                    i = end;
+                }
+                Op::If { off } => {
+                    let end = self.partner(i);
+                    self.iff(i, end, off, st, depth);
+                    i = end;
+                }
+                Op::EndLoop { .. } | Op::EndIf => unreachable!("ranges are well nested"),
+            }
+            i += 1;
+        }
+    }
+
+    fn store(&mut self, st: &mut State, off: i32, val: u32, span: Span) {
+        let val = val & self.mask;
+        self.emit(Op::Set { off, val }, span);
+        st.set(off, Some(val));
+    }
+
+    /// The offsets a loop's body may write (see [`Summary`]), or `None` for too many.
+    fn writes(&self, s: Summary) -> Option<&[i32]> {
+        (s.len != u32::MAX).then(|| &self.write_lists[s.first as usize..(s.first + s.len) as usize])
+    }
+
+    /// The summary of the loop or if opening at `i`.
+    fn summary(&self, i: usize) -> Summary {
+        self.summaries[&(i as u32)]
+    }
+
+    /// The index of the bracket matching the `Loop` or `If` at `i`.
+    fn partner(&self, i: usize) -> usize {
+        self.summary(i).end as usize
+    }
+
+    /// Copies `start..=end` unchanged and forgets what it may change.
+    fn opaque(&mut self, start: usize, end: usize, st: &mut State) {
+        if self.emitting {
+            self.out.extend_from_slice(&self.code[start..=end]);
+        }
+        let s = self.summary(start);
+        match (self.writes(s), s.balanced) {
+            (Some(w), true) => {
+                for &o in w {
+                    st.set(o, None);
+                }
+            }
+            (None, true) => st.forget_cells(),
+            (_, false) => st.forget(),
+        }
+    }
+
+    /// The loop `start..=end` (condition `p[off]`).
+    fn lp(&mut self, start: usize, end: usize, off: i32, st: &mut State, depth: usize) {
+        let c = st.get(off);
+        if c == Some(0) {
+            return;
+        }
+        if depth >= MAX_DEPTH || self.analysis_budget == 0 {
+            self.opaque(start, end, st);
+            st.set(off, Some(0));
+            return;
+        }
+        if let Some(sim) = self.simulate(start, end, st) {
+            self.apply(sim, st, self.code[start].span.to(self.code[end].span));
+            return;
+        }
+        let summary = self.summary(start);
+        if !self.emitting {
+            // A trial run only needs the state after the loop: take it from the summary
+            // instead of analysing the body again (which keeps the pass linear).
+            self.opaque(start, end, st);
+            st.set(off, Some(0));
+            return;
+        }
+        let body = start + 1..end;
+        let (lo_span, hi_span) = (self.code[start].span, self.code[end].span);
+        let writes_cond = self.writes(summary).is_none_or(|w| w.contains(&off));
+        if c.is_some() && writes_cond {
+            // Known nonzero: if one pass through the body clears it, the loop runs once.
+            let save = st.save();
+            self.trial(body.clone(), st, depth);
+            let once = st.get(off) == Some(0);
+            st.restore(save);
+            if once {
+                self.block(body, st, depth + 1);
+                return;
+            }
+        }
+        if !summary.balanced {
+            self.emit(Op::Loop { off }, lo_span);
+            st.forget();
+            self.block(body, st, depth + 1);
+            self.emit(Op::EndLoop { off }, hi_span);
+            st.forget();
+            st.set(off, Some(0));
+            return;
+        }
+        let entry = st.save();
+        let after_one = self.one_iteration(start, end, summary, st, depth);
+        let at_most_once = self.loop_head(st, summary, off, body.clone(), depth);
+        if at_most_once {
+            // A body that always ends with the condition at 0 runs at most once: an `if`,
+            // analysed from the (more precise) entry state.
+            st.restore(entry);
+            self.if_body(start, end, off, st, depth);
+            return;
+        }
+        // Cells one iteration leaves known that are unknown at the head.
+        let gain = after_one.as_ref().is_some_and(|after| {
+            after
+                .iter()
+                .any(|&(o, v)| o != off && v.is_some() && st.get(o).is_none())
+        });
+        if let (true, Some(after_one)) = (gain, after_one) {
+            // The body leaves cells known that are unknown on entry: run the first iteration
+            // on its own (`if p[off] { body }`), then loop with what it leaves known.
+            st.restore(entry);
+            self.if_body(start, end, off, st, depth);
+            let after_if = st.save();
+            for &(o, v) in &after_one {
+                st.set(o, v);
+            }
+            self.loop_head(st, summary, off, body.clone(), depth);
+            let head: Vec<(i32, Option<u32>)> =
+                after_one.iter().map(|&(o, _)| (o, st.get(o))).collect();
+            self.emit(Op::Loop { off }, lo_span);
+            let in_loop = st.save();
+            self.block(body, st, depth + 1);
+            st.restore(in_loop);
+            self.emit(Op::EndLoop { off }, hi_span);
+            // Either the loop ran (ending at its head state) or it did not (the state after
+            // the `if`); keep what agrees. Only written cells can differ.
+            st.restore(after_if);
+            for (o, v) in head {
+                if st.get(o) != v {
+                    st.set(o, None);
+                }
+            }
+            st.set(off, Some(0));
+            return;
+        }
+        st.close(entry);
+        // `st` is now the state at the loop head.
+        self.emit(Op::Loop { off }, lo_span);
+        let head = st.save();
+        self.block(body, st, depth + 1);
+        st.restore(head);
+        self.emit(Op::EndLoop { off }, hi_span);
+        st.set(off, Some(0));
+    }
+
+    /// For a small loop without inner loops: the values the cells its body writes have
+    /// after one iteration from the state `st` (which is left as it was).
+    fn one_iteration(
+        &mut self,
+        start: usize,
+        end: usize,
+        summary: Summary,
+        st: &mut State,
+        depth: usize,
+    ) -> Option<Vec<(i32, Option<u32>)>> {
+        let small = end - start <= PEEL_MAX
+            && !self.code[start + 1..end]
+                .iter()
+                .any(|i| matches!(i.op, Op::Loop { .. } | Op::Scan { .. }));
+        if !small || self.analysis_budget == 0 {
+            return None;
+        }
+        let writes = self.writes(summary)?.to_vec();
+        let trial = st.save();
+        self.trial(start + 1..end, st, depth);
+        let after = writes.iter().map(|&o| (o, st.get(o))).collect();
+        st.restore(trial);
+        Some(after)
+    }
+
+    /// Turns `st` into the state at the head of a balanced loop: cells the body writes are
+    /// unknown, except those that a trial run shows the body returns to their entry value.
+    /// Returns whether the body always ends with the condition `p[off]` at 0.
+    fn loop_head(
+        &mut self,
+        st: &mut State,
+        summary: Summary,
+        off: i32,
+        body: std::ops::Range<usize>,
+        depth: usize,
+    ) -> bool {
+        // Optimistically assume every written cell that is known on entry keeps its value;
+        // drop the ones a trial run disproves, until the assumption holds.
+        let writes = self.writes(summary).map(<[i32]>::to_vec);
+        let mut keep: Vec<(i32, u32)> = writes
+            .iter()
+            .flatten()
+            .filter_map(|&o| st.get(o).map(|v| (o, v)))
+            .collect();
+        match &writes {
+            Some(writes) => {
+                for &o in writes {
+                    st.set(o, None);
+                }
+            }
+            None => st.forget_cells(),
+        }
+        for _ in 0..3 {
+            if keep.is_empty() || self.analysis_budget == 0 {
+                break;
+            }
+            let guess = st.save();
+            for &(o, v) in &keep {
+                st.set(o, Some(v));
+            }
+            let trial = st.save();
+            self.trial(body.clone(), st, depth);
+            let before = keep.len();
+            let cleared = st.get(off) == Some(0);
+            keep.retain(|&(o, v)| st.get(o) == Some(v));
+            st.restore(trial);
+            if keep.len() == before {
+                st.close(guess);
+                return cleared;
+            }
+            st.restore(guess);
+        }
+        let trial = st.save();
+        self.trial(body, st, depth);
+        let cleared = st.get(off) == Some(0);
+        st.restore(trial);
+        cleared
+    }
+
+    /// Runs the analysis of `body` on `st` without emitting anything.
+    fn trial(&mut self, body: std::ops::Range<usize>, st: &mut State, depth: usize) {
+        let emitting = std::mem::replace(&mut self.emitting, false);
+        self.block(body, st, depth + 1);
+        self.emitting = emitting;
+    }
+
+    /// Emits `if p[off] { body }` for the loop or if `start..=end`, analysing the body from
+    /// `st` with the condition nonzero; afterwards `st` holds what is true either way.
+    fn if_body(&mut self, start: usize, end: usize, off: i32, st: &mut State, depth: usize) {
+        let mark = self.out.len();
+        self.emit(Op::If { off }, self.code[start].span);
+        let save = st.save();
+        self.block(start + 1..end, st, depth + 1);
+        let changed = st.changed_since(save);
+        let taken: Option<Vec<(i64, Option<u32>)>> =
+            changed.map(|cs| cs.into_iter().map(|c| (c, st.at(c))).collect());
+        let cond = st.pos + i64::from(off);
+        let taken_cond = st.at(cond);
+        st.restore(save);
+        self.close_if(mark, self.code[end].span);
+        // Not taken: the condition was 0. Taken: the body's changes. Keep what agrees.
+        st.set(off, Some(0));
+        match taken {
+            Some(changes) => {
+                for (c, v) in changes {
+                    if st.at(c) != v {
+                        st.set_at(c, None);
+                    }
+                }
+                if taken_cond != Some(0) {
+                    st.set(off, None);
+                }
+            }
+            None => st.forget_cells(),
+        }
+    }
+
+    /// Emits `EndIf`, or removes the `If` at `mark` if its body came out empty.
+    fn close_if(&mut self, mark: usize, span: Span) {
+        if self.emitting && self.out.len() == mark + 1 {
+            self.out.pop();
+        } else {
+            self.emit(Op::EndIf, span);
+        }
+    }
+
+    /// The `if` `start..=end` (condition `p[off]`).
+    fn iff(&mut self, start: usize, end: usize, off: i32, st: &mut State, depth: usize) {
+        match st.get(off) {
+            Some(0) => {}
+            Some(_) => self.block(start + 1..end, st, depth + 1),
+            None if depth >= MAX_DEPTH => {
+                self.opaque(start, end, st);
+                st.set(off, None);
+            }
+            None => self.if_body(start, end, off, st, depth),
+        }
+    }
+
+    /// Emits the effect of a loop run at compile time.
+    fn apply(&mut self, sim: Sim, st: &mut State, span: Span) {
+        self.print(&sim.output, span);
+        let mut writes: Vec<(i64, u32)> = sim.writes.into_iter().collect();
+        writes.sort_unstable();
+        for (coord, v) in writes {
+            if st.at(coord) != Some(v) {
+                let off = (coord - st.pos) as i32;
+                self.emit(Op::Set { off, val: v }, span);
+                st.set_at(coord, Some(v));
+            }
+        }
+        if sim.moved != 0 {
+            self.emit(
+                Op::Move {
+                    delta: sim.moved as i32,
+                },
+                span,
+            );
+            st.pos += sim.moved;
+        }
+    }
+
+    /// Runs `start..=end` at compile time if every cell it reads is known, it reads no
+    /// input, every bounds check can be decided and passes, and it finishes within budget.
+    fn simulate(&mut self, start: usize, end: usize, st: &State) -> Option<Sim> {
+        let limit = SIM_STEPS.min(self.sim_budget);
+        if limit == 0 {
+            return None;
+        }
+        let mut steps = 0u64;
+        let mut sim = Sim {
+            writes: FxHashMap::default(),
+            output: Vec::new(),
+            moved: 0,
+        };
+        let finished = self.run_at_compile_time(start, end, st, &mut sim, &mut steps, limit);
+        self.sim_budget = self.sim_budget.saturating_sub(steps);
+        finished.map(|()| sim)
+    }
+
+    /// The interpreter behind [`Known::simulate`]: `None` as soon as it has to give up.
+    fn run_at_compile_time(
+        &self,
+        start: usize,
+        end: usize,
+        st: &State,
+        sim: &mut Sim,
+        steps: &mut u64,
+        limit: u64,
+    ) -> Option<()> {
+        let writes = &mut sim.writes;
+        let read = |writes: &FxHashMap<i64, u32>, c: i64| writes.get(&c).copied().or(st.at(c));
+        let check = |id, pos: i64| {
+            let e = self.ir.excursion(id);
+            st.abs && pos + i64::from(e.lo) >= 0 && pos + i64::from(e.hi) < self.cells
+        };
+        let mut pos = st.pos;
+        let mut heads: Vec<usize> = Vec::new();
+        let mut i = start;
+        while i <= end {
+            *steps += 1;
+            if *steps > limit {
+                return None;
+            }
+            let at = |off: i32| pos + i64::from(off);
+            match self.code[i].op {
+                Op::Add { off, val } => {
+                    let v = read(writes, at(off))?;
+                    writes.insert(at(off), v.wrapping_add(val) & self.mask);
+                }
+                Op::Set { off, val } => {
+                    writes.insert(at(off), val & self.mask);
+                }
+                Op::MulAdd { src, dst, k } => {
+                    let s = read(writes, at(src))?;
+                    let d = read(writes, at(dst))?;
+                    writes.insert(at(dst), d.wrapping_add(s.wrapping_mul(k)) & self.mask);
+                }
+                Op::Move { delta } => pos += i64::from(delta),
+                Op::Check(id) => {
+                    if !check(id, pos) {
+                        return None;
+                    }
+                }
+                Op::Out { off } => sim.output.push(read(writes, at(off))? as u8),
+                Op::Print { start, len } => sim
+                    .output
+                    .extend_from_slice(&self.ir.bytes[start as usize..(start + len) as usize]),
+                Op::In { .. } => return None,
+                Op::Scan {
+                    off,
+                    step,
+                    check: id,
+                } => {
+                    while read(writes, pos + i64::from(off))? != 0 {
+                        *steps += 1;
+                        if *steps > limit || !check(id, pos) {
+                            return None;
+                        }
+                        pos += i64::from(step);
+                    }
+                }
+                Op::Loop { off } | Op::If { off } => {
+                    if read(writes, at(off))? == 0 {
+                        i = self.partner(i);
+                    } else if matches!(self.code[i].op, Op::Loop { .. }) {
+                        heads.push(i);
+                    }
+                }
+                Op::EndLoop { off } => {
+                    let head = heads.pop().expect("balanced");
+                    if read(writes, at(off))? != 0 {
+                        i = head;
+                        heads.push(head);
+                    }
+                }
+                Op::EndIf => {}
+            }
+            i += 1;
+        }
+        sim.moved = pos - st.pos;
+        Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::opt::{clear, dse, fold, mul};
+    use crate::parse::parse;
+
+    fn known(src: &str) -> Ir {
+        let config = Config::default();
+        let mut ir = parse(src.as_bytes()).unwrap();
+        fold::run(&mut ir, &config);
+        clear::run(&mut ir, &config);
+        fold::run(&mut ir, &config);
+        mul::run(&mut ir, &config);
+        run(&mut ir, &config);
+        dse::run(&mut ir, &config);
+        crate::opt::compact(ir)
+    }
+
+    fn printed(ir: &Ir) -> Vec<u8> {
+        ir.code
+            .iter()
+            .filter_map(|i| match i.op {
+                Op::Print { start, len } => Some(&ir.bytes[start as usize..(start + len) as usize]),
+                _ => None,
+            })
+            .flatten()
+            .copied()
+            .collect()
+    }
+
+    #[test]
+    fn constant_programs_become_output() {
+        let ir = known("++++++++[>++++++++<-]>+.+.");
+        assert_eq!(printed(&ir), b"AB");
+        assert!(
+            ir.code.iter().all(|i| matches!(i.op, Op::Print { .. })),
+            "{:?}",
+            ir.code
+        );
+    }
+
+    #[test]
+    fn nested_counting_loops_run_at_compile_time() {
+        let ir = known("++++[>++++[>++++[>+<-]<-]<-]>>>.");
+        assert_eq!(printed(&ir), [64]);
+    }
+
+    #[test]
+    fn input_stops_the_knowledge() {
+        let ir = known(",[>+<-]>.");
+        assert!(ir.code.iter().any(|i| matches!(i.op, Op::In { .. })));
+        assert!(ir.code.iter().any(|i| matches!(i.op, Op::Out { .. })));
+    }
+
+    #[test]
+    fn loops_on_known_zero_cells_vanish() {
+        let ir = known("[->+<]>[<]+.");
+        assert_eq!(printed(&ir), [1]);
+        assert!(
+            !ir.code
+                .iter()
+                .any(|i| matches!(i.op, Op::Loop { .. } | Op::Scan { .. }))
+        );
+    }
+
+    #[test]
+    fn leaving_the_tape_is_left_to_run_time() {
+        // The loop would run off the left end: it must stay, to fail when it runs.
+        let ir = known("+[<+]");
+        assert!(
+            ir.code.iter().any(|i| matches!(i.op, Op::Loop { .. })),
+            "{:?}",
+            ir.code
+        );
+    }
+
+    #[test]
+    fn cells_a_loop_restores_stay_known() {
+        // p[2] is set to 5 before the loop; the body uses and restores it, so after the loop
+        // it is still known and `.` prints a constant.
+        let ir = known(">>+++++<<,[>>[-<+>]<[->+<]<-]>>.");
+        assert_eq!(printed(&ir), [5]);
+    }
+}
