@@ -107,6 +107,28 @@ struct Subroutines {
     getc: DynamicLabel,
 }
 
+/// Which cells `eax` and the flags are known to reflect (offsets from `p`), so that a load
+/// or a compare can be skipped. Forgotten wherever control flow joins and after calls.
+#[derive(Clone, Copy, Debug, Default)]
+struct Cache {
+    /// `eax` holds this cell, zero-extended.
+    eax: Option<i32>,
+    /// ZF is set exactly when this cell is 0.
+    flags: Option<i32>,
+}
+
+impl Cache {
+    /// The cell at `off` was written.
+    fn wrote(&mut self, off: i32) {
+        if self.eax == Some(off) {
+            self.eax = None;
+        }
+        if self.flags == Some(off) {
+            self.flags = None;
+        }
+    }
+}
+
 /// An open loop or if.
 struct Frame {
     body: DynamicLabel,
@@ -166,6 +188,7 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
         loops: Vec::new(),
         strings: Vec::new(),
         cond_in_eax: false,
+        cache: Cache::default(),
         instr_offsets: Vec::with_capacity(ir.code.len() + 1),
     };
     let entry = g.ops.offset().0;
@@ -218,6 +241,8 @@ struct Gen<'a> {
     instr_offsets: Vec<u32>,
     /// Inside a branchless if: `eax` holds its condition cell.
     cond_in_eax: bool,
+    /// What `eax` and the flags are known to hold.
+    cache: Cache,
 }
 
 impl Gen<'_> {
@@ -283,11 +308,15 @@ impl Gen<'_> {
                         ; jnz =>body
                         ; =>end
                     );
+                    self.cache = Cache::default();
                     return i + 2;
                 }
                 self.close_unit();
                 let d = self.disp(delta);
                 asm!(self.ops; lea p, [p + d]);
+                // `lea` leaves the flags alone: the cached cells are just further away.
+                self.cache.eax = self.cache.eax.map(|o| o - delta);
+                self.cache.flags = self.cache.flags.map(|o| o - delta);
             }
             Op::Check(id) => self.check(i, id),
             Op::Out { off } => self.out(off),
@@ -305,6 +334,8 @@ impl Gen<'_> {
                     ; cmovz p, r15
                 );
                 self.cond_in_eax = true;
+                // Inside, cells may be on the pad: nothing but `eax` is worth remembering.
+                self.cache.flags = None;
                 self.loops.push(Frame {
                     body: self.ops.new_dynamic_label(),
                     end: self.ops.new_dynamic_label(),
@@ -325,6 +356,10 @@ impl Gen<'_> {
                     ; jz =>end
                     ; =>body
                 );
+                if matches!(self.ir.code[i].op, Op::Loop { .. }) {
+                    // The body is also reached from the end of the loop.
+                    self.cache = Cache::default();
+                }
             }
             Op::EndLoop { off } => {
                 self.cmp_zero(off);
@@ -334,6 +369,7 @@ impl Gen<'_> {
                     ; jnz =>body
                     ; =>end
                 );
+                self.cache = Cache::default();
             }
             Op::EndIf => {
                 self.close_unit();
@@ -343,6 +379,7 @@ impl Gen<'_> {
                     asm!(self.ops; mov p, rcx);
                     self.cond_in_eax = false;
                 }
+                self.cache = Cache::default();
             }
             Op::Scan { off, step, check } => self.scan(i, off, step, check),
         }
@@ -357,6 +394,10 @@ impl Gen<'_> {
             2 => at_cell!(self.ops, d; add WORD, val as i16),
             _ => at_cell!(self.ops, d; add DWORD, val as i32),
         }
+        self.cache.wrote(off);
+        if !self.cond_in_eax {
+            self.cache.flags = Some(off);
+        }
     }
 
     /// `mov cell[off], val`.
@@ -367,16 +408,21 @@ impl Gen<'_> {
             2 => at_cell!(self.ops, d; mov WORD, val as i16),
             _ => at_cell!(self.ops, d; mov DWORD, val as i32),
         }
+        self.cache.wrote(off);
     }
 
     /// `eax = cell[off]`, zero-extended.
     fn load_eax(&mut self, off: i32) {
+        if self.cache.eax == Some(off) {
+            return;
+        }
         let d = self.disp(off);
         match self.cs {
             1 => from_cell!(self.ops, d; movzx eax, BYTE),
             2 => from_cell!(self.ops, d; movzx eax, WORD),
             _ => from_cell!(self.ops, d; mov eax, DWORD),
         }
+        self.cache.eax = Some(off);
     }
 
     /// `cell[off] = eax` (truncated to the cell width).
@@ -389,14 +435,30 @@ impl Gen<'_> {
         }
     }
 
-    /// Sets the flags from `cell[off]` (ZF: the cell is zero).
+    /// Sets the flags from `cell[off]` (ZF: the cell is zero), from a register when one holds
+    /// it. (A cell held in a register was loaded since `p` last moved, so skipping the load
+    /// here never skips a bounds fault: the cell is known to be on the tape.)
     fn cmp_zero(&mut self, off: i32) {
+        if self.cache.flags == Some(off) {
+            return;
+        }
+        if self.cache.eax == Some(off) {
+            asm!(self.ops; test eax, eax);
+        } else {
+            self.probe(off);
+        }
+        self.cache.flags = Some(off);
+    }
+
+    /// Compares `cell[off]` with 0 in memory: also a bounds probe.
+    fn probe(&mut self, off: i32) {
         let d = self.disp(off);
         match self.cs {
             1 => at_cell!(self.ops, d; cmp BYTE, 0),
             2 => at_cell!(self.ops, d; cmp WORD, 0),
             _ => at_cell!(self.ops, d; cmp DWORD, 0),
         }
+        self.cache.flags = Some(off);
     }
 
     /// `cell[dst] += cell[src] * k`.
@@ -416,6 +478,10 @@ impl Gen<'_> {
             2 => at_cell!(self.ops, d; add WORD, dx),
             _ => at_cell!(self.ops, d; add DWORD, edx),
         }
+        if self.cache.eax == Some(dst) && !self.cond_in_eax {
+            self.cache.eax = None;
+        }
+        self.cache.flags = (!self.cond_in_eax).then_some(dst);
     }
 
     fn out(&mut self, off: i32) {
@@ -423,6 +489,7 @@ impl Gen<'_> {
         self.close_unit();
         let putc = self.sub.putc;
         asm!(self.ops; call =>putc);
+        self.cache = Cache::default();
     }
 
     /// Constant output: the bytes go into the code buffer after the code.
@@ -437,6 +504,7 @@ impl Gen<'_> {
             ; mov r9d, len as i32
             ; call =>puts
         );
+        self.cache = Cache::default();
     }
 
     fn input(&mut self, off: i32) {
@@ -464,6 +532,7 @@ impl Gen<'_> {
             // `getc` returns -1 at end of input: all ones, the largest cell value.
             Eof::Max => self.store_eax(off),
         }
+        self.cache = Cache::default();
     }
 
     /// Opens the window of check `id` (instruction `i`) and makes sure that if the pointer
@@ -480,14 +549,14 @@ impl Gen<'_> {
             if lo_far {
                 self.explicit_check(e.lo, false);
             } else if !touched.contains(&e.lo) {
-                self.cmp_zero(e.lo);
+                self.probe(e.lo);
             }
         }
         if e.hi > e.origin {
             if hi_far || self.exact_right {
                 self.explicit_check(e.hi, true);
             } else if !touched.contains(&e.hi) {
-                self.cmp_zero(e.hi);
+                self.probe(e.hi);
             }
         }
     }
@@ -561,6 +630,7 @@ impl Gen<'_> {
     /// calling the failure path if it is off the tape. The call's return address identifies
     /// the unit.
     fn explicit_check(&mut self, off: i32, right: bool) {
+        self.cache = Cache::default();
         let d = i64::from(off) * i64::from(self.cs);
         let (oob, ok) = (self.sub.oob, self.ops.new_dynamic_label());
         asm!(self.ops
@@ -589,6 +659,7 @@ impl Gen<'_> {
         let done = self.ops.new_dynamic_label();
         self.cmp_zero(off);
         self.close_unit();
+        self.cache = Cache::default();
         asm!(self.ops; jz =>done);
         self.open_unit(Unit::Scan(i as u32));
         let e = *self.ir.excursion(check);
