@@ -109,6 +109,10 @@ impl Interpreter<'_> {
                     let c = &mut tape[at(p, dst)];
                     *c = C::from_u32(c.to_u32().wrapping_add(v));
                 }
+                Op::MulSet { src, dst, k } => {
+                    let v = tape[at(p, src)].to_u32().wrapping_mul(k);
+                    tape[at(p, dst)] = C::from_u32(v);
+                }
                 Op::Move { delta } => p = at(p, delta),
                 Op::Check(id) => check(id, p)?,
                 Op::Out { off } => port

@@ -80,6 +80,16 @@ pub enum Op {
         /// Factor, modulo the cell size.
         k: u32,
     },
+    /// `p[dst] = p[src] * k`: a multiply-add into a cell known to hold 0, which needs no
+    /// load of `p[dst]`.
+    MulSet {
+        /// Offset of the cell read.
+        src: i32,
+        /// Offset of the cell written.
+        dst: i32,
+        /// Factor, modulo the cell size.
+        k: u32,
+    },
     /// `p += delta`: a run of `>` or `<` whose bounds were checked by an earlier [`Op::Check`].
     Move {
         /// Cells to move; negative is left.
@@ -115,7 +125,9 @@ pub enum Op {
         /// Offset of the condition cell (relative to `p` as it is at the end of the body).
         off: i32,
     },
-    /// A loop that runs at most once: `if p[off] != 0 { ... }`. The body never moves `p`.
+    /// A loop that runs at most once: `if p[off] != 0 { ... }`. Its body usually leaves `p`
+    /// where it was; when it does not (the first iteration of a loop, peeled off), `p` after
+    /// the `if` depends on the path taken.
     If {
         /// Offset of the condition cell.
         off: i32,
@@ -379,6 +391,8 @@ impl fmt::Display for OpDisplay<'_> {
                 )
             }
             Op::MulAdd { src, dst, k } => write!(f, "{} += {}*{k}", Cell(dst), Cell(src)),
+            Op::MulSet { src, dst, k: 1 } => write!(f, "{} = {}", Cell(dst), Cell(src)),
+            Op::MulSet { src, dst, k } => write!(f, "{} = {}*{}", Cell(dst), Cell(src), k as i32),
             Op::Move { delta } => write!(f, "p += {delta}"),
             Op::Check(id) => {
                 let e = self.ir.excursion(id);

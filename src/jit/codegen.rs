@@ -295,6 +295,7 @@ impl Gen<'_> {
             Op::Add { off, val } => self.add_imm(off, val),
             Op::Set { off, val } => self.store_imm(off, val),
             Op::MulAdd { src, dst, k } => self.mul_add(src, dst, k),
+            Op::MulSet { src, dst, k } => self.mul_set(src, dst, k),
             Op::Move { delta } => {
                 if let Some(Op::EndLoop { off }) = self.ir.code.get(i + 1).map(|n| n.op) {
                     // Test the condition cell before moving: `cmp [p+delta+off], 0` is still
@@ -484,6 +485,27 @@ impl Gen<'_> {
         self.cache.flags = (!self.cond_in_eax).then_some(dst);
     }
 
+    /// `cell[dst] = cell[src] * k`.
+    fn mul_set(&mut self, src: i32, dst: i32, k: u32) {
+        self.load_eax(src);
+        let d = self.disp(dst);
+        if k == 1 {
+            match self.cs {
+                1 => at_cell!(self.ops, d; mov BYTE, al),
+                2 => at_cell!(self.ops, d; mov WORD, ax),
+                _ => at_cell!(self.ops, d; mov DWORD, eax),
+            }
+        } else {
+            asm!(self.ops; imul edx, eax, k as i32);
+            match self.cs {
+                1 => at_cell!(self.ops, d; mov BYTE, dl),
+                2 => at_cell!(self.ops, d; mov WORD, dx),
+                _ => at_cell!(self.ops, d; mov DWORD, edx),
+            }
+        }
+        self.cache.wrote(dst);
+    }
+
     fn out(&mut self, off: i32) {
         self.load_eax(off);
         self.close_unit();
@@ -599,7 +621,9 @@ impl Gen<'_> {
         while let Some(ins) = code.get(i) {
             match ins.op {
                 Op::Add { off, .. } | Op::Set { off, .. } => touched.push(off),
-                Op::MulAdd { src, dst, .. } => touched.extend([src, dst]),
+                Op::MulAdd { src, dst, .. } | Op::MulSet { src, dst, .. } => {
+                    touched.extend([src, dst])
+                }
                 Op::If { off } if self.branchless_if(i) => {
                     touched.push(off);
                     break;

@@ -90,8 +90,9 @@ pub fn run(ir: &mut Ir, config: &Config) {
     let code = &mut ir.code;
     let mut dead = vec![false; code.len()];
     let mut live = Live::Only(HashSet::new());
-    // For each open `if` (walking backwards): what is live after it.
-    let mut after_if: Vec<Live> = Vec::new();
+    // For each open `if` (walking backwards): what is live after it, and whether its body
+    // moves the pointer (then offsets inside and after it do not line up).
+    let mut after_if: Vec<(Live, bool)> = Vec::new();
     for i in (0..code.len()).rev() {
         match code[i].op {
             Op::Set { off, .. } => {
@@ -105,21 +106,37 @@ pub fn run(ir: &mut Ir, config: &Config) {
                     live.read(src);
                 }
             }
-            Op::Move { delta } => live.shift(delta),
+            Op::MulSet { src, dst, .. } => {
+                dead[i] = !live.contains(dst);
+                live.kill(dst);
+                if !dead[i] {
+                    live.read(src);
+                }
+            }
+            Op::Move { delta } => {
+                live.shift(delta);
+                after_if.iter_mut().for_each(|(_, moves)| *moves = true);
+            }
             Op::Check(_) | Op::Print { .. } => {}
             Op::Out { off } => live.read(off),
             Op::In { off } => match config.eof {
                 Eof::Unchanged => live.read(off),
                 Eof::Zero | Eof::Max => live.kill(off),
             },
-            Op::EndIf => after_if.push(live.clone()),
+            Op::EndIf => after_if.push((live.clone(), false)),
             Op::If { off } => {
-                let skipped = after_if.pop().expect("balanced");
-                live.union(&skipped);
-                live.read(off);
+                let (skipped, moves) = after_if.pop().expect("balanced");
+                if moves {
+                    live = Live::all();
+                } else {
+                    live.union(&skipped);
+                    live.read(off);
+                }
             }
             Op::Loop { .. } | Op::EndLoop { .. } | Op::Scan { .. } => {
-                after_if.iter_mut().for_each(|l| *l = Live::all());
+                after_if
+                    .iter_mut()
+                    .for_each(|(l, moves)| (*l, *moves) = (Live::all(), true));
                 live = Live::all();
             }
         }

@@ -218,17 +218,15 @@ impl Emit for Folder {
                 }
             }
             Op::Check(_) => unreachable!("checks arrive through `Emit::check`"),
-            Op::MulAdd { src, dst, k } => {
+            Op::MulAdd { src, dst, k } | Op::MulSet { src, dst, k } => {
                 self.flush(src + s);
                 self.flush(dst + s);
-                self.emit(
-                    Op::MulAdd {
-                        src: src + s,
-                        dst: dst + s,
-                        k,
-                    },
-                    span,
-                );
+                let (src, dst) = (src + s, dst + s);
+                let op = match op {
+                    Op::MulAdd { .. } => Op::MulAdd { src, dst, k },
+                    _ => Op::MulSet { src, dst, k },
+                };
+                self.emit(op, span);
             }
             Op::Out { off } => {
                 self.end_window();
@@ -266,7 +264,12 @@ impl Emit for Folder {
             Op::EndIf => {
                 self.boundary();
                 let entry = self.open.pop().expect("balanced");
-                debug_assert_eq!(s, entry, "if bodies do not move the pointer");
+                if s != entry {
+                    // A body that moves the pointer (the first iteration of a loop, peeled
+                    // off) makes its move real before the paths join.
+                    self.emit(Op::Move { delta: s - entry }, span);
+                    self.shift = entry;
+                }
                 self.emit(Op::EndIf, span);
             }
             Op::Scan { off, step, check } => {

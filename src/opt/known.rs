@@ -82,6 +82,10 @@ struct State {
     pos: i64,
     /// Coordinates are absolute cell numbers.
     abs: bool,
+    /// Coordinates `lo..=hi` known to be on the tape (bounds checks of them have passed), so
+    /// checks within them are redundant. (Not `pos` itself: `p` is only a base for offsets
+    /// and may be off the tape.)
+    safe: Option<(i64, i64)>,
     /// Changes since the oldest open save point, to undo them.
     log: Vec<Undo>,
     /// Number of open save points (changes are logged while there is one).
@@ -94,7 +98,7 @@ enum Undo {
     /// A cell's entry in `cells` before a change.
     Cell(i64, Option<Option<u32>>),
     /// Everything, before the state was forgotten.
-    All(Cells, Option<u32>, i64, bool),
+    All(Cells, Option<u32>, i64, bool, Option<(i64, i64)>),
 }
 
 /// A map from coordinates to `Option<u32>`: an array for the coordinates near the ones
@@ -164,6 +168,17 @@ impl Cells {
     }
 
     /// Sets `coord` to `v` (`None`: back to the default); returns what it was.
+    /// The cells known to hold a value, with it.
+    fn known(&self) -> impl Iterator<Item = (i64, u32)> + '_ {
+        let base = self.base;
+        self.dense
+            .iter()
+            .enumerate()
+            .filter(|&(_, &x)| x < UNKNOWN)
+            .map(move |(i, &x)| (base + i as i64, x as u32))
+            .chain(self.far.iter().filter_map(|(&c, &v)| Some((c, v?))))
+    }
+
     fn put(&mut self, coord: i64, v: Option<Option<u32>>) -> Option<Option<u32>> {
         if let Some(slot) = self.slot(coord, v.is_some()) {
             return Cells::decode(std::mem::replace(slot, Cells::encode(v)));
@@ -180,6 +195,7 @@ impl Cells {
 struct Save {
     log: usize,
     pos: i64,
+    safe: Option<(i64, i64)>,
 }
 
 impl State {
@@ -189,6 +205,7 @@ impl State {
             default: Some(0),
             pos: 0,
             abs: true,
+            safe: Some((0, 0)),
             log: Vec::new(),
             saves: 0,
         }
@@ -220,11 +237,17 @@ impl State {
     fn forget(&mut self) {
         let cells = std::mem::take(&mut self.cells);
         if self.saves > 0 {
-            self.log
-                .push(Undo::All(cells, self.default, self.pos, self.abs));
+            self.log.push(Undo::All(
+                cells,
+                self.default,
+                self.pos,
+                self.abs,
+                self.safe,
+            ));
         }
         self.default = None;
         self.abs = false;
+        self.safe = None;
     }
 
     /// Forgets every cell but keeps the pointer's coordinates.
@@ -239,6 +262,7 @@ impl State {
         Save {
             log: self.log.len(),
             pos: self.pos,
+            safe: self.safe,
         }
     }
 
@@ -249,12 +273,14 @@ impl State {
                 Undo::Cell(coord, old) => {
                     self.cells.put(coord, old);
                 }
-                Undo::All(cells, default, pos, abs) => {
-                    (self.cells, self.default, self.pos, self.abs) = (cells, default, pos, abs);
+                Undo::All(cells, default, pos, abs, safe) => {
+                    (self.cells, self.default, self.pos, self.abs, self.safe) =
+                        (cells, default, pos, abs, safe);
                 }
             }
         }
         self.pos = save.pos;
+        self.safe = save.safe;
         self.close(save);
     }
 
@@ -320,7 +346,7 @@ fn summarize(code: &[Instr]) -> (FxHashMap<u32, Summary>, Vec<i32>) {
         };
         match ins.op {
             Op::Add { off, .. } | Op::Set { off, .. } | Op::In { off } => write(writes, off),
-            Op::MulAdd { dst, .. } => write(writes, dst),
+            Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } => write(writes, dst),
             Op::Move { .. } | Op::Scan { .. } => *balanced = false,
             Op::Loop { .. } | Op::If { .. } => open.push((i, true, Some(Vec::new()))),
             Op::EndLoop { .. } | Op::EndIf => {
@@ -443,7 +469,18 @@ impl Known<'_> {
                         },
                         span,
                     ),
+                    (None, Some(0)) => {
+                        self.emit(Op::MulSet { src, dst, k }, span);
+                        st.set(dst, None);
+                    }
                     (None, _) => {
+                        self.emit(op, span);
+                        st.set(dst, None);
+                    }
+                },
+                Op::MulSet { src, dst, k } => match st.get(src) {
+                    Some(s) => self.store(st, dst, s.wrapping_mul(k), span),
+                    None => {
                         self.emit(op, span);
                         st.set(dst, None);
                     }
@@ -454,12 +491,18 @@ impl Known<'_> {
                 }
                 Op::Check(id) => {
                     let e = self.ir.excursion(id);
-                    let certain = st.abs
-                        && st.pos + i64::from(e.lo) >= 0
-                        && st.pos + i64::from(e.hi) < self.cells;
+                    let (lo, hi) = (st.pos + i64::from(e.lo), st.pos + i64::from(e.hi));
+                    let certain = (st.abs && lo >= 0 && hi < self.cells)
+                        || st.safe.is_some_and(|(a, b)| a <= lo && hi <= b);
                     if !certain {
                         self.emit(op, span);
                     }
+                    // Past a check, its cells are on the tape (else the program stopped), and
+                    // so is everything between them and the cells already known to be.
+                    st.safe = Some(match st.safe {
+                        Some((a, b)) => (a.min(lo), b.max(hi)),
+                        None => (lo, hi),
+                    });
                 }
                 Op::Out { off } => match st.get(off) {
                     Some(v) => self.print(&[v as u8], span),
@@ -572,6 +615,10 @@ impl Known<'_> {
             }
         }
         if !summary.balanced {
+            if let Some(stride) = self.stride(start, end) {
+                self.stride_loop(start, end, off, stride, st, depth);
+                return;
+            }
             self.emit(Op::Loop { off }, lo_span);
             st.forget();
             self.block(body, st, depth + 1);
@@ -631,6 +678,76 @@ impl Known<'_> {
         self.block(body, st, depth + 1);
         st.restore(head);
         self.emit(Op::EndLoop { off }, hi_span);
+        st.set(off, Some(0));
+    }
+
+    /// The pointer movement of one iteration of the loop `start..=end`, if it is a small
+    /// loop whose body moves the pointer by a fixed amount (no inner loops or scans).
+    fn stride(&self, start: usize, end: usize) -> Option<i64> {
+        if end - start > PEEL_MAX {
+            return None;
+        }
+        let mut moved = 0i64;
+        let mut depth = 0usize;
+        for ins in &self.code[start + 1..end] {
+            match ins.op {
+                Op::Move { delta } if depth == 0 => moved += i64::from(delta),
+                Op::Loop { .. } | Op::Scan { .. } | Op::Move { .. } => return None,
+                Op::If { .. } => depth += 1,
+                Op::EndIf => depth -= 1,
+                _ => {}
+            }
+        }
+        (moved != 0).then_some(moved)
+    }
+
+    /// A loop whose body moves the pointer by `stride` cells. From the second iteration on,
+    /// the head of the loop knows what the body always leaves behind, one stride back: the
+    /// cells it sets to constants, and the cells its checks proved to be on the tape. So the
+    /// first iteration is peeled off (`if p[off] { body }`) and the loop runs with that.
+    fn stride_loop(
+        &mut self,
+        start: usize,
+        end: usize,
+        off: i32,
+        stride: i64,
+        st: &mut State,
+        depth: usize,
+    ) {
+        let body = start + 1..end;
+        let (lo_span, hi_span) = (self.code[start].span, self.code[end].span);
+        // What one iteration leaves known, whatever it starts from (relative to the pointer
+        // after the iteration).
+        let outer = st.save();
+        st.forget();
+        let base = st.pos;
+        let trial = st.save();
+        self.trial(body.clone(), st, depth);
+        let after = st.pos;
+        debug_assert_eq!(after - base, stride);
+        let known: Vec<(i64, u32)> = st.cells.known().map(|(c, v)| (c - after, v)).collect();
+        let safe = st.safe.map(|(a, b)| (a - after, b - after));
+        st.restore(trial);
+        st.restore(outer);
+        let head_knows = !known.is_empty() || safe.is_some();
+        if head_knows {
+            // The first iteration, from the state on entry.
+            let mark = self.out.len();
+            self.emit(Op::If { off }, lo_span);
+            self.block(body.clone(), st, depth + 1);
+            self.close_if(mark, hi_span);
+        }
+        self.emit(Op::Loop { off }, lo_span);
+        st.forget();
+        if head_knows {
+            for &(rel, v) in &known {
+                st.set_at(st.pos + rel, Some(v));
+            }
+            st.safe = safe.map(|(a, b)| (st.pos + a, st.pos + b));
+        }
+        self.block(body, st, depth + 1);
+        self.emit(Op::EndLoop { off }, hi_span);
+        st.forget();
         st.set(off, Some(0));
     }
 
@@ -734,6 +851,7 @@ impl Known<'_> {
         let taken_cond = st.at(cond);
         st.restore(save);
         self.close_if(mark, self.code[end].span);
+        self.unconditional_if(mark, off, st);
         // Not taken: the condition was 0. Taken: the body's changes. Keep what agrees.
         st.set(off, Some(0));
         match taken {
@@ -751,6 +869,26 @@ impl Known<'_> {
         }
     }
 
+    /// Drops the test of the `if` emitted at `mark` (condition `p[off]`, entered with state
+    /// `st`) when its body does nothing if the condition is 0: it only multiplies the
+    /// condition cell into cells (`+=`, or `=` into a cell that was 0) and clears it.
+    fn unconditional_if(&mut self, mark: usize, off: i32, st: &State) {
+        if !self.emitting || !matches!(self.out.get(mark).map(|i| i.op), Some(Op::If { .. })) {
+            return;
+        }
+        let body = &self.out[mark + 1..self.out.len() - 1];
+        let harmless = body.iter().all(|i| match i.op {
+            Op::MulAdd { src, .. } => src == off,
+            Op::MulSet { src, dst, .. } => src == off && st.get(dst) == Some(0),
+            Op::Set { off: o, val: 0 } => o == off,
+            _ => false,
+        });
+        if harmless {
+            self.out.pop();
+            self.out.remove(mark);
+        }
+    }
+
     /// Emits `EndIf`, or removes the `If` at `mark` if its body came out empty.
     fn close_if(&mut self, mark: usize, span: Span) {
         if self.emitting && self.out.len() == mark + 1 {
@@ -765,7 +903,7 @@ impl Known<'_> {
         match st.get(off) {
             Some(0) => {}
             Some(_) => self.block(start + 1..end, st, depth + 1),
-            None if depth >= MAX_DEPTH => {
+            None if depth >= MAX_DEPTH || !self.summary(start).balanced => {
                 self.opaque(start, end, st);
                 st.set(off, None);
             }
@@ -851,6 +989,10 @@ impl Known<'_> {
                     let s = read(writes, at(src))?;
                     let d = read(writes, at(dst))?;
                     writes.insert(at(dst), d.wrapping_add(s.wrapping_mul(k)) & self.mask);
+                }
+                Op::MulSet { src, dst, k } => {
+                    let s = read(writes, at(src))?;
+                    writes.insert(at(dst), s.wrapping_mul(k) & self.mask);
                 }
                 Op::Move { delta } => pos += i64::from(delta),
                 Op::Check(id) => {
