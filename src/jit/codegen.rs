@@ -150,6 +150,11 @@ pub(crate) struct Code {
     /// Code offset at which each IR instruction's code starts (an instruction fused into
     /// the one before it starts where that one does). One more entry marks the code's end.
     pub instr_offsets: Vec<u32>,
+    /// Where the shared code after the program starts, with names: `(offset, name)`,
+    /// sorted (exit, fault stub, subroutines).
+    pub symbols: Vec<(u32, &'static str)>,
+    /// Offset where the constant data (the bytes of `print`s) starts: not code.
+    pub data_start: usize,
 }
 
 impl Code {
@@ -204,6 +209,7 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
     let end = g.here();
     g.instr_offsets.push(end);
     let fault_stub = g.epilogue_and_subroutines();
+    let data_start = g.ops.offset().0;
     for (label, range) in std::mem::take(&mut g.strings) {
         let bytes = &ir.bytes[range];
         asm!(g.ops
@@ -212,6 +218,28 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
         );
     }
     g.ops.commit().map_err(|e| e.to_string())?;
+    let Subroutines {
+        exit,
+        oob,
+        flush,
+        putc,
+        puts,
+        getc,
+    } = g.sub;
+    let mut symbols = vec![(end, "end of program"), (fault_stub as u32, "fault stub")];
+    for (label, name) in [
+        (exit, "exit"),
+        (oob, "check failed"),
+        (putc, "putc"),
+        (puts, "puts"),
+        (flush, "flush"),
+        (getc, "getc"),
+    ] {
+        let at = g.ops.labels().resolve_dynamic(label).map_err(|e| e.to_string())?;
+        symbols.push((at.0 as u32, name));
+    }
+    symbols.sort_unstable();
+    symbols.dedup_by_key(|s| s.0);
     let bytes = g.ops.finalize().map_err(|e| e.to_string())?;
     Ok(Code {
         bytes,
@@ -219,6 +247,8 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
         fault_stub,
         units: g.units,
         instr_offsets: g.instr_offsets,
+        symbols,
+        data_start,
     })
 }
 

@@ -16,6 +16,7 @@
 //! between Rust and generated code are this call and its return.
 
 pub(crate) mod codegen;
+mod disasm;
 mod fault;
 mod runtime;
 
@@ -84,6 +85,12 @@ impl<'p> Jit<'p> {
     /// The machine code (position independent; the entry point is at offset 0).
     pub fn code(&self) -> &[u8] {
         &self.code.bytes
+    }
+
+    /// The machine code as an annotated listing: each group of instructions under the
+    /// Brainfuck source and the IR op it implements (`jitbf --emit asm`).
+    pub fn disassemble(&self) -> String {
+        disasm::listing(&self.code, self.program.ir(), self.program.source())
     }
 
     fn code_start(&self) -> u64 {
