@@ -31,10 +31,12 @@ pub mod jit;
 pub mod opt;
 pub mod parse;
 pub mod source;
+pub mod stats;
 
 mod diagnostic;
 
 use std::fmt;
+use std::time::{Duration, Instant};
 
 pub use crate::diagnostic::render;
 pub use crate::io::{Input, Io, Output};
@@ -107,6 +109,28 @@ pub struct Config {
     pub tape_cells: usize,
     /// Which optimizations run.
     pub opt_level: OptLevel,
+}
+
+impl Config {
+    /// This configuration with `cell_bits` set.
+    pub fn cell_bits(self, cell_bits: CellBits) -> Config {
+        Config { cell_bits, ..self }
+    }
+
+    /// This configuration with `eof` set.
+    pub fn eof(self, eof: Eof) -> Config {
+        Config { eof, ..self }
+    }
+
+    /// This configuration with `tape_cells` set.
+    pub fn tape_cells(self, tape_cells: usize) -> Config {
+        Config { tape_cells, ..self }
+    }
+
+    /// This configuration with `opt_level` set.
+    pub fn opt_level(self, opt_level: OptLevel) -> Config {
+        Config { opt_level, ..self }
+    }
 }
 
 impl Default for Config {
@@ -202,62 +226,108 @@ pub trait Executor {
     fn run(&mut self, io: &mut Io) -> Result<(), RuntimeError>;
 }
 
+/// How long the stages before running took, and what they produced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Time spent parsing. When [`Program::new`] parses and optimizes in one go, this includes
+    /// the first folding pass, which runs as the parser produces instructions.
+    pub parse: Duration,
+    /// Time spent in the (other) optimization passes.
+    pub optimize: Duration,
+    /// Instructions in the literal IR, straight from the parser.
+    pub literal_ops: usize,
+    /// Instructions in the program's IR now.
+    pub ops: usize,
+}
+
 /// A parsed (and possibly optimized) program, with its source and configuration.
 #[derive(Clone, Debug)]
 pub struct Program {
     source: Vec<u8>,
     ir: ir::Ir,
     config: Config,
+    stats: Stats,
 }
 
 impl Program {
     /// Parses source bytes. The IR is the literal translation (as at `-O0`); call
     /// [`Program::optimize`] next.
+    ///
+    /// ```
+    /// let err = jitbf::Program::parse("+[>+<-").unwrap_err();
+    /// assert_eq!(err.to_string(), "unmatched '[': this loop is never closed (at 1:2)");
+    /// ```
     pub fn parse(source: impl Into<Vec<u8>>) -> Result<Program, Error> {
         let source = source.into();
+        let start = Instant::now();
         match parse::parse(&source) {
-            Ok(ir) => Ok(Program {
-                source,
-                ir,
-                config: Config {
-                    opt_level: OptLevel::O0,
-                    ..Config::default()
-                },
-            }),
-            Err(error) => Err(Error::Parse {
-                at: source::line_col(&source, error.pos),
-                error,
-            }),
+            Ok(ir) => {
+                let stats = Stats {
+                    parse: start.elapsed(),
+                    optimize: Duration::ZERO,
+                    literal_ops: ir.len(),
+                    ops: ir.len(),
+                };
+                Ok(Program {
+                    source,
+                    ir,
+                    config: Config::default().opt_level(OptLevel::O0),
+                    stats,
+                })
+            }
+            Err(error) => Err(Program::parse_error(&source, error)),
         }
     }
 
-    /// Parses and optimizes in one step (without ever holding the literal IR of the whole
-    /// program, which matters for large sources).
+    /// Parses and optimizes for `config` in one step, without ever holding the literal IR of
+    /// the whole program (which matters for large sources). The same as
+    /// `Program::parse(source)?.optimize(config)`.
     pub fn new(source: impl Into<Vec<u8>>, config: &Config) -> Result<Program, Error> {
         let source = source.into();
         match opt::parse_and_optimize(&source, config) {
-            Ok(ir) => Ok(Program {
-                source,
-                ir,
-                config: *config,
-            }),
-            Err(error) => Err(Error::Parse {
-                at: source::line_col(&source, error.pos),
-                error,
-            }),
+            Ok(done) => {
+                let stats = Stats {
+                    parse: done.parse_time,
+                    optimize: done.optimize_time,
+                    literal_ops: done.literal_ops,
+                    ops: done.ir.len(),
+                };
+                Ok(Program {
+                    source,
+                    ir: done.ir,
+                    config: *config,
+                    stats,
+                })
+            }
+            Err(error) => Err(Program::parse_error(&source, error)),
         }
     }
 
-    /// Optimizes for `config` (its `opt_level` picks the passes; cell size and tape size are
-    /// what the passes may assume) and adopts `config` for running.
+    fn parse_error(source: &[u8], error: ParseError) -> Error {
+        Error::Parse {
+            at: source::line_col(source, error.pos),
+            error,
+        }
+    }
+
+    /// Optimizes for `config` (its `opt_level` picks the passes; the cell size and tape size
+    /// are facts the passes may rely on) and adopts `config` for running.
     pub fn optimize(mut self, config: &Config) -> Program {
+        let start = Instant::now();
         if self.config.opt_level != OptLevel::O0 {
             // Start again from the literal IR: earlier passes assumed the old configuration.
             self.ir = parse::parse(&self.source).expect("parsed before");
         }
         self.ir = opt::optimize(std::mem::take(&mut self.ir), config);
         self.config = *config;
+        self.stats.optimize = start.elapsed();
+        self.stats.ops = self.ir.len();
         self
+    }
+
+    /// Timings and sizes of parsing and optimizing.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
     }
 
     /// The source text.

@@ -1,16 +1,26 @@
 //! The `jitbf` command line: argument parsing and error reporting around the library.
 
 use std::fs::File;
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use jitbf::{CellBits, Config, Eof, Error, Executor, Input, Io, OptLevel, Output, Program};
 
 /// Compile a Brainfuck program to x86-64 machine code and run it.
 #[derive(Parser, Debug)]
-#[command(version, after_help = EXIT_STATUS)]
+#[command(
+    version,
+    after_help = EXIT_STATUS,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
     /// The Brainfuck program to run.
     #[arg(required_unless_present = "expr", conflicts_with = "expr")]
     file: Option<PathBuf>,
@@ -32,6 +42,41 @@ struct Cli {
     #[arg(long)]
     interp: bool,
 
+    /// Do not run: write the optimized IR, the annotated x86-64 code, or the raw code bytes.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    emit: Option<Emit>,
+
+    /// Where `--emit` writes (default: standard output).
+    #[arg(short, long, value_name = "FILE", requires = "emit")]
+    output: Option<PathBuf>,
+
+    /// Print parse, optimize, compile and run times and sizes to standard error.
+    #[arg(long)]
+    stats: bool,
+
+    #[command(flatten)]
+    semantics: Semantics,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Time a program with the JIT and with the interpreter, and show the speedup.
+    Bench {
+        /// The Brainfuck program.
+        file: PathBuf,
+
+        /// The program's input (read once, fed to both).
+        #[arg(short, long, value_name = "FILE")]
+        input: Option<PathBuf>,
+
+        #[command(flatten)]
+        semantics: Semantics,
+    },
+}
+
+/// Options that change what a program means or how it is compiled.
+#[derive(Args, Debug)]
+struct Semantics {
     /// What `,` stores at end of input.
     #[arg(long, value_enum, default_value_t = EofArg::Unchanged)]
     eof: EofArg,
@@ -42,19 +87,19 @@ struct Cli {
     tape_size: u64,
 
     /// Cell width in bits; arithmetic wraps at this width.
-    #[arg(long, value_name = "BITS", default_value = "8",
-          value_parser = ["8", "16", "32"])]
+    #[arg(long, value_name = "BITS", default_value = "8", value_parser = ["8", "16", "32"])]
     cell_bits: String,
 
     /// Optimization level.
-    #[arg(short = 'O', value_name = "LEVEL", default_value = "2",
-          value_parser = ["0", "1", "2"])]
+    #[arg(short = 'O', value_name = "LEVEL", default_value = "2", value_parser = ["0", "1", "2"])]
     opt: String,
 }
 
 const EXIT_STATUS: &str = "\
 Exit status: 0 when the program ends, 1 on a runtime error (pointer off the tape,
-failed I/O), 2 on a usage or compile error (bad options, unreadable file, unbalanced brackets).";
+failed I/O), 2 on a usage or compile error (bad options, unreadable file, unbalanced brackets).
+
+Subcommand: jitbf bench FILE [--input FILE] times the JIT against the interpreter.";
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum EofArg {
@@ -66,9 +111,50 @@ enum EofArg {
     Max,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Emit {
+    /// The optimized IR, one op per line, with source positions.
+    Ir,
+    /// The generated x86-64 code, disassembled and annotated with the source.
+    Asm,
+    /// The raw machine code bytes.
+    Bin,
+}
+
+impl Semantics {
+    fn config(&self) -> Config {
+        Config {
+            cell_bits: match self.cell_bits.as_str() {
+                "16" => CellBits::U16,
+                "32" => CellBits::U32,
+                _ => CellBits::U8,
+            },
+            eof: match self.eof {
+                EofArg::Unchanged => Eof::Unchanged,
+                EofArg::Zero => Eof::Zero,
+                EofArg::Max => Eof::Max,
+            },
+            tape_cells: self.tape_size as usize,
+            opt_level: match self.opt.as_str() {
+                "0" => OptLevel::O0,
+                "1" => OptLevel::O1,
+                _ => OptLevel::O2,
+            },
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(&cli) {
+    let result = match &cli.command {
+        Some(Command::Bench {
+            file,
+            input,
+            semantics,
+        }) => bench(file, input.as_ref(), semantics),
+        None => run(&cli),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(fail) => {
             eprint!("{}", fail.message);
@@ -90,57 +176,61 @@ impl Failure {
             status: 2,
         }
     }
+
+    /// An error from the library, shown with the source line it is about.
+    fn from(e: Error, source: &[u8], name: &str, status: u8) -> Failure {
+        Failure {
+            message: jitbf::render(&e, source, name),
+            status,
+        }
+    }
+}
+
+/// The program's source and how to call it in messages.
+fn read_source(
+    file: Option<&PathBuf>,
+    expr: Option<&String>,
+) -> Result<(Vec<u8>, String), Failure> {
+    match (file, expr) {
+        (_, Some(code)) => Ok((code.clone().into_bytes(), "<expr>".to_string())),
+        (Some(path), None) => match std::fs::read(path) {
+            Ok(bytes) => Ok((bytes, path.display().to_string())),
+            Err(e) => Err(Failure::usage(format!(
+                "cannot read {}: {e}",
+                path.display()
+            ))),
+        },
+        (None, None) => unreachable!("clap requires a file or --expr"),
+    }
+}
+
+fn open_input(path: &PathBuf) -> Result<File, Failure> {
+    File::open(path)
+        .map_err(|e| Failure::usage(format!("cannot open input {}: {e}", path.display())))
 }
 
 fn run(cli: &Cli) -> Result<(), Failure> {
-    let (source, name) = match (&cli.file, &cli.expr) {
-        (_, Some(code)) => (code.clone().into_bytes(), "<expr>".to_string()),
-        (Some(path), None) => match std::fs::read(path) {
-            Ok(bytes) => (bytes, path.display().to_string()),
-            Err(e) => {
-                return Err(Failure::usage(format!(
-                    "cannot read {}: {e}",
-                    path.display()
-                )));
-            }
-        },
-        (None, None) => unreachable!("clap requires a file or --expr"),
+    let (source, name) = read_source(cli.file.as_ref(), cli.expr.as_ref())?;
+    let config = cli.semantics.config();
+    let program =
+        Program::new(source.clone(), &config).map_err(|e| Failure::from(e, &source, &name, 2))?;
+    let mut report = jitbf::stats::Report {
+        program: *program.stats(),
+        ..Default::default()
     };
-    let config = Config {
-        cell_bits: match cli.cell_bits.as_str() {
-            "16" => CellBits::U16,
-            "32" => CellBits::U32,
-            _ => CellBits::U8,
-        },
-        eof: match cli.eof {
-            EofArg::Unchanged => Eof::Unchanged,
-            EofArg::Zero => Eof::Zero,
-            EofArg::Max => Eof::Max,
-        },
-        tape_cells: cli.tape_size as usize,
-        opt_level: match cli.opt.as_str() {
-            "0" => OptLevel::O0,
-            "1" => OptLevel::O1,
-            _ => OptLevel::O2,
-        },
-    };
-    let fail = |e: Error, status: u8| Failure {
-        message: jitbf::render(&e, &source, &name),
-        status,
-    };
-    let program = Program::new(source.clone(), &config).map_err(|e| fail(e, 2))?;
+
+    if let Some(what) = cli.emit {
+        emit(&program, what, cli.output.as_ref(), &mut report)
+            .map_err(|e| Failure::from(e, &source, &name, 2))?;
+        if cli.stats {
+            eprint!("jitbf --stats\n{report}");
+        }
+        return Ok(());
+    }
 
     let input = match &cli.input {
         None => Input::Stdin,
-        Some(path) => match File::open(path) {
-            Ok(f) => Input::File(f),
-            Err(e) => {
-                return Err(Failure::usage(format!(
-                    "cannot open input {}: {e}",
-                    path.display()
-                )));
-            }
-        },
+        Some(path) => Input::File(open_input(path)?),
     };
     let mut io = Io {
         input,
@@ -149,12 +239,92 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     let mut executor: Box<dyn Executor + '_> = if cli.interp {
         Box::new(program.interpreter())
     } else {
-        if !jitbf::JIT_AVAILABLE {
-            eprintln!("jitbf: note: no JIT for this platform; using the interpreter");
-        }
-        program.executor().map_err(|e| fail(e, 2))?
+        jit_executor(&program, &mut report).map_err(|e| Failure::from(e, &source, &name, 2))?
     };
-    executor
-        .run(&mut io)
-        .map_err(|e| fail(Error::Runtime(e), 1))
+    let start = Instant::now();
+    let result = executor.run(&mut io);
+    report.run = Some(start.elapsed());
+    if cli.stats {
+        eprint!("jitbf --stats\n{report}");
+    }
+    result.map_err(|e| Failure::from(Error::Runtime(e), &source, &name, 1))
+}
+
+/// The JIT (noting its compile time and size), or the interpreter where there is none.
+fn jit_executor<'p>(
+    program: &'p Program,
+    report: &mut jitbf::stats::Report,
+) -> Result<Box<dyn Executor + 'p>, Error> {
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    {
+        let jit = program.compile()?;
+        report.compile = Some(jit.compile_time());
+        report.code_bytes = Some(jit.code().len());
+        Ok(Box::new(jit))
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+    {
+        let _ = report;
+        eprintln!("jitbf: note: no JIT for this platform; using the interpreter");
+        Ok(Box::new(program.interpreter()))
+    }
+}
+
+/// `--emit`: writes the IR, the annotated code or the code bytes.
+fn emit(
+    program: &Program,
+    what: Emit,
+    path: Option<&PathBuf>,
+    report: &mut jitbf::stats::Report,
+) -> Result<(), Error> {
+    let bytes = match what {
+        Emit::Ir => program.ir().listing(program.source()).into_bytes(),
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        Emit::Asm | Emit::Bin => {
+            let jit = program.compile()?;
+            report.compile = Some(jit.compile_time());
+            report.code_bytes = Some(jit.code().len());
+            match what {
+                Emit::Asm => jit.disassemble().into_bytes(),
+                _ => jit.code().to_vec(),
+            }
+        }
+        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+        Emit::Asm | Emit::Bin => {
+            let _ = report;
+            return Err(Error::Unsupported);
+        }
+    };
+    let written = match path {
+        Some(path) => std::fs::write(path, &bytes),
+        None if what == Emit::Bin && std::io::stdout().is_terminal() => {
+            return Err(Error::Compile(
+                "refusing to write machine code to a terminal: use -o FILE".to_string(),
+            ));
+        }
+        None => std::io::stdout().lock().write_all(&bytes),
+    };
+    written.map_err(|e| Error::Runtime(jitbf::RuntimeError::Output(e)))
+}
+
+/// `jitbf bench`: the JIT against the interpreter on one program.
+fn bench(file: &PathBuf, input: Option<&PathBuf>, semantics: &Semantics) -> Result<(), Failure> {
+    let (source, name) = read_source(Some(file), None)?;
+    let input = match input {
+        Some(path) => {
+            let mut bytes = Vec::new();
+            open_input(path)?.read_to_end(&mut bytes).map_err(|e| {
+                Failure::usage(format!("cannot read input {}: {e}", path.display()))
+            })?;
+            bytes
+        }
+        None => Vec::new(),
+    };
+    let program = Program::new(source.clone(), &semantics.config())
+        .map_err(|e| Failure::from(e, &source, &name, 2))?;
+    let comparison =
+        jitbf::stats::compare(&program, &input).map_err(|e| Failure::from(e, &source, &name, 2))?;
+    println!("jitbf bench {name}");
+    print!("{comparison}");
+    Ok(())
 }

@@ -37,11 +37,13 @@ pub struct Jit<'p> {
     program: &'p Program,
     code: Code,
     buffer: ExecutableBuffer,
+    compile_time: std::time::Duration,
 }
 
 impl<'p> Jit<'p> {
     /// Compiles `program` with its configuration.
     pub fn new(program: &'p Program) -> Result<Jit<'p>, Error> {
+        let start = std::time::Instant::now();
         let code = codegen::compile(program.ir(), program.config()).map_err(Error::Compile)?;
         let compile_err = |e: std::io::Error| Error::Compile(e.to_string());
         let mut buf = MutableBuffer::new(code.bytes.len()).map_err(compile_err)?;
@@ -52,6 +54,7 @@ impl<'p> Jit<'p> {
             program,
             code,
             buffer,
+            compile_time: start.elapsed(),
         };
         if std::env::var_os("JITBF_PERF_MAP").is_some() {
             // Best effort: profiling is optional.
@@ -80,6 +83,11 @@ impl<'p> Jit<'p> {
             }
         }
         std::fs::write(format!("/tmp/perf-{}.map", std::process::id()), map)
+    }
+
+    /// How long generating the code took.
+    pub fn compile_time(&self) -> std::time::Duration {
+        self.compile_time
     }
 
     /// The machine code (position independent; the entry point is at offset 0).

@@ -79,6 +79,8 @@ pub struct Folder {
     reaches: Vec<Reach>,
     /// `shift` at the start of each open loop or if.
     open: Vec<i32>,
+    /// Instructions taken in so far.
+    consumed: usize,
 }
 
 impl Folder {
@@ -94,7 +96,13 @@ impl Folder {
             window: None,
             reaches: Vec::new(),
             open: Vec::new(),
+            consumed: 0,
         }
+    }
+
+    /// How many instructions have been taken in.
+    pub fn consumed(&self) -> usize {
+        self.consumed
     }
 
     /// The folded program.
@@ -205,6 +213,7 @@ impl Folder {
 
 impl Emit for Folder {
     fn instr(&mut self, op: Op, span: Span) {
+        self.consumed += 1;
         let s = self.shift;
         match op {
             Op::Add { off, val } => self.effect(off + s, Effect::Add(val), span),
@@ -295,6 +304,7 @@ impl Emit for Folder {
     }
 
     fn check(&mut self, reach: Reach, span: Span) {
+        self.consumed += 1;
         self.open_window(0, span);
         self.reaches.push(Reach {
             off: reach.off + self.shift,

@@ -22,6 +22,8 @@ pub mod known;
 pub mod mul;
 pub mod scan;
 
+use std::time::{Duration, Instant};
+
 use crate::Config;
 use crate::ir::{CheckId, Instr, Ir, Op};
 
@@ -72,24 +74,47 @@ pub fn optimize(mut ir: Ir, config: &Config) -> Ir {
     compact(ir)
 }
 
+/// The result of [`parse_and_optimize`].
+pub struct Optimized {
+    /// The optimized program.
+    pub ir: Ir,
+    /// Instructions the parser produced (the size of the literal IR).
+    pub literal_ops: usize,
+    /// Time spent parsing (including the first folding pass, which runs as the parser
+    /// produces instructions).
+    pub parse_time: Duration,
+    /// Time spent in the other passes.
+    pub optimize_time: Duration,
+}
+
 /// Parses and optimizes in one go: the same result as [`optimize`] on the parser's output,
 /// but the first pass ([`fold`]) takes the parser's instructions as they come, so the literal
 /// IR of a large program is never held in memory.
-pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Ir, crate::ParseError> {
+pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crate::ParseError> {
+    let start = Instant::now();
     let passes = passes(config.opt_level);
-    let mut ir = match passes.first() {
-        Some(&("fold", _)) => {
-            let mut folder = fold::Folder::new(Ir::default(), src.len() / 8);
-            crate::parse::parse_into(src, &mut folder)?;
-            folder.finish()
-        }
-        _ => crate::parse::parse(src)?,
+    let streamed = matches!(passes.first(), Some(&("fold", _)));
+    let (mut ir, literal_ops) = if streamed {
+        let mut folder = fold::Folder::new(Ir::default(), src.len() / 8);
+        crate::parse::parse_into(src, &mut folder)?;
+        let n = folder.consumed();
+        (folder.finish(), n)
+    } else {
+        let ir = crate::parse::parse(src)?;
+        let n = ir.len();
+        (ir, n)
     };
-    let first = usize::from(matches!(passes.first(), Some(&("fold", _))));
-    for (_, pass) in &passes[first..] {
+    let parse_time = start.elapsed();
+    for (_, pass) in &passes[usize::from(streamed)..] {
         pass(&mut ir, config);
     }
-    Ok(compact(ir))
+    let ir = compact(ir);
+    Ok(Optimized {
+        ir,
+        literal_ops,
+        parse_time,
+        optimize_time: start.elapsed() - parse_time,
+    })
 }
 
 /// True for instructions that do nothing: `Add 0`, `Move 0`, and checks of nothing.
@@ -101,11 +126,11 @@ pub fn is_nop(ir: &Ir, ins: &Instr) -> bool {
     }
 }
 
-/// Drops no-op instructions (in place) and rebuilds the check tables with only what is
-/// referenced.
+/// Drops no-op instructions and merges adjacent `print`s (in place), and rebuilds the check
+/// and print tables with only what is referenced.
 pub fn compact(mut ir: Ir) -> Ir {
     let mut checks = Ir::default();
-    let mut w = 0;
+    let mut w: usize = 0;
     for r in 0..ir.code.len() {
         let mut ins = ir.code[r];
         if is_nop(&ir, &ins) {
@@ -115,8 +140,17 @@ pub fn compact(mut ir: Ir) -> Ir {
             Op::Check(id) | Op::Scan { check: id, .. } => *id = copy_check(&ir, *id, &mut checks),
             Op::Print { start, len } => {
                 let from = *start as usize..(*start + *len) as usize;
+                let added = *len;
                 *start = checks.bytes.len() as u32;
                 checks.bytes.extend_from_slice(&ir.bytes[from]);
+                if let Some(prev) = w.checked_sub(1).map(|i| &mut ir.code[i])
+                    && let Op::Print { len: last, .. } = &mut prev.op
+                {
+                    // The previous print's bytes end where these were just appended.
+                    *last += added;
+                    prev.span = prev.span.to(ins.span);
+                    continue;
+                }
             }
             _ => {}
         }
