@@ -235,7 +235,11 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
         (flush, "flush"),
         (getc, "getc"),
     ] {
-        let at = g.ops.labels().resolve_dynamic(label).map_err(|e| e.to_string())?;
+        let at = g
+            .ops
+            .labels()
+            .resolve_dynamic(label)
+            .map_err(|e| e.to_string())?;
         symbols.push((at.0 as u32, name));
     }
     symbols.sort_unstable();
