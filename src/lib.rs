@@ -1,27 +1,126 @@
 //! jitbf: a Brainfuck JIT compiler for x86-64, and a reference interpreter.
 //!
-//! The pipeline is `parse -> optimize -> compile -> run`:
+//! jitbf turns a Brainfuck program into x86-64 machine code in memory and runs it. It is
+//! also meant to be read: each stage is one module, and this page walks through all of them
+//! with one small program.
+//!
+//! # Quick start
 //!
 //! ```
 //! use jitbf::{Config, Executor, Io, Program};
 //!
-//! let program = Program::parse(b"++++++++[>++++++++<-]>+.")?   // source -> IR
-//!     .optimize(&Config::default());                           // IR -> better IR
-//! let mut io = Io::memory(Vec::new());                         // input and output in memory
-//! program.executor()?.run(&mut io)?;                           // JIT where available
-//! assert_eq!(io.output(), b"A");
+//! let program = Program::new(",[>+++<-]>.", &Config::default())?; // parse and optimize
+//! let mut io = Io::memory(*b"\x07");                               // input and output in memory
+//! program.executor()?.run(&mut io)?;                              // JIT where available
+//! assert_eq!(io.output(), [21]);                                   // 7 * 3
 //! # Ok::<(), jitbf::Error>(())
 //! ```
 //!
-//! * [`parse`] turns source bytes into the [`ir::Ir`], keeping each op's source span;
-//! * [`opt`] rewrites the IR (fold runs and pointer moves, recognise loops);
-//! * [`interp`] runs the IR directly: the reference semantics, and the oracle for tests;
-//! * `jit` (Linux x86-64 only) emits machine code with dynasm and runs it, doing I/O with
-//!   `read`/`write` system calls from the generated code.
+//! # The pipeline, on one program
 //!
-//! Both executors implement [`Executor`] and behave identically: same output, same errors,
-//! at every optimization level. Elsewhere than Linux x86-64, [`Program::executor`] falls back to
-//! the interpreter.
+//! Take `,[>+++<-]>.`: read a byte into cell 0, add three times it to cell 1, print cell 1.
+//!
+//! **1. Parse** ([`parse`]). Every byte that is not one of the eight commands is a comment.
+//! Runs of identical commands become one instruction of the [`ir`], each keeping the source
+//! span it came from (`jitbf -O0 --emit ir` shows it). Pointer moves carry their bounds
+//! check separately (`check`), so that later passes can move the pointer arithmetic around
+//! and an error still names the right `>`:
+//!
+//! ```text
+//! 0  1:1    in p[0]               ,
+//! 1  1:2    while p[0] {          [
+//! 2  1:3      check p[0..=1]      >
+//! 3  1:3      p += 1              >
+//! ...
+//! ```
+//!
+//! **2. Optimize** ([`opt`]). Passes rewrite the IR; [`OptLevel`] picks them. Pointer moves
+//! fold into offsets (`p[1] += 3` instead of `>+++<`), the loop is recognised as a multiply
+//! loop, and since cell 1 is known to be 0 it becomes a plain store. The bounds check is
+//! decided at compile time (the pointer's position is known) and disappears. `jitbf --emit
+//! ir` at `-O2`:
+//!
+//! ```text
+//! 0  1:1    in p[0]               ,
+//! 1  1:4    p[1] = p[0]*3         +++
+//! 2  1:11   out p[1]              .
+//! ```
+//!
+//! **3. Compile** (`jit`, Linux x86-64). Each IR instruction becomes a few instructions,
+//! emitted with [dynasm](https://docs.rs/dynasmrt). `jitbf --emit asm` prints them under the
+//! source they came from:
+//!
+//! ```text
+//! ; 1:1     ,                      in p[0]
+//! 0031  e8 07 01 00 00                 call 013d <getc>
+//! 0036  85 c0                          test eax,eax
+//! 0038  0f 88 03 00 00 00              js 0041
+//! 003e  88 43 00                       mov [rbx],al
+//! ; 1:4     +++                    p[1] = p[0]*3
+//! 0041  0f b6 43 00                    movzx eax,byte ptr [rbx]
+//! 0045  69 d0 03 00 00 00              imul edx,eax,3
+//! 004b  88 53 01                       mov [rbx+1],dl
+//! ; 1:11    .                      out p[1]
+//! 004e  0f b6 43 01                    movzx eax,byte ptr [rbx+1]
+//! 0052  e8 49 00 00 00                 call 00a0 <putc>
+//! ```
+//!
+//! **4. Run.** The [`Executor`] trait runs a program on an [`Io`]; both the JIT and the
+//! [`interp::Interpreter`] implement it, and they agree byte for byte (the tests check it on
+//! every bundled and generated program, at every level).
+//!
+//! # How the generated code works
+//!
+//! * **Registers.** The tape pointer lives in `rbx` for the whole run, the output buffer's
+//!   cursor and end in `r12`/`r13`, and `r14` points at a context block (file descriptors,
+//!   buffers, a saved stack pointer). The full table is in the `jit::codegen` module docs.
+//! * **W^X.** The code is assembled into a plain `Vec<u8>`, copied into a fresh mapping that
+//!   is writable but not executable, and the mapping is then made read+execute. No memory is
+//!   ever writable and executable at once.
+//! * **The entry call.** The code is one function,
+//!   `extern "sysv64" fn(ctx, cell0) -> status`: a prologue saves the callee-saved registers
+//!   and the stack pointer, and every exit (the end, an I/O failure, a bounds fault) returns
+//!   through one epilogue with a status for the Rust side to turn into a [`RuntimeError`].
+//! * **Why system calls.** `.` and `,` do not call back into Rust: the generated code keeps
+//!   its own output buffer and calls `write(2)` and `read(2)` with the `syscall` instruction,
+//!   retrying `EINTR` and continuing short writes. That keeps the hot path free of calls and
+//!   the boundary between Rust and generated code down to one call and its return. The
+//!   buffering policy (flush before `,` waits for input, at every newline on a terminal, at
+//!   the end and before an error) is the same in the interpreter; see [`io`].
+//! * **In-memory I/O.** [`Io::memory`] gives the generated code file descriptors too: the
+//!   input bytes are put in an anonymous in-memory file (`memfd_create`) and the output is
+//!   collected in another, read back after the run. The generated code cannot tell the
+//!   difference, so embedders test exactly the code the command line runs.
+//! * **Bounds checks for free.** The tape is mapped between two `PROT_NONE` guard regions.
+//!   Code that moves the pointer off the tape touches a guard, the `SIGSEGV` handler
+//!   recognises the fault as ours, and the IR's check records say which `<` or `>` moved
+//!   out. Inside loops this costs nothing.
+//!
+//! # Embedding
+//!
+//! Configure with [`Config`] (cell width, end-of-input behaviour, tape size, optimization
+//! level), build a [`Program`], then run it with [`Program::executor`] (or choose
+//! [`Program::compile`] or [`Program::interpreter`]). Errors are typed: [`Error::Parse`] and
+//! [`RuntimeError::PointerOutOfRange`] carry the source position, and [`render`] formats any
+//! error with the source line, as the command line does.
+//!
+//! ```
+//! use jitbf::{CellBits, Config, Eof, Error, Executor, Io, Program, RuntimeError};
+//!
+//! let config = Config::default().cell_bits(CellBits::U16).eof(Eof::Zero);
+//! let program = Program::new("+[<]", &config)?;
+//! let mut io = Io::memory(Vec::new());
+//! match program.executor()?.run(&mut io) {
+//!     Err(RuntimeError::PointerOutOfRange { at, .. }) => assert_eq!((at.line, at.col), (1, 3)),
+//!     other => panic!("{other:?}"),
+//! }
+//! # Ok::<(), Error>(())
+//! ```
+//!
+//! The runnable examples `cargo run --example embed` and `cargo run --example emit_asm` show
+//! more.
+
+#![deny(missing_docs)]
 
 pub mod interp;
 pub mod io;

@@ -9,7 +9,7 @@
 //! | `rbx`    | `p`       | the tape pointer: address of the current cell          |
 //! | `r12`    | `out`     | output cursor: next free byte of the output buffer     |
 //! | `r13`    | `out_end` | end of the output buffer                               |
-//! | `r14`    | `ctx`     | the [`Ctx`] block (fds, buffers, saved `rsp`, results) |
+//! | `r14`    | `ctx`     | the `Ctx` block (fds, buffers, saved `rsp`, results)   |
 //! | `r15`    |           | the middle of a scratch pad for branchless ifs         |
 //!
 //! `rax`, `rcx`, `rdx`, `rsi`, `rdi` and `r8`-`r11` are scratch; `syscall` clobbers `rax`,
@@ -30,7 +30,7 @@
 //! [`super::fault`]). For an extreme that is not touched before the window ends, a *probe*
 //! (`cmp byte [rbx+off], 0`, a load) is emitted. Offsets too large for the guard regions, and
 //! the right end of a tape that is not a whole number of pages, are compared explicitly.
-//! The codegen records, for every code range, which check or scan it belongs to ([`Unit`]),
+//! The codegen records, for every code range, which check or scan it belongs to (`Unit`),
 //! so a fault can be traced to the IR.
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm, x64::X64Relocation};

@@ -3,7 +3,7 @@
 //! Generated code does not compare the pointer with the tape bounds; it relies on the guard
 //! pages around the tape (see [`super::runtime`]). When an access lands in a guard, this
 //! handler checks that the fault is ours: the thread is running generated code (a
-//! thread-local points at its [`Ctx`]), the faulting instruction is inside that code, and the
+//! thread-local points at its `Ctx`), the faulting instruction is inside that code, and the
 //! address is in one of its guards. Then it records the instruction address and resumes the
 //! thread at the code's *fault stub*, which returns to Rust like a normal exit with status
 //! `FAULT`. The driver maps the address back to the IR instruction (the codegen keeps a table)

@@ -15,10 +15,10 @@
 //! code does its own I/O with `read(2)` and `write(2)` system calls, so the only transitions
 //! between Rust and generated code are this call and its return.
 
-pub(crate) mod codegen;
-mod disasm;
-mod fault;
-mod runtime;
+pub mod codegen;
+pub mod disasm;
+pub mod fault;
+pub mod runtime;
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
