@@ -187,7 +187,7 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
         ir,
         cs,
         eof: config.eof,
-        exact_right: (config.tape_cells * cs as usize) % page_size() != 0,
+        exact_right: !(config.tape_cells * cs as usize).is_multiple_of(page_size()),
         units: Vec::new(),
         unit_open: false,
         loops: Vec::new(),
