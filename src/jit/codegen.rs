@@ -730,6 +730,8 @@ impl Gen<'_> {
         let stride = step.unsigned_abs() * self.cs as u32;
         if plain && 32 % stride == 0 {
             self.scan_vector(off, step);
+        } else if plain {
+            self.scan_unrolled(off, step);
         } else {
             self.scan_scalar(off, step, e.lo, e.hi);
         }
@@ -859,6 +861,53 @@ impl Gen<'_> {
             );
         }
         asm!(self.ops; lea p, [rax - d]);
+    }
+
+    /// A plain scan, one cell at a time but four cells per loop iteration: each test is a
+    /// load and a branch that is not taken until the end, and the loop branch is taken once
+    /// per four cells.
+    fn scan_unrolled(&mut self, off: i32, step: i32) {
+        let d = self.disp(off);
+        let s = self.disp(step);
+        let (top, found) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        let hits: [DynamicLabel; 4] = std::array::from_fn(|_| self.ops.new_dynamic_label());
+        asm!(self.ops
+            ; mov rax, p
+            ; =>top
+        );
+        for (k, &hit) in hits.iter().enumerate() {
+            let at = d + s * (k as i32 + 1);
+            match self.cs {
+                1 => asm!(self.ops; cmp BYTE [rax + at], 0),
+                2 => asm!(self.ops; cmp WORD [rax + at], 0),
+                _ => asm!(self.ops; cmp DWORD [rax + at], 0),
+            }
+            asm!(self.ops; je =>hit);
+        }
+        asm!(self.ops
+            ; add rax, s * 4
+            ; jmp =>top
+        );
+        for (k, &hit) in hits.iter().enumerate() {
+            let moved = s * (k as i32 + 1);
+            asm!(self.ops
+                ; =>hit
+                ; add rax, moved
+                ; jmp =>found
+            );
+        }
+        asm!(self.ops; =>found);
+        if self.exact_right && step > 0 {
+            let (ok, oob) = (self.ops.new_dynamic_label(), self.sub.oob);
+            asm!(self.ops
+                ; lea rcx, [rax + d]
+                ; cmp rcx, [ctx + ctx!(tape_end)]
+                ; jb =>ok
+                ; call =>oob
+                ; =>ok
+            );
+        }
+        asm!(self.ops; mov p, rax);
     }
 
     /// `edx` = one bit per byte of the 32-byte chunk at `rax`, set where the cell is zero
