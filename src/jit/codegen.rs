@@ -299,6 +299,29 @@ impl Gen<'_> {
         }
     }
 
+    /// Pads with no-ops to a 16-byte boundary, where a loop's first instruction fetches
+    /// best. The padding is the multi-byte `nop` forms (one instruction for up to 9 bytes).
+    fn align_loop(&mut self) {
+        const NOPS: [&[u8]; 10] = [
+            &[],
+            &[0x90],
+            &[0x66, 0x90],
+            &[0x0f, 0x1f, 0x00],
+            &[0x0f, 0x1f, 0x40, 0x00],
+            &[0x0f, 0x1f, 0x44, 0x00, 0x00],
+            &[0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+            &[0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+            &[0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+            &[0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+        ];
+        let mut pad = (16 - self.here() % 16) % 16;
+        while pad > 0 {
+            let n = pad.min(9) as usize;
+            self.ops.extend(NOPS[n].iter().copied());
+            pad -= n as u32;
+        }
+    }
+
     /// Displacement of cell `off`.
     fn disp(&self, off: i32) -> i32 {
         off * self.cs
@@ -387,10 +410,11 @@ impl Gen<'_> {
                 });
                 self.cmp_zero(off);
                 self.close_unit();
-                asm!(self.ops
-                    ; jz =>end
-                    ; =>body
-                );
+                asm!(self.ops; jz =>end);
+                if matches!(self.ir.code[i].op, Op::Loop { .. }) {
+                    self.align_loop();
+                }
+                asm!(self.ops; =>body);
                 if matches!(self.ir.code[i].op, Op::Loop { .. }) {
                     // The body is also reached from the end of the loop.
                     self.cache = Cache::default();
@@ -871,10 +895,9 @@ impl Gen<'_> {
         let s = self.disp(step);
         let (top, found) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
         let hits: [DynamicLabel; 4] = std::array::from_fn(|_| self.ops.new_dynamic_label());
-        asm!(self.ops
-            ; mov rax, p
-            ; =>top
-        );
+        asm!(self.ops; mov rax, p);
+        self.align_loop();
+        asm!(self.ops; =>top);
         for (k, &hit) in hits.iter().enumerate() {
             let at = d + s * (k as i32 + 1);
             match self.cs {
