@@ -155,6 +155,8 @@ pub(crate) struct Code {
     pub symbols: Vec<(u32, &'static str)>,
     /// Offset where the constant data (the bytes of `print`s) starts: not code.
     pub data_start: usize,
+    /// The tape pointer register holds the address of cell `p + bias`.
+    pub bias: i32,
 }
 
 impl Code {
@@ -165,6 +167,31 @@ impl Code {
             i => self.units[i - 1].1,
         }
     }
+}
+
+/// The median offset of the cells the program accesses.
+fn typical_offset(ir: &Ir) -> i32 {
+    let mut offs: Vec<i32> = ir
+        .code
+        .iter()
+        .filter_map(|ins| match ins.op {
+            Op::Add { off, .. }
+            | Op::Set { off, .. }
+            | Op::Out { off }
+            | Op::In { off }
+            | Op::Loop { off }
+            | Op::EndLoop { off }
+            | Op::If { off }
+            | Op::Scan { off, .. } => Some(off),
+            Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } => Some(dst),
+            _ => None,
+        })
+        .collect();
+    if offs.is_empty() {
+        return 0;
+    }
+    let mid = offs.len() / 2;
+    *offs.select_nth_unstable(mid).1
 }
 
 /// Compiles `ir` for `config`.
@@ -181,9 +208,11 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
         puts: ops.new_dynamic_label(),
         getc: ops.new_dynamic_label(),
     };
+    let bias = typical_offset(ir);
     let mut g = Gen {
         ops,
         sub,
+        bias,
         ir,
         cs,
         eof: config.eof,
@@ -253,6 +282,7 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
         instr_offsets: g.instr_offsets,
         symbols,
         data_start,
+        bias,
     })
 }
 
@@ -261,6 +291,10 @@ struct Gen<'a> {
     ir: &'a Ir,
     /// Cell size in bytes.
     cs: i32,
+    /// The tape pointer register holds the address of `p[bias]`, not of `p[0]`: most offsets
+    /// in a program cluster (they grow as pointer moves fold into them), and small
+    /// displacements encode in one byte instead of four.
+    bias: i32,
     eof: Eof,
     /// The tape does not end on a page boundary: check the right end explicitly.
     exact_right: bool,
@@ -322,12 +356,27 @@ impl Gen<'_> {
         }
     }
 
-    /// Displacement of cell `off`.
+    /// Displacement from the tape pointer register of cell `p[off]`.
     fn disp(&self, off: i32) -> i32 {
-        off * self.cs
+        (off - self.bias) * self.cs
+    }
+
+    /// `p += d` bytes, without touching the flags.
+    fn lea_p(&mut self, d: i32) {
+        match i8::try_from(d) {
+            Ok(d8) => asm!(self.ops; lea p, [BYTE p + d8]),
+            Err(_) => asm!(self.ops; lea p, [p + d]),
+        }
+    }
+
+    /// Bytes in `n` cells.
+    fn bytes(&self, n: i32) -> i32 {
+        n * self.cs
     }
 
     fn prologue(&mut self) {
+        // The register holds the address of cell `bias`, so that displacements are small.
+        let bias_bytes = self.bytes(self.bias);
         let out_buf_len = crate::io::OUT_BUF as i32;
         asm!(self.ops
             ; push rbp
@@ -339,6 +388,7 @@ impl Gen<'_> {
             ; sub rsp, 8
             ; mov ctx, rdi
             ; mov p, rsi
+            ; add p, bias_bytes
             ; mov [ctx + ctx!(saved_rsp)], rsp
             ; mov out, [ctx + ctx!(out_buf)]
             ; lea out_end, [out + out_buf_len]
@@ -359,10 +409,10 @@ impl Gen<'_> {
                     // inside the window of the check that covers the move.
                     self.cmp_zero(delta + off);
                     self.close_unit();
-                    let d = self.disp(delta);
+                    let d = self.bytes(delta);
                     let Frame { body, end, .. } = self.loops.pop().expect("balanced");
+                    self.lea_p(d);
                     asm!(self.ops
-                        ; lea p, [p + d]
                         ; jnz =>body
                         ; =>end
                     );
@@ -370,8 +420,8 @@ impl Gen<'_> {
                     return i + 2;
                 }
                 self.close_unit();
-                let d = self.disp(delta);
-                asm!(self.ops; lea p, [p + d]);
+                let d = self.bytes(delta);
+                self.lea_p(d);
                 // `lea` leaves the flags alone: the cached cells are just further away.
                 self.cache.eax = self.cache.eax.map(|o| o - delta);
                 self.cache.flags = self.cache.flags.map(|o| o - delta);
@@ -622,8 +672,10 @@ impl Gen<'_> {
         self.open_unit(Unit::Check(id));
         let e = *self.ir.excursion(id);
         let touched = self.window_accesses(i + 1);
-        let lo_far = i64::from(e.lo) * i64::from(self.cs) < -(GUARD as i64 / 2);
-        let hi_far = i64::from(e.hi) * i64::from(self.cs) >= GUARD as i64 / 2;
+        // A fault only lands in a guard if the cell is within a guard's size of the tape;
+        // the origin is on the tape.
+        let far = |cells: i32| i64::from(cells) * i64::from(self.cs) >= GUARD as i64 / 2;
+        let (lo_far, hi_far) = (far(e.origin - e.lo), far(e.hi - e.origin));
         // The origin is on the tape: only moves beyond it need checking.
         if e.lo < e.origin {
             if lo_far {
@@ -652,7 +704,9 @@ impl Gen<'_> {
         if self.exact_right {
             return false;
         }
-        let near = |o: i32| (i64::from(o) * i64::from(self.cs)).abs() < PAD as i64 / 2;
+        let near = |o: i32| {
+            (i64::from(o) - i64::from(self.bias)).abs() * i64::from(self.cs) < PAD as i64 / 2
+        };
         let mut cleared = false;
         for ins in &self.ir.code[i + 1..] {
             match ins.op {
@@ -713,7 +767,7 @@ impl Gen<'_> {
     /// the unit.
     fn explicit_check(&mut self, off: i32, right: bool) {
         self.cache = Cache::default();
-        let d = i64::from(off) * i64::from(self.cs);
+        let d = (i64::from(off) - i64::from(self.bias)) * i64::from(self.cs);
         let (oob, ok) = (self.sub.oob, self.ops.new_dynamic_label());
         asm!(self.ops
             ; mov rax, QWORD d
@@ -766,7 +820,7 @@ impl Gen<'_> {
     /// A scan that tests one cell per step (any stride, any body).
     fn scan_scalar(&mut self, off: i32, step: i32, lo: i32, hi: i32) {
         let d = self.disp(off);
-        let s = self.disp(step);
+        let s = self.bytes(step);
         let (next, ok, oob) = (
             self.ops.new_dynamic_label(),
             self.ops.new_dynamic_label(),
@@ -892,7 +946,7 @@ impl Gen<'_> {
     /// per four cells.
     fn scan_unrolled(&mut self, off: i32, step: i32) {
         let d = self.disp(off);
-        let s = self.disp(step);
+        let s = self.bytes(step);
         let (top, found) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
         let hits: [DynamicLabel; 4] = std::array::from_fn(|_| self.ops.new_dynamic_label());
         asm!(self.ops; mov rax, p);

@@ -124,8 +124,10 @@ impl<'p> Jit<'p> {
         let config = self.program.config();
         let cs = config.cell_bits.bytes() as u64;
         let cells = config.tape_cells;
-        // The tape pointer register is a base for offsets and may itself be off the tape.
-        let p = (ctx.final_p.wrapping_sub(tape.cell0_addr() as u64) as i64) / cs as i64;
+        // The tape pointer register is a base for offsets and may itself be off the tape; it
+        // holds the address of cell `p + bias`.
+        let p = (ctx.final_p.wrapping_sub(tape.cell0_addr() as u64) as i64) / cs as i64
+            - i64::from(self.code.bias);
         let failure = match self.code.unit_at(off as u32) {
             Unit::Check(id) => ir.check_failure(id, p, cells),
             Unit::Scan(i) => {
