@@ -499,6 +499,7 @@ mod tests {
             instr_offsets: vec![3],
             symbols: vec![(3, "end of program")],
             data_start: 4,
+            bias: 0,
         };
         let listing = listing(&code, &Ir::default(), b"");
         assert_eq!(
