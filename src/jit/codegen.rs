@@ -10,7 +10,6 @@
 //! | `r12`    | `out`     | output cursor: next free byte of the output buffer     |
 //! | `r13`    | `out_end` | end of the output buffer                               |
 //! | `r14`    | `ctx`     | the `Ctx` block (fds, buffers, saved `rsp`, results)   |
-//! | `r15`    |           | the middle of a scratch pad for branchless ifs         |
 //!
 //! `rax`, `rcx`, `rdx`, `rsi`, `rdi` and `r8`-`r11` are scratch; `syscall` clobbers `rax`,
 //! `rcx` and `r11`. Cell offsets become displacements: `p[3] += 1` on 16-bit cells is
@@ -35,7 +34,7 @@
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm, x64::X64Relocation};
 
-use super::runtime::{Ctx, GUARD, PAD, page_size, status};
+use super::runtime::{Ctx, GUARD, page_size, status};
 use crate::ir::{CheckId, Ir, Op};
 use crate::{Config, Eof};
 
@@ -133,8 +132,6 @@ impl Cache {
 struct Frame {
     body: DynamicLabel,
     end: DynamicLabel,
-    /// A branchless if (see [`Gen::branchless_if`]).
-    branchless: bool,
 }
 
 /// Generated code and the tables that describe it.
@@ -221,7 +218,6 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
         unit_open: false,
         loops: Vec::new(),
         strings: Vec::new(),
-        cond_in_eax: false,
         cache: Cache::default(),
         instr_offsets: Vec::with_capacity(ir.code.len() + 1),
     };
@@ -307,8 +303,6 @@ struct Gen<'a> {
     /// The shared subroutines and exits (dynamic labels: cheaper to resolve than named ones).
     sub: Subroutines,
     instr_offsets: Vec<u32>,
-    /// Inside a branchless if: `eax` holds its condition cell.
-    cond_in_eax: bool,
     /// What `eax` and the flags are known to hold.
     cache: Cache,
 }
@@ -383,16 +377,13 @@ impl Gen<'_> {
             ; push rbx
             ; push r12
             ; push r13
-            ; push r14
-            ; push r15
-            ; sub rsp, 8
+            ; push r14                   // five pushes keep rsp 16-byte aligned
             ; mov ctx, rdi
             ; mov p, rsi
             ; add p, bias_bytes
             ; mov [ctx + ctx!(saved_rsp)], rsp
             ; mov out, [ctx + ctx!(out_buf)]
             ; lea out_end, [out + out_buf_len]
-            ; mov r15, [ctx + ctx!(pad)]
         );
     }
 
@@ -430,34 +421,10 @@ impl Gen<'_> {
             Op::Out { off } => self.out(off),
             Op::Print { start, len } => self.print(start, len),
             Op::In { off } => self.input(off),
-            Op::If { off } if self.branchless_if(i) => {
-                // No branch: the body runs on the real cells when p[off] != 0 and on the
-                // scratch pad otherwise (`cmovz`), where its stores do no harm. `rcx` keeps
-                // the tape pointer meanwhile.
-                self.load_eax(off);
-                self.close_unit();
-                asm!(self.ops
-                    ; mov rcx, p
-                    ; test eax, eax
-                    ; cmovz p, r15
-                );
-                self.cond_in_eax = true;
-                // Inside, cells may be on the pad: nothing but `eax` is worth remembering.
-                self.cache.flags = None;
-                self.loops.push(Frame {
-                    body: self.ops.new_dynamic_label(),
-                    end: self.ops.new_dynamic_label(),
-                    branchless: true,
-                });
-            }
             Op::Loop { off } | Op::If { off } => {
                 let body = self.ops.new_dynamic_label();
                 let end = self.ops.new_dynamic_label();
-                self.loops.push(Frame {
-                    body,
-                    end,
-                    branchless: false,
-                });
+                self.loops.push(Frame { body, end });
                 self.cmp_zero(off);
                 self.close_unit();
                 asm!(self.ops; jz =>end);
@@ -484,10 +451,6 @@ impl Gen<'_> {
                 self.close_unit();
                 let frame = self.loops.pop().expect("balanced");
                 asm!(self.ops; =>frame.end);
-                if frame.branchless {
-                    asm!(self.ops; mov p, rcx);
-                    self.cond_in_eax = false;
-                }
                 self.cache = Cache::default();
             }
             Op::Scan { off, step, check } => self.scan(i, off, step, check),
@@ -504,9 +467,7 @@ impl Gen<'_> {
             _ => at_cell!(self.ops, d; add DWORD, val as i32),
         }
         self.cache.wrote(off);
-        if !self.cond_in_eax {
-            self.cache.flags = Some(off);
-        }
+        self.cache.flags = Some(off);
     }
 
     /// `mov cell[off], val`.
@@ -572,25 +533,24 @@ impl Gen<'_> {
 
     /// `cell[dst] += cell[src] * k`.
     fn mul_add(&mut self, src: i32, dst: i32, k: u32) {
-        // In a branchless if, `eax` still holds the condition cell, the source of every
-        // multiply-add (they all come before the cell is cleared).
-        if !self.cond_in_eax {
-            self.load_eax(src);
-        }
-        asm!(self.ops; mov edx, eax);
-        if k != 1 {
-            asm!(self.ops; imul edx, edx, k as i32);
-        }
+        self.load_eax(src);
         let d = self.disp(dst);
-        match self.cs {
-            1 => at_cell!(self.ops, d; add BYTE, dl),
-            2 => at_cell!(self.ops, d; add WORD, dx),
-            _ => at_cell!(self.ops, d; add DWORD, edx),
+        if k == 1 {
+            match self.cs {
+                1 => at_cell!(self.ops, d; add BYTE, al),
+                2 => at_cell!(self.ops, d; add WORD, ax),
+                _ => at_cell!(self.ops, d; add DWORD, eax),
+            }
+        } else {
+            asm!(self.ops; imul edx, eax, k as i32);
+            match self.cs {
+                1 => at_cell!(self.ops, d; add BYTE, dl),
+                2 => at_cell!(self.ops, d; add WORD, dx),
+                _ => at_cell!(self.ops, d; add DWORD, edx),
+            }
         }
-        if self.cache.eax == Some(dst) && !self.cond_in_eax {
-            self.cache.eax = None;
-        }
-        self.cache.flags = (!self.cond_in_eax).then_some(dst);
+        self.cache.wrote(dst);
+        self.cache.flags = Some(dst);
     }
 
     /// `cell[dst] = cell[src] * k`.
@@ -693,38 +653,6 @@ impl Gen<'_> {
         }
     }
 
-    /// True if the `If` at instruction `i` can run its body unconditionally: every op in it
-    /// is a no-op when the condition cell is 0 (multiply-adds from that cell, clearing it,
-    /// and bounds checks), and its offsets stay within the scratch pad, so that it can run
-    /// on the pad instead of the tape when the condition is 0.
-    fn branchless_if(&self, i: usize) -> bool {
-        let Op::If { off } = self.ir.code[i].op else {
-            return false;
-        };
-        if self.exact_right {
-            return false;
-        }
-        let near = |o: i32| {
-            (i64::from(o) - i64::from(self.bias)).abs() * i64::from(self.cs) < PAD as i64 / 2
-        };
-        let mut cleared = false;
-        for ins in &self.ir.code[i + 1..] {
-            match ins.op {
-                Op::EndIf => return true,
-                Op::MulAdd { src, dst, .. } if src == off && near(dst) && !cleared => {}
-                Op::Set { off: o, val: 0 } if o == off => cleared = true,
-                Op::Check(id) => {
-                    let e = self.ir.excursion(id);
-                    if !near(e.lo) || !near(e.hi) {
-                        return false;
-                    }
-                }
-                _ => return false,
-            }
-        }
-        false
-    }
-
     /// Offsets that the code of the window starting at instruction `i` will load or store
     /// before the window closes.
     fn window_accesses(&self, mut i: usize) -> Vec<i32> {
@@ -735,10 +663,6 @@ impl Gen<'_> {
                 Op::Add { off, .. } | Op::Set { off, .. } => touched.push(off),
                 Op::MulAdd { src, dst, .. } | Op::MulSet { src, dst, .. } => {
                     touched.extend([src, dst])
-                }
-                Op::If { off } if self.branchless_if(i) => {
-                    touched.push(off);
-                    break;
                 }
                 // The first access of these happens before the window closes.
                 Op::Out { off }
@@ -1023,8 +947,6 @@ impl Gen<'_> {
             ; mov rsp, [ctx + ctx!(saved_rsp)]
             ; mov [ctx + ctx!(final_p)], p
             ; mov [ctx + ctx!(final_out)], out
-            ; add rsp, 8
-            ; pop r15
             ; pop r14
             ; pop r13
             ; pop r12

@@ -27,7 +27,7 @@ use std::os::fd::AsRawFd;
 use dynasmrt::mmap::{ExecutableBuffer, MutableBuffer};
 
 use self::codegen::{Code, Unit};
-use self::runtime::{Ctx, Entry, PAD, Tape, memfd, status};
+use self::runtime::{Ctx, Entry, Tape, memfd, status};
 use crate::io::{IN_BUF, OUT_BUF};
 use crate::ir::Op;
 use crate::{Error, Executor, Input, Io, Output, Program, RuntimeError};
@@ -193,7 +193,6 @@ impl Executor for Jit<'_> {
 
         let mut out_buf = vec![0u8; OUT_BUF];
         let mut in_buf = vec![0u8; IN_BUF];
-        let mut pad = vec![0u8; PAD];
         let code_start = self.code_start();
         let guards = tape.guards().map(|g| g.map(|a| a as u64));
         let mut ctx = Ctx {
@@ -218,7 +217,6 @@ impl Executor for Jit<'_> {
             code_end: code_start + self.buffer.len() as u64,
             fault_stub: code_start + self.code.fault_stub as u64,
             guards,
-            pad: pad.as_mut_ptr().wrapping_add(PAD / 2),
         };
         let cell0 = tape.cell0();
         let st = {

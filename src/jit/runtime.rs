@@ -26,10 +26,6 @@ use memmap2::{MmapMut, MmapOptions};
 /// explicitly by the generated code instead.
 pub(crate) const GUARD: usize = 1 << 24;
 
-/// Size of the scratch pad that branchless multiply loops write to when their condition
-/// cell is 0 (so that they need no branch and cannot fault). It stays all zero.
-pub(crate) const PAD: usize = 1 << 16;
-
 /// The context block: everything generated code needs besides its registers, at fixed
 /// offsets (the codegen uses `offset_of!`). The generated code gets a pointer to it in `r14`.
 #[repr(C)]
@@ -77,8 +73,6 @@ pub(crate) struct Ctx {
     pub fault_stub: u64,
     /// The guard regions, `[start, end)` each.
     pub guards: [[u64; 2]; 2],
-    /// The middle of the scratch pad ([`PAD`] bytes).
-    pub pad: *mut u8,
 }
 
 /// Exit statuses returned by the generated code.
