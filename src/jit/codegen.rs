@@ -6,14 +6,20 @@
 //!
 //! | register | alias     | holds                                                  |
 //! |----------|-----------|--------------------------------------------------------|
-//! | `rbx`    | `p`       | the tape pointer: address of the current cell          |
+//! | `rbx`    | `p`       | the tape pointer: address of cell `p + bias`           |
 //! | `r12`    | `out`     | output cursor: next free byte of the output buffer     |
 //! | `r13`    | `out_end` | end of the output buffer                               |
 //! | `r14`    | `ctx`     | the `Ctx` block (fds, buffers, saved `rsp`, results)   |
 //!
 //! `rax`, `rcx`, `rdx`, `rsi`, `rdi` and `r8`-`r11` are scratch; `syscall` clobbers `rax`,
-//! `rcx` and `r11`. Cell offsets become displacements: `p[3] += 1` on 16-bit cells is
-//! `add word [rbx+6], 1`.
+//! `rcx` and `r11`. `eax` and the flags are remembered between instructions where that saves
+//! a load or a compare (`Cache`).
+//!
+//! Cell offsets become displacements from `rbx`. Folding pointer moves into offsets makes
+//! them grow (mandelbrot works around `p[190]`), so `rbx` is *biased*: it points at cell
+//! `p + bias`, with `bias` the program's median offset, and `p[off]` is
+//! `[rbx + (off - bias) * cell size]`, which mostly fits a one-byte displacement. With bias
+//! 0, `p[3] += 1` on 16-bit cells is `add word [rbx+6], 1`.
 //!
 //! # Layout
 //!

@@ -45,9 +45,9 @@
 //!   or an instruction needs no code at all (a bounds check covered by the cell accesses
 //!   around it costs nothing), all their headers stand above the code they share.
 //! * **Registers** follow the convention of [`super::codegen`]: `rbx` is the tape pointer
-//!   `p`, so a cell operand `p[2]` of 8-bit cells is `[rbx+2]`; `r12` is the output cursor,
-//!   `r13` the end of the output buffer, `r14` the context block, and `r15` the scratch pad
-//!   of branchless ifs.
+//!   `p` (biased: it holds the address of cell `p + bias`, where `bias` is the program's
+//!   typical offset, so a cell operand `p[bias + 2]` of 8-bit cells is `[rbx+2]`); `r12` is
+//!   the output cursor, `r13` the end of the output buffer, and `r14` the context block.
 //! * The **prologue** comes first; after the program's code come the shared pieces, each
 //!   under its name (`; end of program`, `; exit`, `; putc`, ...); last the **data**: the bytes
 //!   that `print` ops output, shown as quoted text (escaped like Rust byte strings), never
