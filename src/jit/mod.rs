@@ -69,11 +69,12 @@ impl<'p> Jit<'p> {
         let ir = self.program.ir();
         let base = self.code_start();
         let mut map = String::new();
+        let lines = crate::source::LineMap::new(self.program.source());
         let offs = &self.code.instr_offsets;
         for (i, ins) in ir.code.iter().enumerate() {
             let (start, end) = (offs[i], offs[i + 1]);
             if end > start {
-                let at = crate::source::line_col(self.program.source(), ins.span.start);
+                let at = lines.line_col(ins.span.start);
                 map.push_str(&format!(
                     "{:x} {:x} bf#{i} {at} {}\n",
                     base + u64::from(start),
