@@ -319,10 +319,21 @@ struct Summary {
     end: u32,
 }
 
+/// The summaries of a program's loops and ifs. (A vector indexed by instruction rather than a
+/// hash map: the pass looks them up in program order, which this keeps cache friendly.)
+struct Summaries {
+    /// For each instruction, the index in `list` of its summary (if it opens a loop or if).
+    index: Vec<u32>,
+    list: Vec<Summary>,
+}
+
 /// Summaries of every loop and if, by the position of its opening instruction, and the
 /// storage for their write lists.
-fn summarize(code: &[Instr]) -> (FxHashMap<u32, Summary>, Vec<i32>) {
-    let mut done = FxHashMap::default();
+fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
+    let mut done = Summaries {
+        index: vec![u32::MAX; code.len()],
+        list: Vec::new(),
+    };
     let mut lists: Vec<i32> = Vec::new();
     // Open brackets: (position, balanced, writes or None for too many).
     let mut open: Vec<(usize, bool, Option<Vec<i32>>)> = Vec::new();
@@ -365,15 +376,13 @@ fn summarize(code: &[Instr]) -> (FxHashMap<u32, Summary>, Vec<i32>) {
                     }
                     None => (0, u32::MAX),
                 };
-                done.insert(
-                    start as u32,
-                    Summary {
-                        balanced: bal,
-                        first,
-                        len,
-                        end: i as u32,
-                    },
-                );
+                done.index[start] = done.list.len() as u32;
+                done.list.push(Summary {
+                    balanced: bal,
+                    first,
+                    len,
+                    end: i as u32,
+                });
             }
             Op::Check(_) | Op::Out { .. } | Op::Print { .. } => {}
         }
@@ -394,7 +403,7 @@ struct Sim {
 struct Known<'a> {
     code: &'a [Instr],
     /// Loop summaries by the position of the loop's first instruction.
-    summaries: FxHashMap<u32, Summary>,
+    summaries: Summaries,
     /// Storage for the write lists of the summaries.
     write_lists: Vec<i32>,
     /// The check tables and print bytes (its `code` is unused while the pass runs).
@@ -552,7 +561,7 @@ impl Known<'_> {
 
     /// The summary of the loop or if opening at `i`.
     fn summary(&self, i: usize) -> Summary {
-        self.summaries[&(i as u32)]
+        self.summaries.list[self.summaries.index[i] as usize]
     }
 
     /// The index of the bracket matching the `Loop` or `If` at `i`.
@@ -601,7 +610,9 @@ impl Known<'_> {
             return;
         }
         let body = start + 1..end;
-        let (lo_span, hi_span) = (self.code[start].span, self.code[end].span);
+        // (The `]`'s span is read only when it is emitted, after the body: reading it now
+        // would be a cache miss per loop on a large program.)
+        let lo_span = self.code[start].span;
         let writes_cond = self.writes(summary).is_none_or(|w| w.contains(&off));
         if c.is_some() && writes_cond {
             // Known nonzero: if one pass through the body clears it, the loop runs once.
@@ -622,7 +633,7 @@ impl Known<'_> {
             self.emit(Op::Loop { off }, lo_span);
             st.forget();
             self.block(body, st, depth + 1);
-            self.emit(Op::EndLoop { off }, hi_span);
+            self.emit(Op::EndLoop { off }, self.code[end].span);
             st.forget();
             st.set(off, Some(0));
             return;
@@ -659,7 +670,7 @@ impl Known<'_> {
             let in_loop = st.save();
             self.block(body, st, depth + 1);
             st.restore(in_loop);
-            self.emit(Op::EndLoop { off }, hi_span);
+            self.emit(Op::EndLoop { off }, self.code[end].span);
             // Either the loop ran (ending at its head state) or it did not (the state after
             // the `if`); keep what agrees. Only written cells can differ.
             st.restore(after_if);
@@ -677,7 +688,7 @@ impl Known<'_> {
         let head = st.save();
         self.block(body, st, depth + 1);
         st.restore(head);
-        self.emit(Op::EndLoop { off }, hi_span);
+        self.emit(Op::EndLoop { off }, self.code[end].span);
         st.set(off, Some(0));
     }
 
@@ -715,7 +726,9 @@ impl Known<'_> {
         depth: usize,
     ) {
         let body = start + 1..end;
-        let (lo_span, hi_span) = (self.code[start].span, self.code[end].span);
+        // (The `]`'s span is read only when it is emitted, after the body: reading it now
+        // would be a cache miss per loop on a large program.)
+        let lo_span = self.code[start].span;
         // What one iteration leaves known, whatever it starts from (relative to the pointer
         // after the iteration).
         let outer = st.save();
@@ -735,7 +748,7 @@ impl Known<'_> {
             let mark = self.out.len();
             self.emit(Op::If { off }, lo_span);
             self.block(body.clone(), st, depth + 1);
-            self.close_if(mark, hi_span);
+            self.close_if(mark, self.code[end].span);
         }
         self.emit(Op::Loop { off }, lo_span);
         st.forget();
@@ -746,7 +759,7 @@ impl Known<'_> {
             st.safe = safe.map(|(a, b)| (st.pos + a, st.pos + b));
         }
         self.block(body, st, depth + 1);
-        self.emit(Op::EndLoop { off }, hi_span);
+        self.emit(Op::EndLoop { off }, self.code[end].span);
         st.forget();
         st.set(off, Some(0));
     }
