@@ -152,6 +152,7 @@ pub(crate) struct Code {
     pub units: Vec<(u32, Unit)>,
     /// Code offset at which each IR instruction's code starts (an instruction fused into
     /// the one before it starts where that one does). One more entry marks the code's end.
+    /// Empty unless asked for (listings and profiler maps need it; running does not).
     pub instr_offsets: Vec<u32>,
     /// Where the shared code after the program starts, with names: `(offset, name)`,
     /// sorted (exit, fault stub, subroutines).
@@ -197,8 +198,8 @@ fn typical_offset(ir: &Ir) -> i32 {
     *offs.select_nth_unstable(mid).1
 }
 
-/// Compiles `ir` for `config`.
-pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
+/// Compiles `ir` for `config`; `offsets` records [`Code::instr_offsets`].
+pub(crate) fn compile(ir: &Ir, config: &Config, offsets: bool) -> Result<Code, String> {
     let cs = config.cell_bits.bytes() as i32;
     // Room for typical code, so the buffers rarely grow (fresh memory is costly).
     let n = ir.code.len();
@@ -225,7 +226,7 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
         loops: Vec::new(),
         strings: Vec::new(),
         cache: Cache::default(),
-        instr_offsets: Vec::with_capacity(ir.code.len() + 1),
+        instr_offsets: Vec::with_capacity(if offsets { ir.code.len() + 1 } else { 0 }),
     };
     let entry = g.ops.offset().0;
     g.prologue();
@@ -233,12 +234,16 @@ pub(crate) fn compile(ir: &Ir, config: &Config) -> Result<Code, String> {
     while i < ir.code.len() {
         let here = g.here();
         let next = g.instr(i);
-        g.instr_offsets.extend(std::iter::repeat_n(here, next - i));
+        if offsets {
+            g.instr_offsets.extend(std::iter::repeat_n(here, next - i));
+        }
         i = next;
     }
     g.close_unit();
     let end = g.here();
-    g.instr_offsets.push(end);
+    if offsets {
+        g.instr_offsets.push(end);
+    }
     let fault_stub = g.epilogue_and_subroutines();
     let data_start = g.ops.offset().0;
     for (label, range) in std::mem::take(&mut g.strings) {

@@ -44,7 +44,9 @@ impl<'p> Jit<'p> {
     /// Compiles `program` with its configuration.
     pub fn new(program: &'p Program) -> Result<Jit<'p>, Error> {
         let start = std::time::Instant::now();
-        let code = codegen::compile(program.ir(), program.config()).map_err(Error::Compile)?;
+        let profiling = std::env::var_os("JITBF_PERF_MAP").is_some();
+        let code =
+            codegen::compile(program.ir(), program.config(), profiling).map_err(Error::Compile)?;
         let compile_err = |e: std::io::Error| Error::Compile(e.to_string());
         let mut buf = MutableBuffer::new(code.bytes.len()).map_err(compile_err)?;
         buf.set_len(code.bytes.len());
@@ -56,7 +58,7 @@ impl<'p> Jit<'p> {
             buffer,
             compile_time: start.elapsed(),
         };
-        if std::env::var_os("JITBF_PERF_MAP").is_some() {
+        if profiling {
             // Best effort: profiling is optional.
             let _ = jit.write_perf_map();
         }
@@ -99,7 +101,16 @@ impl<'p> Jit<'p> {
     /// The machine code as an annotated listing: each group of instructions under the
     /// Brainfuck source and the IR op it implements (`jitbf --emit asm`).
     pub fn disassemble(&self) -> String {
-        disasm::listing(&self.code, self.program.ir(), self.program.source())
+        let ir = self.program.ir();
+        if self.code.instr_offsets.is_empty() {
+            // Running needs no map from IR to code, so it was not kept: compile again (the
+            // same input gives the same code) with it.
+            if let Ok(code) = codegen::compile(ir, self.program.config(), true) {
+                debug_assert_eq!(code.bytes, self.code.bytes);
+                return disasm::listing(&code, ir, self.program.source());
+            }
+        }
+        disasm::listing(&self.code, ir, self.program.source())
     }
 
     fn code_start(&self) -> u64 {

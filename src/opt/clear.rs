@@ -16,10 +16,21 @@ pub fn run(ir: &mut Ir, _config: &Config) {
     for r in 0..code.len() {
         code[w] = code[r];
         w += 1;
-        if w < 3 {
-            continue;
+        if w >= 3
+            && let Some(set) = as_clear(&code[w - 3..w])
+        {
+            code[w - 3] = set;
+            w -= 2;
         }
-        if let [
+    }
+    code.truncate(w);
+}
+
+/// If `ops` is a clear loop (`Loop`, an odd `Add` to its condition cell, `EndLoop`), the
+/// store that replaces it. [`super::fold`] uses this too, to clear as it folds.
+pub fn as_clear(ops: &[Instr]) -> Option<Instr> {
+    match *ops {
+        [
             Instr {
                 op: Op::Loop { off: a },
                 span: start,
@@ -32,19 +43,12 @@ pub fn run(ir: &mut Ir, _config: &Config) {
                 op: Op::EndLoop { off: c },
                 span: end,
             },
-        ] = code[w - 3..w]
-            && a == b
-            && b == c
-            && val % 2 == 1
-        {
-            code[w - 3] = Instr {
-                op: Op::Set { off: a, val: 0 },
-                span: start.to(end),
-            };
-            w -= 2;
-        }
+        ] if a == b && b == c && val % 2 == 1 => Some(Instr {
+            op: Op::Set { off: a, val: 0 },
+            span: start.to(end),
+        }),
+        _ => None,
     }
-    code.truncate(w);
 }
 
 #[cfg(test)]

@@ -11,11 +11,14 @@
 //! * **Arithmetic combines.** Runs of `Add` and `Set` on the same cell merge (`[-]+++` is
 //!   `Set 3`, `+-` is nothing) until something reads the cell or control flow intervenes.
 //!   Arithmetic still pending when the program ends is dropped: nobody can see it.
+//! * **Clear loops become stores** as they are folded ([`clear::as_clear`]), so `[-]+++`
+//!   is one `Set 3`.
 //! * **Checks merge.** Every `Check` between two observable events (`.`, `,`, or control
 //!   flow) merges into one check placed where the first one was, keeping the reach records
 //!   in program order: an error still names the same move, and no output comes before it
 //!   that did not come before it originally.
 
+use super::clear;
 use crate::Config;
 use crate::ir::{Instr, Ir, Op, Reach, Span};
 use crate::parse::Emit;
@@ -269,6 +272,15 @@ impl Emit for Folder {
                     self.shift = entry;
                 }
                 self.emit(Op::EndLoop { off: off + entry }, span);
+                // A clear loop (`[-]`) is a store, pending like any other so that `[-]+++`
+                // folds to one store of 3.
+                if self.len >= 3
+                    && let Some(set) = clear::as_clear(&self.out.code[self.len - 3..self.len])
+                    && let Op::Set { off, val } = set.op
+                {
+                    self.len -= 3;
+                    self.effect(off, Effect::Set(val), set.span);
+                }
             }
             Op::EndIf => {
                 self.boundary();
