@@ -784,11 +784,7 @@ impl Gen<'_> {
                 ; =>ok
             );
         }
-        match self.cs {
-            1 => asm!(self.ops; cmp BYTE [rax + d], 0),
-            2 => asm!(self.ops; cmp WORD [rax + d], 0),
-            _ => asm!(self.ops; cmp DWORD [rax + d], 0),
-        }
+        self.cmp_zero_at_rax(d);
         asm!(self.ops
             ; jnz =>next
             ; mov p, rax
@@ -883,30 +879,35 @@ impl Gen<'_> {
         let d = self.disp(off);
         let s = self.bytes(step);
         let (top, found) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
-        let hits: [DynamicLabel; 4] = std::array::from_fn(|_| self.ops.new_dynamic_label());
+        let hits: [DynamicLabel; 3] = std::array::from_fn(|_| self.ops.new_dynamic_label());
         asm!(self.ops; mov rax, p);
         self.align_loop();
         asm!(self.ops; =>top);
         for (k, &hit) in hits.iter().enumerate() {
-            let at = d + s * (k as i32 + 1);
-            match self.cs {
-                1 => asm!(self.ops; cmp BYTE [rax + at], 0),
-                2 => asm!(self.ops; cmp WORD [rax + at], 0),
-                _ => asm!(self.ops; cmp DWORD [rax + at], 0),
-            }
+            self.cmp_zero_at_rax(d + s * (k as i32 + 1));
             asm!(self.ops; je =>hit);
         }
+        // The fourth cell: step there first, so that finding it needs no fix-up.
+        let four = s * 4;
+        match i8::try_from(four) {
+            Ok(four) => asm!(self.ops; add rax, BYTE four as _),
+            Err(_) => asm!(self.ops; add rax, four),
+        }
+        self.cmp_zero_at_rax(d);
         asm!(self.ops
-            ; add rax, s * 4
-            ; jmp =>top
+            ; jne =>top
+            ; jmp =>found
         );
         for (k, &hit) in hits.iter().enumerate() {
             let moved = s * (k as i32 + 1);
-            asm!(self.ops
-                ; =>hit
-                ; add rax, moved
-                ; jmp =>found
-            );
+            asm!(self.ops; =>hit);
+            match i8::try_from(moved) {
+                Ok(m) => asm!(self.ops; lea rax, [BYTE rax + m]),
+                Err(_) => asm!(self.ops; lea rax, [rax + moved]),
+            }
+            if k + 1 < hits.len() {
+                asm!(self.ops; jmp =>found);
+            }
         }
         asm!(self.ops; =>found);
         if self.exact_right && step > 0 {
@@ -920,6 +921,18 @@ impl Gen<'_> {
             );
         }
         asm!(self.ops; mov p, rax);
+    }
+
+    /// `cmp cell [rax + d], 0`.
+    fn cmp_zero_at_rax(&mut self, d: i32) {
+        match (self.cs, i8::try_from(d)) {
+            (1, Ok(d)) => asm!(self.ops; cmp BYTE [BYTE rax + d], 0),
+            (1, Err(_)) => asm!(self.ops; cmp BYTE [rax + d], 0),
+            (2, Ok(d)) => asm!(self.ops; cmp WORD [BYTE rax + d], 0),
+            (2, Err(_)) => asm!(self.ops; cmp WORD [rax + d], 0),
+            (_, Ok(d)) => asm!(self.ops; cmp DWORD [BYTE rax + d], 0),
+            (_, Err(_)) => asm!(self.ops; cmp DWORD [rax + d], 0),
+        }
     }
 
     /// `edx` = one bit per byte of the 32-byte chunk at `rax`, set where the cell is zero
