@@ -366,6 +366,16 @@ impl Gen<'_> {
         (off - self.bias) * self.cs
     }
 
+    /// `jnz` back to `label` (already placed): the two-byte form when it reaches, which keeps
+    /// small loops small.
+    fn jnz_back(&mut self, label: DynamicLabel) {
+        let target = self.ops.labels().resolve_dynamic(label).expect("placed").0 as i64;
+        match i8::try_from(target - (self.here() as i64 + 2)) {
+            Ok(_) => asm!(self.ops; jnz BYTE =>label),
+            Err(_) => asm!(self.ops; jnz =>label),
+        }
+    }
+
     /// `p += d` bytes, without touching the flags.
     fn lea_p(&mut self, d: i32) {
         match i8::try_from(d) {
@@ -414,10 +424,8 @@ impl Gen<'_> {
                     let d = self.bytes(delta);
                     let Frame { body, end, .. } = self.loops.pop().expect("balanced");
                     self.lea_p(d);
-                    asm!(self.ops
-                        ; jnz =>body
-                        ; =>end
-                    );
+                    self.jnz_back(body);
+                    asm!(self.ops; =>end);
                     self.cache = Cache::default();
                     return i + 2;
                 }
@@ -452,10 +460,8 @@ impl Gen<'_> {
                 self.cmp_zero(off);
                 self.close_unit();
                 let Frame { body, end, .. } = self.loops.pop().expect("balanced");
-                asm!(self.ops
-                    ; jnz =>body
-                    ; =>end
-                );
+                self.jnz_back(body);
+                asm!(self.ops; =>end);
                 self.cache = Cache::default();
             }
             Op::EndIf => {
@@ -785,10 +791,8 @@ impl Gen<'_> {
             );
         }
         self.cmp_zero_at_rax(d);
-        asm!(self.ops
-            ; jnz =>next
-            ; mov p, rax
-        );
+        self.jnz_back(next);
+        asm!(self.ops; mov p, rax);
     }
 
     /// A plain scan whose stride in bytes divides 32, 32 bytes at a time with SSE2: compare
@@ -894,10 +898,8 @@ impl Gen<'_> {
             Err(_) => asm!(self.ops; add rax, four),
         }
         self.cmp_zero_at_rax(d);
-        asm!(self.ops
-            ; jne =>top
-            ; jmp =>found
-        );
+        self.jnz_back(top);
+        asm!(self.ops; jmp =>found);
         for (k, &hit) in hits.iter().enumerate() {
             let moved = s * (k as i32 + 1);
             asm!(self.ops; =>hit);
