@@ -744,11 +744,15 @@ impl Known<'_> {
         st.restore(outer);
         let head_knows = !known.is_empty() || safe.is_some();
         if head_knows {
-            // The first iteration, from the state on entry.
-            let mark = self.out.len();
-            self.emit(Op::If { off }, lo_span);
-            self.block(body.clone(), st, depth + 1);
-            self.close_if(mark, self.code[end].span);
+            // The first iteration, from the state on entry (no test if it surely runs).
+            if st.get(off).is_some() {
+                self.block(body.clone(), st, depth + 1);
+            } else {
+                let mark = self.out.len();
+                self.emit(Op::If { off }, lo_span);
+                self.block(body.clone(), st, depth + 1);
+                self.close_if(mark, self.code[end].span);
+            }
         }
         self.emit(Op::Loop { off }, lo_span);
         st.forget();
