@@ -1,14 +1,15 @@
 //! Timing the pipeline: what `jitbf --stats` and `jitbf bench` print.
 //!
-//! [`Report`] is one run's timings and sizes (`--stats`); [`compare`] runs a program with
-//! the JIT and with the interpreter on the same input and reports both, side by side, with
-//! the speedup (`jitbf bench`). Wall-clock times of single runs: good for a first look; the
+//! [`Report`] is one run's timings and sizes (`--stats`); [`compare`] runs a program on one
+//! input with the JIT, with the interpreter on the same optimized IR, and with the reference
+//! interpreter on the literal IR, and reports them side by side with the speedups
+//! (`jitbf bench`). Wall-clock times of single runs: good for a first look; the
 //! criterion benchmarks in `benches/` are the careful measurement.
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::{Error, Executor, Io, Program, RuntimeError};
+use crate::{Config, Error, Executor, Io, OptLevel, Program, RuntimeError};
 
 /// Timings and sizes of one program through the pipeline.
 #[derive(Clone, Copy, Debug, Default)]
@@ -71,6 +72,8 @@ impl fmt::Display for Report {
 /// One executor's run in a [`Comparison`].
 #[derive(Debug)]
 pub struct Run {
+    /// Parse and optimize times of the program it ran.
+    pub program: crate::Stats,
     /// Code generation time (the JIT only).
     pub compile: Option<Duration>,
     /// Time of the run.
@@ -81,25 +84,37 @@ pub struct Run {
     pub result: Result<(), RuntimeError>,
 }
 
-/// The JIT and the interpreter on the same program and input.
-#[derive(Debug)]
-pub struct Comparison {
-    /// Parse and optimize, shared by both (they run the same IR).
-    pub program: crate::Stats,
-    /// The JIT's run; `None` where there is no JIT.
-    pub jit: Option<Run>,
-    /// The interpreter's run.
-    pub interp: Run,
+impl Run {
+    /// Parse, optimize, compile and run.
+    pub fn total(&self) -> Duration {
+        self.program.parse + self.program.optimize + self.compile.unwrap_or_default() + self.time
+    }
 }
 
-/// Runs `program` on `input` with the JIT (where available) and with the interpreter,
-/// output captured in memory.
-pub fn compare(program: &Program, input: &[u8]) -> Result<Comparison, Error> {
-    let timed = |executor: &mut dyn Executor, compile: Option<Duration>| {
+/// One program and input, run three ways.
+#[derive(Debug)]
+pub struct Comparison {
+    /// The JIT, on the optimized program; `None` where there is no JIT.
+    pub jit: Option<Run>,
+    /// The interpreter on the same optimized IR: the difference to the JIT is what machine
+    /// code buys.
+    pub interp: Run,
+    /// The reference interpreter on the literal IR (`-O0`), what `jitbf --interp` runs.
+    pub reference: Run,
+}
+
+/// Runs `source` on `input` with the JIT (where available) and the interpreter, both on the
+/// IR optimized for `config`, and with the reference interpreter on the literal IR; output
+/// is captured in memory.
+pub fn compare(source: &[u8], input: &[u8], config: &Config) -> Result<Comparison, Error> {
+    let optimized = Program::new(source, config)?;
+    let literal = Program::new(source, &config.opt_level(OptLevel::O0))?;
+    let timed = |program: &Program, executor: &mut dyn Executor, compile: Option<Duration>| {
         let mut io = Io::memory(input);
         let start = Instant::now();
         let result = executor.run(&mut io);
         Run {
+            program: *program.stats(),
             compile,
             time: start.elapsed(),
             output: io.take_output(),
@@ -108,57 +123,61 @@ pub fn compare(program: &Program, input: &[u8]) -> Result<Comparison, Error> {
     };
     #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     let jit = {
-        let mut jit = program.compile()?;
+        let mut jit = optimized.compile()?;
         let compile = jit.compile_time();
-        Some(timed(&mut jit, Some(compile)))
+        Some(timed(&optimized, &mut jit, Some(compile)))
     };
     #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
     let jit = None;
-    let interp = timed(&mut program.interpreter(), None);
     Ok(Comparison {
-        program: *program.stats(),
         jit,
-        interp,
+        interp: timed(&optimized, &mut optimized.interpreter(), None),
+        reference: timed(&literal, &mut literal.interpreter(), None),
     })
 }
 
 impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = &self.program;
-        let dash = || "-".to_string();
-        let jit = self.jit.as_ref();
-        let col = |d: Option<Duration>| d.map_or_else(dash, |d| Ms(d).to_string());
-        let total = |r: &Run| p.parse + p.optimize + r.compile.unwrap_or_default() + r.time;
-        writeln!(f, "{:<10} {:>14} {:>14}", "", "JIT", "interpreter")?;
-        let rows = [
-            ("parse", jit.map(|_| p.parse), Some(p.parse)),
-            ("optimize", jit.map(|_| p.optimize), Some(p.optimize)),
-            ("compile", jit.and_then(|r| r.compile), None),
-            ("run", jit.map(|r| r.time), Some(self.interp.time)),
-            ("total", jit.map(total), Some(total(&self.interp))),
-        ];
-        for (name, a, b) in rows {
-            writeln!(f, "{name:<10} {:>14} {:>14}", col(a), col(b))?;
-        }
-        match jit {
-            Some(jit) => {
-                let speedup =
-                    |a: Duration, b: Duration| b.as_secs_f64() / a.as_secs_f64().max(1e-9);
-                writeln!(
-                    f,
-                    "JIT speedup: {:.1}x on the run, {:.1}x in total",
-                    speedup(jit.time, self.interp.time),
-                    speedup(total(jit), total(&self.interp))
-                )?;
-                let same = jit.output == self.interp.output
-                    && format!("{:?}", jit.result) == format!("{:?}", self.interp.result);
-                if same {
-                    writeln!(f, "same output ({} bytes) and result", jit.output.len())
-                } else {
-                    writeln!(f, "WARNING: the JIT and the interpreter disagree (a bug)")
-                }
-            }
-            None => writeln!(f, "no JIT on this platform"),
+        let cell = |d: Option<Duration>| d.map_or_else(|| "-".to_string(), |d| Ms(d).to_string());
+        let runs = [self.jit.as_ref(), Some(&self.interp), Some(&self.reference)];
+        let row =
+            |f: &mut fmt::Formatter<'_>, name: &str, get: &dyn Fn(&Run) -> Option<Duration>| {
+                let [a, b, c] = runs.map(|r| cell(r.and_then(get)));
+                writeln!(f, "{name:<10} {a:>14} {b:>14} {c:>14}")
+            };
+        writeln!(
+            f,
+            "{:<10} {:>14} {:>14} {:>14}",
+            "", "JIT", "interpreter", "reference"
+        )?;
+        writeln!(
+            f,
+            "{:<10} {:>14} {:>14} {:>14}",
+            "", "", "(same IR)", "(-O0 IR)"
+        )?;
+        row(f, "parse", &|r| Some(r.program.parse))?;
+        row(f, "optimize", &|r| Some(r.program.optimize))?;
+        row(f, "compile", &|r| r.compile)?;
+        row(f, "run", &|r| Some(r.time))?;
+        row(f, "total", &|r| Some(r.total()))?;
+        let Some(jit) = &self.jit else {
+            return writeln!(f, "no JIT on this platform");
+        };
+        let speedup = |slow: &Run| slow.total().as_secs_f64() / jit.total().as_secs_f64().max(1e-9);
+        writeln!(
+            f,
+            "JIT speedup in total: {:.1}x over the interpreter on the same IR, {:.1}x over the \
+             reference interpreter",
+            speedup(&self.interp),
+            speedup(&self.reference)
+        )?;
+        let agree = |r: &Run| {
+            r.output == jit.output && format!("{:?}", r.result) == format!("{:?}", jit.result)
+        };
+        if agree(&self.interp) && agree(&self.reference) {
+            writeln!(f, "all three agree ({} bytes of output)", jit.output.len())
+        } else {
+            writeln!(f, "WARNING: the executors disagree (a bug in jitbf)")
         }
     }
 }
@@ -170,15 +189,21 @@ mod tests {
     #[test]
     fn compare_runs_both_and_reports_the_same_output() {
         // Clear the cell before each read, so end of input (cell left unchanged) stops it.
-        let program = Program::new(",[.[-],]", &crate::Config::default()).unwrap();
-        let c = compare(&program, b"abc").unwrap();
+        let c = compare(b",[.[-],]", b"abc", &Config::default()).unwrap();
         assert_eq!(c.interp.output, b"abc");
+        assert_eq!(c.reference.output, b"abc");
         if let Some(jit) = &c.jit {
             assert_eq!(jit.output, b"abc");
             assert!(jit.compile.is_some());
         }
         let table = c.to_string();
-        assert!(table.contains("interpreter"), "{table}");
+        assert!(table.contains("reference"), "{table}");
         assert!(table.lines().any(|l| l.starts_with("run")), "{table}");
+        if c.jit.is_some() {
+            assert!(
+                table.contains("all three agree (3 bytes of output)"),
+                "{table}"
+            );
+        }
     }
 }
