@@ -188,22 +188,12 @@ fn simplify_if(code: &mut [Instr], w: &mut usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::opt::testing::ops_after;
     use crate::opt::{clear, fold, mul};
     use crate::parse::parse;
 
     fn dse(src: &str) -> Vec<Op> {
-        let config = Config::default();
-        let mut ir = parse(src.as_bytes()).unwrap();
-        fold::run(&mut ir, &config);
-        clear::run(&mut ir, &config);
-        fold::run(&mut ir, &config);
-        mul::run(&mut ir, &config);
-        run(&mut ir, &config);
-        ir.code
-            .iter()
-            .map(|i| i.op)
-            .filter(|op| !matches!(op, Op::Check(_)))
-            .collect()
+        ops_after(src, &[fold::run, clear::run, fold::run, mul::run, run])
     }
 
     #[test]

@@ -1061,19 +1061,14 @@ impl Known<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::opt::testing::after;
     use crate::opt::{clear, dse, fold, mul};
-    use crate::parse::parse;
 
     fn known(src: &str) -> Ir {
-        let config = Config::default();
-        let mut ir = parse(src.as_bytes()).unwrap();
-        fold::run(&mut ir, &config);
-        clear::run(&mut ir, &config);
-        fold::run(&mut ir, &config);
-        mul::run(&mut ir, &config);
-        run(&mut ir, &config);
-        dse::run(&mut ir, &config);
-        crate::opt::compact(ir)
+        crate::opt::compact(after(
+            src,
+            &[fold::run, clear::run, fold::run, mul::run, run, dse::run],
+        ))
     }
 
     fn printed(ir: &Ir) -> Vec<u8> {

@@ -186,3 +186,31 @@ fn copy_check(from: &Ir, id: CheckId, to: &mut Ir) -> CheckId {
     to.excursions.push(e);
     CheckId(to.excursions.len() as u32 - 1)
 }
+
+/// Helpers for the passes' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Pass;
+    use crate::Config;
+    use crate::ir::{Ir, Op};
+
+    /// `src` parsed and put through `passes` in order, with the default configuration.
+    pub fn after(src: &str, passes: &[Pass]) -> Ir {
+        let config = Config::default();
+        let mut ir = crate::parse::parse(src.as_bytes()).expect("test programs parse");
+        for pass in passes {
+            pass(&mut ir, &config);
+        }
+        ir
+    }
+
+    /// The ops of [`after`], without the bounds checks (which most tests are not about).
+    pub fn ops_after(src: &str, passes: &[Pass]) -> Vec<Op> {
+        after(src, passes)
+            .code
+            .iter()
+            .map(|i| i.op)
+            .filter(|op| !matches!(op, Op::Check(_)))
+            .collect()
+    }
+}

@@ -113,21 +113,11 @@ fn inverse(k: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::opt::testing::ops_after;
     use crate::opt::{clear, fold};
-    use crate::parse::parse;
 
     fn mul(src: &str) -> Vec<Op> {
-        let config = Config::default();
-        let mut ir = parse(src.as_bytes()).unwrap();
-        fold::run(&mut ir, &config);
-        clear::run(&mut ir, &config);
-        fold::run(&mut ir, &config);
-        run(&mut ir, &config);
-        ir.code
-            .iter()
-            .map(|i| i.op)
-            .filter(|op| !matches!(op, Op::Check(_)))
-            .collect()
+        ops_after(src, &[fold::run, clear::run, fold::run, run])
     }
 
     #[test]

@@ -67,18 +67,10 @@ pub fn run(ir: &mut Ir, _config: &Config) {
 mod tests {
     use super::*;
     use crate::opt::fold;
-    use crate::parse::parse;
+    use crate::opt::testing::ops_after;
 
     fn scan(src: &str) -> Vec<Op> {
-        let config = Config::default();
-        let mut ir = parse(src.as_bytes()).unwrap();
-        fold::run(&mut ir, &config);
-        run(&mut ir, &config);
-        ir.code
-            .iter()
-            .map(|i| i.op)
-            .filter(|op| !matches!(op, Op::Check(_)))
-            .collect()
+        ops_after(src, &[fold::run, run])
     }
 
     #[test]
