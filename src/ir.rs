@@ -334,12 +334,7 @@ impl Ir {
                 depth = depth.saturating_sub(1);
             }
             let lc = map.line_col(ins.span.start);
-            let text = format!(
-                "{:indent$}{}",
-                "",
-                self.display(&ins.op),
-                indent = depth * 2
-            );
+            let text = format!("{}{}", indentation(depth), self.display(&ins.op));
             let _ = writeln!(
                 out,
                 "{i:>width$}  {:<9} {text:<36} {}",
@@ -356,6 +351,20 @@ impl Ir {
     /// Formats one op in the notation of the listing (`p[2] += 3`, `while p[0] {`, ...).
     pub fn display<'a>(&'a self, op: &'a Op) -> impl fmt::Display + 'a {
         OpDisplay { ir: self, op }
+    }
+}
+
+/// Deepest loop nesting the listings show by indentation. Deeper instructions are indented
+/// as this level and marked with their depth (`[40] while p[0] {`), so that a program nested a
+/// million deep still lists in linear size.
+pub const MAX_INDENT: usize = 32;
+
+/// The indentation of an instruction at loop depth `depth` in a listing (two spaces a level).
+pub fn indentation(depth: usize) -> String {
+    if depth <= MAX_INDENT {
+        " ".repeat(2 * depth)
+    } else {
+        format!("{}[{depth}] ", " ".repeat(2 * MAX_INDENT))
     }
 }
 

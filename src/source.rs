@@ -23,33 +23,70 @@ impl std::fmt::Display for LineCol {
 }
 
 /// Index of line starts, for turning many byte offsets into `line:column`.
+///
+/// Each lookup costs a binary search over the lines, plus, on a line that is not all ASCII
+/// (where columns and bytes differ), counting characters from the previous lookup on that
+/// line (or from the line's start when going backwards). Listings look positions up in
+/// nearly increasing order, so even a program written on one very long line lists in linear
+/// time.
 pub struct LineMap<'a> {
     src: &'a [u8],
     /// Byte offset where each line starts.
     starts: Vec<u32>,
+    /// Whether each line is all ASCII (one column per byte).
+    ascii: Vec<bool>,
+    /// The last lookup on a line that is not all ASCII: `(line index, byte, column)`, at a
+    /// byte that starts a character.
+    last: std::cell::Cell<(usize, u32, u32)>,
 }
 
 impl<'a> LineMap<'a> {
     /// Indexes `src` (one pass over the bytes).
     pub fn new(src: &'a [u8]) -> LineMap<'a> {
         let mut starts = vec![0];
-        starts.extend(
-            src.iter()
-                .enumerate()
-                .filter(|&(_, &b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
-        LineMap { src, starts }
+        let mut ascii = Vec::new();
+        let mut line_ascii = true;
+        for (i, &b) in src.iter().enumerate() {
+            line_ascii &= b.is_ascii();
+            if b == b'\n' {
+                starts.push(i as u32 + 1);
+                ascii.push(line_ascii);
+                line_ascii = true;
+            }
+        }
+        ascii.push(line_ascii);
+        LineMap {
+            src,
+            starts,
+            ascii,
+            last: std::cell::Cell::new((usize::MAX, 0, 0)),
+        }
     }
 
     /// The line and column of byte `pos`.
     pub fn line_col(&self, pos: u32) -> LineCol {
         let line = self.starts.partition_point(|&s| s <= pos) - 1;
-        let start = self.starts[line] as usize;
-        let end = (pos as usize).min(self.src.len());
+        let start = self.starts[line];
+        let pos = pos.min(self.src.len() as u32);
+        let col = if self.ascii[line] {
+            pos - start
+        } else {
+            let (last_line, last_pos, last_col) = self.last.get();
+            let (from, col) = if last_line == line && last_pos <= pos {
+                (last_pos, last_col)
+            } else {
+                (start, 0)
+            };
+            let col = col + columns(&self.src[from as usize..pos as usize]);
+            // An ASCII byte always starts a character, so counting may resume there.
+            if self.src.get(pos as usize).is_some_and(u8::is_ascii) {
+                self.last.set((line, pos, col));
+            }
+            col
+        };
         LineCol {
             line: line as u32 + 1,
-            col: columns(&self.src[start..end]) + 1,
+            col: col + 1,
         }
     }
 
@@ -138,6 +175,18 @@ mod tests {
         assert_eq!(line_col(src, 5), map.line_col(5));
         assert_eq!(map.line_of(1), (&b"ab"[..], 0));
         assert_eq!(map.line_of(9), (&b"\xC3\xA9["[..], 7));
+    }
+
+    #[test]
+    fn lookups_in_any_order_agree_with_a_single_scan() {
+        // é, €, 🦀 and stray bytes, on lines with LF and CRLF ends.
+        let src = b"a\xc3\xa9[\xe2\x82\xac>\n\xf0\x9f\xa6\x80\x80+\r\n-.\n\xff\xc3[ \xc3\xa9]";
+        let map = LineMap::new(src);
+        let n = src.len() as u32;
+        let forwards = (0..=n).chain((0..=n).rev()).chain((0..=n).step_by(3));
+        for pos in forwards {
+            assert_eq!(map.line_col(pos), line_col(src, pos), "byte {pos}");
+        }
     }
 
     #[test]

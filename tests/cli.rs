@@ -1044,6 +1044,41 @@ fn a_million_nested_loops() {
 }
 
 #[test]
+fn listings_of_deeply_nested_loops_stay_linear() {
+    // On one line, so that columns reach 200,000: both the indentation of the listings and
+    // the column lookups must stay bounded per instruction.
+    const DEPTH: usize = 100_000;
+    let nested = format!("+{}-{}", "[".repeat(DEPTH), "]".repeat(DEPTH));
+    let (_dir, file) = temp_file("nested.bf", nested.as_bytes());
+    let file = file.to_str().unwrap();
+    for args in [
+        ["-O0", "--emit", "ir"],
+        ["-O2", "--emit", "ir"],
+        ["-O0", "--emit", "asm"],
+        ["-O2", "--emit", "asm"],
+    ] {
+        let r = run(&with(&args, &[file]), "");
+        assert_eq!(r.code, 0, "{}: {}", r.what, r.stderr);
+        let text = String::from_utf8(r.stdout).expect("listings are UTF-8");
+        let lines: Vec<&str> = text.lines().collect();
+        // (-O2 turns the outermost loops, which surely run once, into straight code.)
+        assert!(lines.len() >= DEPTH, "{}: {} lines", r.what, lines.len());
+        let longest = lines.iter().map(|l| l.chars().count()).max().unwrap();
+        assert!(longest < 200, "{}: a line of {longest} characters", r.what);
+        // Deep loops are marked with their depth.
+        assert!(text.contains("[90000] "), "{}", r.what);
+        if args[0] == "-O0" {
+            // The last `]` is column 200,002.
+            assert!(
+                text.contains(&format!("1:{} ", 2 * DEPTH + 2)),
+                "{}",
+                r.what
+            );
+        }
+    }
+}
+
+#[test]
 fn a_large_source() {
     // 26 small programs (each prints one letter), each with a comment line, repeated to
     // about 24 MB.

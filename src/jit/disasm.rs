@@ -64,7 +64,7 @@ use iced_x86::{
 };
 
 use super::codegen::Code;
-use crate::ir::{Ir, Op};
+use crate::ir::{Ir, Op, indentation};
 use crate::source::{LineMap, fragment};
 
 /// Encoding bytes shown on one line (also data bytes per line).
@@ -97,11 +97,10 @@ pub(crate) fn listing(code: &Code, ir: &Ir, source: &[u8]) -> String {
         let at = code.instr_offsets.get(i).map_or(code_end, |&o| o as usize);
         let frag = fragment(source, ins.span, FRAGMENT_MAX);
         let head = format!(
-            "; {lc:<lc_width$} {frag:<w$}  {:indent$}{}",
-            "",
+            "; {lc:<lc_width$} {frag:<w$}  {}{}",
+            indentation(depth),
             ir.display(&ins.op),
             w = FRAGMENT_MAX + 1,
-            indent = depth * 2
         );
         heads.push((at, head));
         if matches!(ins.op, Op::Loop { .. } | Op::If { .. }) {
