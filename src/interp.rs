@@ -63,10 +63,13 @@ impl Executor for Interpreter<'_> {
 
 impl Interpreter<'_> {
     fn run_cells<C: Cell>(&self, config: &Config, io: &mut Io) -> Result<(), RuntimeError> {
-        let mut tape: Vec<C> = Vec::new();
-        tape.try_reserve_exact(config.tape_cells)
+        // Ask first, so that a tape too large for the machine is an error rather than an
+        // abort; then allocate it zeroed, which the allocator does with fresh pages from the
+        // system that are only backed when touched (as the JIT's tape is).
+        Vec::<C>::new()
+            .try_reserve_exact(config.tape_cells)
             .map_err(|e| RuntimeError::Setup(std::io::Error::other(e)))?;
-        tape.resize(config.tape_cells, C::default());
+        let mut tape: Vec<C> = vec![C::default(); config.tape_cells];
         let mut port = Port::new(io);
         let result = self.exec(&mut tape, config, &mut port);
         // Output written before an error is never lost; the first error wins.

@@ -1,5 +1,6 @@
 //! The `jitbf` command line: argument parsing and error reporting around the library.
 
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -15,7 +16,8 @@ use jitbf::{CellBits, Config, Eof, Error, Executor, Input, Io, OptLevel, Output,
     version,
     after_help = EXIT_STATUS,
     args_conflicts_with_subcommands = true,
-    subcommand_negates_reqs = true
+    subcommand_negates_reqs = true,
+    args_override_self = true
 )]
 struct Cli {
     #[command(subcommand)]
@@ -32,7 +34,7 @@ struct Cli {
         value_name = "CODE",
         allow_hyphen_values = true
     )]
-    expr: Option<String>,
+    expr: Option<OsString>,
 
     /// Read the program's input from FILE instead of standard input.
     #[arg(short, long, value_name = "FILE")]
@@ -161,10 +163,16 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(fail) => {
-            eprint!("{}", fail.message);
+            to_stderr(&fail.message);
             ExitCode::from(fail.status)
         }
     }
+}
+
+/// Writes a message to stderr. If stderr itself cannot be written (`2>/dev/full`), there is
+/// nobody left to tell: the exit status still says what happened.
+fn to_stderr(message: &str) {
+    let _ = std::io::stderr().write_all(message.as_bytes());
 }
 
 /// A message for stderr and an exit status.
@@ -193,10 +201,10 @@ impl Failure {
 /// The program's source and how to call it in messages.
 fn read_source(
     file: Option<&PathBuf>,
-    expr: Option<&String>,
+    expr: Option<&OsString>,
 ) -> Result<(Vec<u8>, String), Failure> {
     match (file, expr) {
-        (_, Some(code)) => Ok((code.clone().into_bytes(), "<expr>".to_string())),
+        (_, Some(code)) => Ok((os_bytes(code), "<expr>".to_string())),
         (Some(path), None) => match std::fs::read(path) {
             Ok(bytes) => Ok((bytes, path.display().to_string())),
             Err(e) => Err(Failure::usage(format!(
@@ -205,6 +213,20 @@ fn read_source(
             ))),
         },
         (None, None) => unreachable!("clap requires a file or --expr"),
+    }
+}
+
+/// The bytes of a command-line argument: any bytes, like a source file (on Unix; elsewhere
+/// arguments are text).
+fn os_bytes(arg: &OsStr) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        arg.as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        arg.to_string_lossy().into_owned().into_bytes()
     }
 }
 
@@ -235,7 +257,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         emit(&program, what, cli.output.as_ref(), &mut report)
             .map_err(|e| Failure::from(e, &source, &name, 2))?;
         if cli.stats {
-            eprint!("jitbf --stats\n{report}");
+            to_stderr(&format!("jitbf --stats\n{report}"));
         }
         return Ok(());
     }
@@ -257,7 +279,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     let result = executor.run(&mut io);
     report.run = Some(start.elapsed());
     if cli.stats {
-        eprint!("jitbf --stats\n{report}");
+        to_stderr(&format!("jitbf --stats\n{report}"));
     }
     result.map_err(|e| Failure::from(Error::Runtime(e), &source, &name, 1))
 }
@@ -277,7 +299,7 @@ fn jit_executor<'p>(
     #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
     {
         let _ = report;
-        eprintln!("jitbf: note: no JIT for this platform; using the interpreter");
+        to_stderr("jitbf: note: no JIT for this platform; using the interpreter\n");
         Ok(Box::new(program.interpreter()))
     }
 }

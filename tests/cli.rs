@@ -831,6 +831,37 @@ fn stdout_closed_by_the_reader_ends_the_run() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
+fn an_unwritable_stderr_keeps_the_exit_status() {
+    // With stderr on /dev/full the message is lost, but the status must still tell what
+    // happened (not a panic's 101).
+    for (code, status) in [("<", 1), ("[", 2), ("+.", 0)] {
+        for exec in JIT_AND_INTERP {
+            let args = with(exec, &["-e", code]);
+            let what = format!("jitbf {}", shown(&args));
+            let full = fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap();
+            let mut child = Guard(
+                Command::new(BIN)
+                    .args(&args)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(full)
+                    .spawn()
+                    .expect("spawn"),
+            );
+            let stdout = read_all(child.0.stdout.take().unwrap());
+            let exit = child.wait(TIMEOUT, &what);
+            assert_eq!(exit.code(), Some(status), "{what}");
+            let expected: &[u8] = if status == 0 { b"\x01" } else { b"" };
+            assert_eq!(stdout.join().unwrap(), expected, "{what}");
+        }
+    }
+}
+
+#[test]
 fn prompts_are_flushed_before_reading() {
     // Prints "?", echoes one byte, prints "?", echoes one byte.
     let code = ">++++++++[<++++++++>-]<-.>,.<.>,.";
@@ -1011,6 +1042,95 @@ fn any_bytes_are_comments() {
     let (_dir, file) = temp_file("junk.bf", &source);
     for exec in EXECUTORS {
         run(&with(exec, &[file.to_str().unwrap()]), "").ok("Hello World!\n");
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn code_on_the_command_line_may_hold_any_bytes() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    // A byte that is not UTF-8 is a comment, as it is in a file.
+    let code = OsStr::from_bytes(b"\xff++++++++[>++++++++<-]>+.\xc3");
+    for exec in JIT_AND_INTERP {
+        let out = Command::new(BIN)
+            .args(exec)
+            .arg("-e")
+            .arg(code)
+            .stdin(Stdio::null())
+            .output()
+            .expect("spawn");
+        assert_eq!(
+            (out.status.code(), &out.stdout[..], &out.stderr[..]),
+            (Some(0), &b"A"[..], &b""[..]),
+            "{exec:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_repeated_option_takes_its_last_value() {
+    for exec in JIT_AND_INTERP {
+        run(
+            &with(exec, &["--eof", "zero", "--eof", "max", "-e", ",."]),
+            "",
+        )
+        .ok([255]);
+        run(
+            &with(
+                exec,
+                &[
+                    "-O0",
+                    "-O2",
+                    "--cell-bits",
+                    "16",
+                    "--cell-bits",
+                    "8",
+                    "-e",
+                    "-.",
+                ],
+            ),
+            "",
+        )
+        .ok([255]);
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_large_tape_costs_only_the_cells_used() {
+    // 2^31 cells (2 GiB): neither the JIT nor the interpreter may touch them all before the
+    // program starts. The program prints a byte and waits for input; while it waits, its peak
+    // memory (VmHWM) is read from /proc.
+    let cells = (1u64 << 31).to_string();
+    for exec in JIT_AND_INTERP {
+        let args = with(exec, &["--tape-size", &cells, "-e", "+.,."]);
+        let what = format!("jitbf {}", shown(&args));
+        let mut child = Guard(
+            Command::new(BIN)
+                .args(&args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn"),
+        );
+        let stderr = read_all(child.0.stderr.take().unwrap());
+        let mut out = Stream::new(child.0.stdout.take().unwrap());
+        out.expect(b"\x01", &what);
+        let status = fs::read_to_string(format!("/proc/{}/status", child.0.id())).unwrap();
+        let peak_kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/PID/status");
+        assert!(peak_kb < 256 * 1024, "{what}: peak {peak_kb} kB");
+        child.0.stdin.take().unwrap().write_all(b"z").unwrap();
+        out.expect(b"z", &what);
+        out.expect_end(&what);
+        let exit = child.wait(TIMEOUT, &what);
+        assert_eq!(exit.code(), Some(0), "{what}: {:?}", stderr.join());
     }
 }
 
