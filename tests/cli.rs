@@ -131,6 +131,19 @@ impl Drop for Guard {
 }
 
 impl Guard {
+    /// Starts `jitbf ARGS` with its stdout piped, and `stdin` and `stderr` as given.
+    fn spawn(args: &[&str], stdin: Stdio, stderr: impl Into<Stdio>) -> Guard {
+        Guard(
+            Command::new(BIN)
+                .args(args)
+                .stdin(stdin)
+                .stdout(Stdio::piped())
+                .stderr(stderr)
+                .spawn()
+                .expect("spawn jitbf"),
+        )
+    }
+
     /// Waits for the child to exit; kills it and panics after `timeout`.
     /// Also asserts that it exited normally rather than being killed by a signal.
     #[track_caller]
@@ -795,15 +808,7 @@ fn stdout_closed_by_the_reader_ends_the_run() {
     ] {
         let args = with(exec, &["-e", "+[.]"]);
         let what = format!("jitbf {}", shown(&args));
-        let mut child = Guard(
-            Command::new(BIN)
-                .args(&args)
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn"),
-        );
+        let mut child = Guard::spawn(&args, Stdio::null(), Stdio::piped());
         let stderr = read_all(child.0.stderr.take().unwrap());
         let mut out = child.0.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
@@ -843,15 +848,7 @@ fn an_unwritable_stderr_keeps_the_exit_status() {
                 .write(true)
                 .open("/dev/full")
                 .unwrap();
-            let mut child = Guard(
-                Command::new(BIN)
-                    .args(&args)
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::piped())
-                    .stderr(full)
-                    .spawn()
-                    .expect("spawn"),
-            );
+            let mut child = Guard::spawn(&args, Stdio::null(), full);
             let stdout = read_all(child.0.stdout.take().unwrap());
             let exit = child.wait(TIMEOUT, &what);
             assert_eq!(exit.code(), Some(status), "{what}");
@@ -868,15 +865,7 @@ fn prompts_are_flushed_before_reading() {
     for exec in EXECUTORS {
         let args = with(exec, &["-e", code]);
         let what = format!("jitbf {}", shown(&args));
-        let mut child = Guard(
-            Command::new(BIN)
-                .args(&args)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn"),
-        );
+        let mut child = Guard::spawn(&args, Stdio::piped(), Stdio::piped());
         let stderr = read_all(child.0.stderr.take().unwrap());
         let mut stdin = child.0.stdin.take().unwrap();
         let mut out = Stream::new(child.0.stdout.take().unwrap());
@@ -900,15 +889,7 @@ fn greet_prompt_appears_before_the_name_is_typed() {
     for exec in JIT_AND_INTERP {
         let args = with(exec, &[greet]);
         let what = format!("jitbf {}", shown(&args));
-        let mut child = Guard(
-            Command::new(BIN)
-                .args(&args)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn"),
-        );
+        let mut child = Guard::spawn(&args, Stdio::piped(), Stdio::null());
         let mut stdin = child.0.stdin.take().unwrap();
         let mut out = Stream::new(child.0.stdout.take().unwrap());
         out.expect(b"What is your name? ", &format!("{what}: prompt"));
@@ -1107,15 +1088,7 @@ fn a_large_tape_costs_only_the_cells_used() {
     for exec in JIT_AND_INTERP {
         let args = with(exec, &["--tape-size", &cells, "-e", "+.,."]);
         let what = format!("jitbf {}", shown(&args));
-        let mut child = Guard(
-            Command::new(BIN)
-                .args(&args)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn"),
-        );
+        let mut child = Guard::spawn(&args, Stdio::piped(), Stdio::piped());
         let stderr = read_all(child.0.stderr.take().unwrap());
         let mut out = Stream::new(child.0.stdout.take().unwrap());
         out.expect(b"\x01", &what);
