@@ -254,8 +254,11 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     };
 
     if let Some(what) = cli.emit {
-        emit(&program, what, cli.output.as_ref(), &mut report)
-            .map_err(|e| Failure::from(e, &source, &name, 2))?;
+        emit(&program, what, cli.output.as_ref(), &mut report).map_err(|e| {
+            // Failing to write the listing is an I/O error (1), as for a program's output.
+            let status = if matches!(e, Error::Runtime(_)) { 1 } else { 2 };
+            Failure::from(e, &source, &name, status)
+        })?;
         if cli.stats {
             to_stderr(&format!("jitbf --stats\n{report}"));
         }
@@ -356,7 +359,13 @@ fn bench(file: &PathBuf, input: Option<&PathBuf>, semantics: &Semantics) -> Resu
     };
     let comparison = jitbf::stats::compare(&source, &input, &semantics.config(OptLevel::O2))
         .map_err(|e| Failure::from(e, &source, &name, 2))?;
-    println!("jitbf bench {name}");
-    print!("{comparison}");
-    Ok(())
+    // (Not `print!`, which panics when stdout cannot be written.)
+    write!(std::io::stdout().lock(), "jitbf bench {name}\n{comparison}").map_err(|e| {
+        Failure::from(
+            Error::Runtime(jitbf::RuntimeError::Output(e)),
+            &source,
+            &name,
+            1,
+        )
+    })
 }

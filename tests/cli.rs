@@ -859,6 +859,36 @@ fn an_unwritable_stderr_keeps_the_exit_status() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
+fn an_unwritable_stdout_is_an_error_for_every_command() {
+    let hello = concat!(env!("CARGO_MANIFEST_DIR"), "/programs/hello.bf");
+    for args in [
+        &[hello][..],
+        &["--interp", hello],
+        &["--emit", "ir", hello],
+        &["bench", hello],
+    ] {
+        let what = format!("jitbf {}", shown(args));
+        let full = fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(BIN)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(full)
+            .output()
+            .expect("spawn");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {stderr}");
+        assert!(
+            stderr.contains("No space left on device") && !stderr.contains("panicked"),
+            "{what}: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn prompts_are_flushed_before_reading() {
     // Prints "?", echoes one byte, prints "?", echoes one byte.
     let code = ">++++++++[<++++++++>-]<-.>,.<.>,.";
