@@ -199,7 +199,12 @@ fn typical_offset(ir: &Ir) -> i32 {
 }
 
 /// Compiles `ir` for `config`; `offsets` records [`Code::instr_offsets`].
-pub(crate) fn compile(ir: &Ir, config: &Config, offsets: bool) -> Result<Code, String> {
+pub(crate) fn compile(
+    ir: &Ir,
+    config: &Config,
+    offsets: bool,
+    options: super::Options,
+) -> Result<Code, String> {
     let cs = config.cell_bits.bytes() as i32;
     // Room for typical code, so the buffers rarely grow (fresh memory is costly).
     let n = ir.code.len();
@@ -226,6 +231,7 @@ pub(crate) fn compile(ir: &Ir, config: &Config, offsets: bool) -> Result<Code, S
         loops: Vec::new(),
         strings: Vec::new(),
         cache: Cache::default(),
+        reuse: options.cache,
         instr_offsets: Vec::with_capacity(if offsets { ir.code.len() + 1 } else { 0 }),
     };
     let entry = g.ops.offset().0;
@@ -316,6 +322,8 @@ struct Gen<'a> {
     instr_offsets: Vec<u32>,
     /// What `eax` and the flags are known to hold.
     cache: Cache,
+    /// Whether the cache may be used to skip loads and compares ([`super::Options::cache`]).
+    reuse: bool,
 }
 
 impl Gen<'_> {
@@ -500,7 +508,7 @@ impl Gen<'_> {
 
     /// `eax = cell[off]`, zero-extended.
     fn load_eax(&mut self, off: i32) {
-        if self.cache.eax == Some(off) {
+        if self.reuse && self.cache.eax == Some(off) {
             return;
         }
         let d = self.disp(off);
@@ -526,10 +534,10 @@ impl Gen<'_> {
     /// it. (A cell held in a register was loaded since `p` last moved, so skipping the load
     /// here never skips a bounds fault: the cell is known to be on the tape.)
     fn cmp_zero(&mut self, off: i32) {
-        if self.cache.flags == Some(off) {
+        if self.reuse && self.cache.flags == Some(off) {
             return;
         }
-        if self.cache.eax == Some(off) {
+        if self.reuse && self.cache.eax == Some(off) {
             asm!(self.ops; test eax, eax);
         } else {
             self.probe(off);

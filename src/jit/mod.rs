@@ -32,10 +32,34 @@ use crate::io::{IN_BUF, OUT_BUF};
 use crate::ir::Op;
 use crate::{Error, Executor, Input, Io, Output, Program, RuntimeError};
 
+/// Switches for the code generator that do not change what a program does, only the code
+/// that does it. Tests compare code generated with different switches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// Remember which cell `eax` and the flags hold, to skip loads and compares (on by
+    /// default). Off, every test of a cell compares it in memory.
+    pub cache: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { cache: true }
+    }
+}
+
+impl Options {
+    /// These options with the register and flags cache on or off.
+    pub fn cache(self, cache: bool) -> Options {
+        Options { cache, ..self }
+    }
+}
+
 /// A program compiled to machine code, ready to run any number of times.
 pub struct Jit<'p> {
     program: &'p Program,
     code: Code,
+    options: Options,
     buffer: ExecutableBuffer,
     compile_time: std::time::Duration,
 }
@@ -43,10 +67,15 @@ pub struct Jit<'p> {
 impl<'p> Jit<'p> {
     /// Compiles `program` with its configuration.
     pub fn new(program: &'p Program) -> Result<Jit<'p>, Error> {
+        Jit::with_options(program, Options::default())
+    }
+
+    /// Compiles `program` with its configuration and code generator `options`.
+    pub fn with_options(program: &'p Program, options: Options) -> Result<Jit<'p>, Error> {
         let start = std::time::Instant::now();
         let profiling = std::env::var_os("JITBF_PERF_MAP").is_some();
-        let code =
-            codegen::compile(program.ir(), program.config(), profiling).map_err(Error::Compile)?;
+        let code = codegen::compile(program.ir(), program.config(), profiling, options)
+            .map_err(Error::Compile)?;
         let compile_err = |e: std::io::Error| Error::Compile(e.to_string());
         let mut buf = MutableBuffer::new(code.bytes.len()).map_err(compile_err)?;
         buf.set_len(code.bytes.len());
@@ -55,6 +84,7 @@ impl<'p> Jit<'p> {
         let jit = Jit {
             program,
             code,
+            options,
             buffer,
             compile_time: start.elapsed(),
         };
@@ -105,7 +135,7 @@ impl<'p> Jit<'p> {
         if self.code.instr_offsets.is_empty() {
             // Running needs no map from IR to code, so it was not kept: compile again (the
             // same input gives the same code) with it.
-            if let Ok(code) = codegen::compile(ir, self.program.config(), true) {
+            if let Ok(code) = codegen::compile(ir, self.program.config(), true, self.options) {
                 debug_assert_eq!(code.bytes, self.code.bytes);
                 return disasm::listing(&code, ir, self.program.source());
             }
