@@ -40,11 +40,27 @@ pub struct Options {
     /// Remember which cell `eax` and the flags hold, to skip loads and compares (on by
     /// default). Off, every test of a cell compares it in memory.
     pub cache: bool,
+    /// Check the code generator while it works (off by default; tests and the fuzzer turn
+    /// it on). Every piece of generated code is decoded and compared with the effect it was
+    /// declared to have (always done in debug builds), and the generated code checks, at
+    /// the start of every IR instruction, that each register and the flags hold what the
+    /// code generator believes they hold; if not, the run fails with
+    /// [`crate::RuntimeError::Internal`] naming the instruction. Slower code; same results.
+    pub verify: bool,
+    /// Unit tests of the verification: before IR instruction `n`, make the code generator
+    /// believe that `eax` holds `p[1]`.
+    #[cfg(test)]
+    pub(crate) sabotage: Option<usize>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { cache: true }
+        Options {
+            cache: true,
+            verify: false,
+            #[cfg(test)]
+            sabotage: None,
+        }
     }
 }
 
@@ -52,6 +68,11 @@ impl Options {
     /// These options with the register and flags cache on or off.
     pub fn cache(self, cache: bool) -> Options {
         Options { cache, ..self }
+    }
+
+    /// These options with self-checks on or off (see [`Options::verify`]).
+    pub fn verify(self, verify: bool) -> Options {
+        Options { verify, ..self }
     }
 }
 
@@ -145,6 +166,20 @@ impl<'p> Jit<'p> {
 
     fn code_start(&self) -> u64 {
         self.buffer.as_ptr() as u64
+    }
+
+    /// Explains a `VERIFY` exit: where the code generator's beliefs were wrong.
+    fn verify_error(&self, ctx: &Ctx) -> RuntimeError {
+        let off = ctx.fault_rip.wrapping_sub(self.code_start());
+        let ir = self.program.ir();
+        let at = match self.code.instr_at(off as u32) {
+            Some(i) => format!("before IR instruction {i} ({})", ir.display(&ir.code[i].op)),
+            None => "outside the program".to_string(),
+        };
+        RuntimeError::Internal(format!(
+            "run-time verification failed at code offset {off:#x}, {at}: a register or the \
+             flags did not hold what the code generator believed"
+        ))
     }
 
     /// Explains a `FAULT` exit: which move left the tape.
@@ -280,6 +315,7 @@ impl Executor for Jit<'_> {
             status::FAULT => Err(self.fault_error(&ctx, &tape)),
             status::OUTPUT => Err(RuntimeError::Output(os_error(ctx.errno))),
             status::INPUT => Err(RuntimeError::Input(os_error(ctx.errno))),
+            status::VERIFY => Err(self.verify_error(&ctx)),
             other => Err(RuntimeError::Internal(format!(
                 "unknown exit status {other}"
             ))),
