@@ -122,21 +122,25 @@
 
 #![deny(missing_docs)]
 
+pub mod cli;
+pub mod compiled;
+pub mod explore;
 pub mod interp;
 pub mod io;
 pub mod ir;
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(jitbf_jit)]
 pub mod jit;
 pub mod opt;
 pub mod parse;
 pub mod source;
 pub mod stats;
 
-mod diagnostic;
+pub mod diagnostic;
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
+pub use crate::compiled::Compiled;
 pub use crate::diagnostic::render;
 pub use crate::io::{Input, Io, Output};
 pub use crate::ir::Side;
@@ -145,7 +149,7 @@ pub use crate::parse::ParseError;
 pub use crate::source::LineCol;
 
 /// True when this build has the JIT (Linux on x86-64).
-pub const JIT_AVAILABLE: bool = cfg!(all(target_arch = "x86_64", target_os = "linux"));
+pub const JIT_AVAILABLE: bool = cfg!(jitbf_jit);
 
 /// Width of a tape cell. Arithmetic wraps at this width.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -449,28 +453,22 @@ impl Program {
         interp::Interpreter::new(self)
     }
 
-    /// Compiles to x86-64 machine code.
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-    pub fn compile(&self) -> Result<jit::Jit<'_>, Error> {
-        jit::Jit::new(self)
+    /// Compiles for this platform: to x86-64 machine code where the JIT is available (Linux
+    /// on x86-64), else to the reference interpreter, behind the same type ([`Compiled`]).
+    ///
+    /// **Signals.** Running machine code relies on guard pages around the tape: the first
+    /// run in the process installs a process-wide `SIGSEGV` handler, which handles faults
+    /// of generated code only and passes every other fault on to the handler installed
+    /// before it. See [`compiled`](crate::compiled#the-sigsegv-handler) before installing a
+    /// `SIGSEGV` handler of your own.
+    pub fn compile(&self) -> Result<Compiled<'_>, Error> {
+        Compiled::new(self)
     }
 
-    /// Compiles to x86-64 machine code: not available on this platform.
-    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-    pub fn compile(&self) -> Result<interp::Interpreter<'_>, Error> {
-        Err(Error::Unsupported)
-    }
-
-    /// The fastest executor available: the JIT on Linux x86-64, else the interpreter.
+    /// The fastest executor available, boxed: [`Program::compile`] (the JIT where available,
+    /// else the interpreter), with the same note on the `SIGSEGV` handler.
     pub fn executor(&self) -> Result<Box<dyn Executor + '_>, Error> {
-        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-        {
-            Ok(Box::new(self.compile()?))
-        }
-        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-        {
-            Ok(Box::new(self.interpreter()))
-        }
+        Ok(Box::new(self.compile()?))
     }
 
     /// The error for a move off the tape at source byte `pos`.
