@@ -7,6 +7,9 @@
 //! says on stderr that it skipped; under CI (`CI` set) it fails instead, because `.ci/run`
 //! installs Chromium.
 
+// Listings and pages of machine code need the JIT.
+#![cfg(jitbf_jit)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -131,7 +134,6 @@ fn parse_record(line: &str) -> (Vec<u32>, Vec<String>, Vec<usize>) {
 }
 
 /// What the library says should light up for the IR instructions `ops` at -O1.
-#[cfg(jitbf_jit)]
 fn expected(ops: &[u32]) -> (Vec<String>, Vec<usize>) {
     use jitbf::jit::disasm::Entry;
     let config = jitbf::Config::default().opt_level(jitbf::OptLevel::O1);
@@ -159,7 +161,6 @@ fn expected(ops: &[u32]) -> (Vec<String>, Vec<usize>) {
     (ins, src)
 }
 
-#[cfg(jitbf_jit)]
 #[test]
 fn the_page_links_source_ir_and_code_in_a_browser() {
     let Some(chrome) = chromium() else {

@@ -73,17 +73,25 @@ pub enum Command {
         args_override_self = true
     )]
     Run(run::RunArgs),
-    /// Time a program with the JIT, the interpreter on the same IR and the reference
-    /// interpreter, and show the speedups.
+    /// Time a program with the JIT and with the interpreters.
+    ///
+    /// Runs it with the JIT, with the interpreter on the same optimized IR and with the
+    /// reference interpreter on the literal IR, and shows the times and the speedups.
     #[command(args_override_self = true)]
     Bench(bench::BenchArgs),
-    /// Write a web page showing the source, the IR and the machine code side by side, at
-    /// -O0, -O1 and -O2 (hover or click to see what became of what).
+    /// Write a web page with the source, the IR and the machine code side by side.
+    ///
+    /// One self-contained HTML file, with tabs for -O0, -O1 and -O2; hover over or click a
+    /// command, an IR instruction or a machine instruction to see what became of what.
     #[command(args_override_self = true)]
     Explore(explore::ExploreArgs),
-    /// Print a shell completion script (e.g. `jitbf completions bash > /etc/bash_completion.d/jitbf`).
+    /// Print a shell completion script.
+    ///
+    /// For example `jitbf completions bash > ~/.local/share/bash-completion/completions/jitbf`.
     Completions(generate::CompletionsArgs),
-    /// Print the manual page in roff (e.g. `jitbf man > jitbf.1; man ./jitbf.1`).
+    /// Print the manual page (roff).
+    ///
+    /// For example `jitbf man > jitbf.1 && man ./jitbf.1`.
     Man,
 }
 

@@ -4,31 +4,35 @@
 //! `objdump -S`: each group of instructions sits under the Brainfuck source and the IR op it
 //! implements.
 //!
+//! <!-- generated: jitbf -O1 --emit asm -e '+++[>+<-]>.' | from "; 1:1" to "; exit" -->
 //! ```text
-//! ; prologue
-//! 0000  55                             push rbp
+//! $ jitbf -O1 --emit asm -e '+++[>+<-]>.'
 //! ...
 //! ; 1:1     +++                    p[0] += 3
-//! 0031  80 43 00 03                    add byte ptr [rbx],3
+//! 002b  80 43 00 03                    add byte ptr [rbx],3
 //! ; 1:4     [                      while p[0] {
-//! 0035  0f 84 0e 00 00 00              je 0049
+//! 002f  0f 84 15 00 00 00              je 004a
+//! 0035  66 0f 1f 84 00 00 00 00 00     nop [rax+rax]
+//! 003e  66 90                          xchg ax,ax
 //! ; 1:5     >+<                      check p[0..=1]
 //! ; 1:6     +                        p[1] += 1
-//! 003b  80 43 01 01                    add byte ptr [rbx+1],1
-//! ...
+//! 0040  80 43 01 01                    add byte ptr [rbx+1],1
+//! ; 1:8     -                        p[0] -= 1
+//! 0044  80 43 00 ff                    add byte ptr [rbx],0xff
+//! ; 1:9     ]                      } while p[0]
+//! 0048  75 f6                          jne 0040
+//! ; 1:10    >                      check p[0..=1]
 //! ; 1:11    .                      out p[1]
-//! 0049  0f b6 43 01                    movzx eax,byte ptr [rbx+1]
-//! 004d  e8 49 00 00 00                 call 009b <putc>
+//! 004a  0f b6 43 01                    movzx eax,byte ptr [rbx+1]
+//! 004e  e8 43 00 00 00                 call 0096 <putc>
 //! ; end of program
-//! ...
-//! ; putc
-//! 009b  41 88 04 24                    mov [r12],al
+//! 0053  b8 00 00 00 00                 mov eax,0
 //! ...
 //! ```
 //!
-//! (`+++[>+<-]>.` at `-O1`; at `-O2` its output is known at compile time, and the listing
-//! ends with that output as data: `; data: 1 byte of constant output`, then
-//! `01d6  03                             "\x03"`.)
+//! (At `-O2` the output of that program is known at compile time: the code prints it from
+//! a constant, and the listing ends with that constant as data, `; data: 1 byte of constant
+//! output` and a line with the bytes shown as a quoted string.)
 //!
 //! # How to read it
 //!
