@@ -1,7 +1,7 @@
 //! The `jitbf` command line, as a library module: the binary's `main` only calls [`main`].
 //!
 //! Each subcommand has its own file: [`run`] (the default: `jitbf FILE` is `jitbf run FILE`),
-//! [`bench`], [`explore`] and [`generate`] (`completions` and `man`). The command tree is
+//! [`bench`](mod@bench), [`explore`] and [`generate`] (`completions` and `man`). The command tree is
 //! declared with clap's derive API in [`Cli`]; a new subcommand is one more variant of
 //! [`Command`], its `Args` struct and function in a file of its own, and one arm in
 //! [`dispatch`].
