@@ -176,12 +176,16 @@ fn the_page_links_source_ir_and_code_in_a_browser() {
     };
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("page.html");
-    let status = Command::new(BIN)
+    let out = Command::new(BIN)
         .args(["explore", "-e", PROGRAM, "-o"])
         .arg(&page)
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let html = std::fs::read_to_string(&page).unwrap();
     let probed = dir.path().join("probed.html");
     let probe = PROBE.replace("CLICKED", &CLICKED.to_string());
