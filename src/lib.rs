@@ -129,7 +129,7 @@
 //!
 //! <!-- generated: encoding of "add byte ptr [rbx+1],3" in jitbf -O1 --emit asm -e ',[>+++<-]>.' -->
 //! ```text
-//! 80           opcode       opcode of a group of operations; ModRM.reg picks one: /0 is add
+//! 80           opcode       one of a group of operations; ModRM.reg picks which: /0 is add
 //! 43           ModRM        ModRM 01 000 011: mod=01 (memory, 8-bit displacement), reg=000 (/0: add), rm=011 (rbx)
 //! 01           displacement 8-bit displacement, signed: +1
 //! 03           immediate    8-bit immediate: 3

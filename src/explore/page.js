@@ -66,6 +66,20 @@
     });
   }
 
+  // Scrolls each pane to its first highlighted element, if it is out of view.
+  function reveal() {
+    const panes = [source, ...level().querySelectorAll(".scroll")];
+    for (const pane of panes) {
+      const first = pane.querySelector(".hl");
+      if (!first) continue;
+      const p = pane.getBoundingClientRect();
+      const r = first.getBoundingClientRect();
+      if (r.top < p.top || r.bottom > p.bottom) {
+        pane.scrollTop += r.top - p.top - p.height / 3;
+      }
+    }
+  }
+
   // The byte-by-byte encoding of an instruction, from its fields' titles.
   function explain(ins) {
     const fields = [...ins.querySelectorAll(".f")];
@@ -91,6 +105,7 @@
     pinned = el;
     el.classList.add("pinned");
     show(selection(el));
+    reveal();
     if (el.classList.contains("ins")) explain(el);
   });
   document.addEventListener("keydown", (ev) => {

@@ -165,7 +165,7 @@ pub fn fields(bytes: &[u8]) -> Option<Vec<Field>> {
         kind: "opcode",
         meaning: if group && has_modrm {
             let digit = (bytes[op_end] >> 3) & 7;
-            format!("opcode of a group of operations; ModRM.reg picks one: /{digit} is {mnemonic}")
+            format!("one of a group of operations; ModRM.reg picks which: /{digit} is {mnemonic}")
         } else if !has_modrm && (0x50..0x60).contains(&last_op) && !escaped {
             format!("{mnemonic}, with the register in the opcode's low 3 bits")
         } else {
