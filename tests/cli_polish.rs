@@ -160,15 +160,21 @@ fn completions_and_man_page_cover_every_command() {
         }
     }
     let man = String::from_utf8(jitbf(&["man"], b"").stdout).unwrap();
-    assert!(man.starts_with(".ie") || man.contains(".TH jitbf"), "{man}");
+    assert!(man.contains(".TH jitbf 1"), "{man}");
     for word in [
-        "jitbf explore",
-        "jitbf bench",
+        "jitbf\\-explore(1)",
+        "jitbf\\-bench(1)",
         "\\-\\-tape\\-size",
         "Exit status",
     ] {
         assert!(man.contains(word), "man page lacks {word}:\n{man}");
     }
+    let bench = String::from_utf8(jitbf(&["man", "bench"], b"").stdout).unwrap();
+    assert!(bench.contains(".TH jitbf-bench 1"), "{bench}");
+    assert!(bench.contains("\\fBjitbf bench\\fR"), "{bench}");
+    let out = jitbf(&["man", "nonesuch"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("explore"), "{}", stderr(&out));
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! `jitbf completions SHELL` and `jitbf man`: files generated from the command tree, so they
+//! `jitbf completions SHELL` and `jitbf man [COMMAND]`: files generated from the command tree, so they
 //! always match the options `jitbf` really has.
 
 use clap::{Args, CommandFactory};
@@ -21,29 +21,33 @@ pub fn completion_script(shell: Shell) -> Vec<u8> {
     out
 }
 
-/// The manual page, in roff: the options of `jitbf FILE`, then each subcommand.
-pub fn man_page() -> Vec<u8> {
-    let command = Cli::command();
+/// The options of `jitbf man`.
+#[derive(Args, Debug, Clone)]
+pub struct ManArgs {
+    /// The page of a subcommand (`jitbf-bench(1)`, ...) instead of `jitbf(1)`.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+/// The manual page, in roff: `jitbf(1)`, or `jitbf-COMMAND(1)` for a subcommand. `None` if
+/// there is no such subcommand.
+pub fn man_page(subcommand: Option<&str>) -> Option<Vec<u8>> {
+    let top = Cli::command();
+    let command = match subcommand {
+        None => top,
+        Some(name) => {
+            let sub = top.find_subcommand(name)?.clone();
+            let full = format!("jitbf-{name}");
+            sub.name(full.clone())
+                .bin_name(format!("jitbf {name}"))
+                .display_name(full)
+                .version(env!("CARGO_PKG_VERSION"))
+        }
+    };
     let mut out = Vec::new();
-    let man = clap_mangen::Man::new(command.clone());
     // Writing to a Vec cannot fail.
-    let _ = man.render_title(&mut out);
-    let _ = man.render_name_section(&mut out);
-    let _ = man.render_synopsis_section(&mut out);
-    let _ = man.render_description_section(&mut out);
-    let _ = man.render_options_section(&mut out);
-    let _ = man.render_subcommands_section(&mut out);
-    for sub in command.get_subcommands() {
-        let mut sub = sub.clone();
-        let name = format!("jitbf {}", sub.get_name());
-        sub = sub.name(name.clone()).bin_name(name);
-        let sub_man = clap_mangen::Man::new(sub);
-        let _ = sub_man.render_synopsis_section(&mut out);
-        let _ = sub_man.render_options_section(&mut out);
-    }
-    let _ = man.render_extra_section(&mut out);
-    let _ = man.render_version_section(&mut out);
-    out
+    let _ = clap_mangen::Man::new(command).render(&mut out);
+    Some(out)
 }
 
 /// Runs `jitbf completions SHELL`.
@@ -51,7 +55,19 @@ pub fn completions(args: &CompletionsArgs) -> Result<(), Failure> {
     super::write_output(None, &completion_script(args.shell))
 }
 
-/// Runs `jitbf man`.
-pub fn man() -> Result<(), Failure> {
-    super::write_output(None, &man_page())
+/// Runs `jitbf man [COMMAND]`.
+pub fn man(args: &ManArgs) -> Result<(), Failure> {
+    let name = args.command.as_deref();
+    let page = man_page(name).ok_or_else(|| {
+        Failure::usage(format!(
+            "no command '{}': the pages are jitbf and jitbf-COMMAND for {}",
+            name.unwrap_or_default(),
+            Cli::command()
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    super::write_output(None, &page)
 }

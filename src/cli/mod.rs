@@ -91,8 +91,9 @@ pub enum Command {
     Completions(generate::CompletionsArgs),
     /// Print the manual page (roff).
     ///
-    /// For example `jitbf man > jitbf.1 && man ./jitbf.1`.
-    Man,
+    /// For example `jitbf man > jitbf.1 && man ./jitbf.1`; `jitbf man bench` prints the page
+    /// of `jitbf bench`, jitbf-bench(1).
+    Man(generate::ManArgs),
 }
 
 const EXIT_STATUS: &str = "\
@@ -201,7 +202,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Explore(args)) => explore::explore(&args),
         Some(Command::Completions(args)) => generate::completions(&args),
-        Some(Command::Man) => generate::man(),
+        Some(Command::Man(args)) => generate::man(&args),
         // `normalize` always puts a subcommand in; parsed directly, the top level runs.
         None => run::run(&cli.run),
     }
