@@ -17,6 +17,7 @@
 
 pub mod codegen;
 pub mod disasm;
+pub mod encoding;
 pub mod fault;
 pub mod runtime;
 
@@ -152,16 +153,22 @@ impl<'p> Jit<'p> {
     /// The machine code as an annotated listing: each group of instructions under the
     /// Brainfuck source and the IR op it implements (`jitbf --emit asm`).
     pub fn disassemble(&self) -> String {
+        self.listing().to_string()
+    }
+
+    /// The annotated listing in structured form: each instruction with its offset, bytes,
+    /// text and the IR instructions it implements (what `jitbf explore` shows).
+    pub fn listing(&self) -> disasm::Listing {
         let ir = self.program.ir();
         if self.code.instr_offsets.is_empty() {
             // Running needs no map from IR to code, so it was not kept: compile again (the
             // same input gives the same code) with it.
             if let Ok(code) = codegen::compile(ir, self.program.config(), true, self.options) {
                 debug_assert_eq!(code.bytes, self.code.bytes);
-                return disasm::listing(&code, ir, self.program.source());
+                return disasm::structured(&code, ir, self.program.source());
             }
         }
-        disasm::listing(&self.code, ir, self.program.source())
+        disasm::structured(&self.code, ir, self.program.source())
     }
 
     fn code_start(&self) -> u64 {

@@ -1,0 +1,163 @@
+//! `jitbf [run] FILE`: run a program, or with `--emit`, show what it compiles to.
+
+use std::fs::File;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+
+use super::{Failure, ProgramSource, Semantics, opt_level, to_stderr};
+use crate::{Error, Executor, Input, Io, OptLevel, Output, Program};
+
+/// The options of `jitbf FILE` / `jitbf run FILE`.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// The program.
+    #[command(flatten)]
+    pub source: ProgramSource,
+
+    /// Read the program's input from FILE instead of standard input.
+    #[arg(short, long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
+    /// Run with the reference interpreter instead of the JIT (at -O0 unless -O says otherwise).
+    #[arg(long)]
+    pub interp: bool,
+
+    /// Do not run: write the IR, the annotated x86-64 code, or the raw code bytes.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub emit: Option<Emit>,
+
+    /// Where `--emit` writes (default: standard output).
+    #[arg(short, long, value_name = "FILE", requires = "emit")]
+    pub output: Option<PathBuf>,
+
+    /// Print parse, optimize, compile and run times and sizes to standard error.
+    #[arg(long)]
+    pub stats: bool,
+
+    /// What the program means.
+    #[command(flatten)]
+    pub semantics: Semantics,
+
+    /// Optimization level [default: 2; with --interp, 0: the reference interpreter runs the
+    /// literal IR unless asked to interpret the optimized one]
+    #[arg(short = 'O', value_name = "LEVEL", value_parser = ["0", "1", "2"])]
+    pub opt: Option<String>,
+}
+
+/// What `--emit` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// The optimized IR, one op per line, with source positions.
+    Ir,
+    /// The generated x86-64 code, disassembled and annotated with the source.
+    Asm,
+    /// The raw machine code bytes.
+    Bin,
+}
+
+/// Runs the program (or emits a listing) as `args` say.
+pub fn run(args: &RunArgs) -> Result<(), Failure> {
+    if args.interp && matches!(args.emit, Some(Emit::Asm | Emit::Bin)) {
+        return Err(Failure::usage(
+            "--interp runs the interpreter, which makes no machine code: drop --interp to see \
+             the JIT's code, or use --emit ir for the IR the interpreter runs",
+        ));
+    }
+    if args.emit == Some(Emit::Bin)
+        && args.output.as_deref().is_none_or(|p| p == "-")
+        && std::io::stdout().is_terminal()
+    {
+        return Err(Failure::usage(
+            "refusing to write machine code to a terminal: use -o FILE, or redirect standard \
+             output",
+        ));
+    }
+    let (source, name) = args.source.read()?;
+    // The reference interpreter is the definition of the semantics: by default it runs the
+    // parser's literal IR. (`--interp -O2` interprets the optimized IR, which tells an
+    // optimizer bug from a code generator bug.)
+    let default_level = if args.interp {
+        OptLevel::O0
+    } else {
+        OptLevel::O2
+    };
+    let config = args
+        .semantics
+        .config(opt_level(args.opt.as_deref(), default_level));
+    let program =
+        Program::new(source.clone(), &config).map_err(|e| Failure::from(e, &source, &name, 2))?;
+    let mut report = crate::stats::Report {
+        program: *program.stats(),
+        ..Default::default()
+    };
+
+    if let Some(what) = args.emit {
+        let bytes =
+            emit(&program, what, &mut report).map_err(|e| Failure::from(e, &source, &name, 2))?;
+        super::write_output(args.output.as_deref(), &bytes)?;
+        if args.stats {
+            to_stderr(&format!("jitbf --stats\n{report}"));
+        }
+        return Ok(());
+    }
+
+    let input = match &args.input {
+        None => Input::Stdin,
+        Some(path) => Input::File(open_input(path)?),
+    };
+    let mut io = Io {
+        input,
+        output: Output::Stdout,
+    };
+    let mut executor: Box<dyn Executor + '_> = if args.interp {
+        Box::new(program.interpreter())
+    } else {
+        let compiled = program
+            .compile()
+            .map_err(|e| Failure::from(e, &source, &name, 2))?;
+        if compiled.is_jit() {
+            report.compile = Some(compiled.compile_time());
+            report.code_bytes = compiled.code().map(<[u8]>::len);
+        } else {
+            to_stderr("jitbf: note: no JIT for this platform; using the interpreter\n");
+        }
+        Box::new(compiled)
+    };
+    let start = Instant::now();
+    let result = executor.run(&mut io);
+    report.run = Some(start.elapsed());
+    if args.stats {
+        to_stderr(&format!("jitbf --stats\n{report}"));
+    }
+    result.map_err(|e| Failure::from(Error::Runtime(e), &source, &name, 1))
+}
+
+/// Opens the program's input file.
+pub fn open_input(path: &PathBuf) -> Result<File, Failure> {
+    File::open(path)
+        .map_err(|e| Failure::usage(format!("cannot open input {}: {e}", path.display())))
+}
+
+/// `--emit`: the IR listing, the annotated code or the code bytes.
+fn emit(
+    program: &Program,
+    what: Emit,
+    report: &mut crate::stats::Report,
+) -> Result<Vec<u8>, Error> {
+    if what == Emit::Ir {
+        return Ok(program.ir().listing(program.source()).into_bytes());
+    }
+    let compiled = program.compile()?;
+    let (Some(code), Some(listing)) = (compiled.code(), compiled.disassemble()) else {
+        return Err(Error::Unsupported);
+    };
+    report.compile = Some(compiled.compile_time());
+    report.code_bytes = Some(code.len());
+    Ok(match what {
+        Emit::Asm => listing.into_bytes(),
+        _ => code.to_vec(),
+    })
+}
