@@ -540,7 +540,10 @@ mod tests {
         let end = jit.code().len() - 1;
         assert_eq!(data, format!("{end:04x}  41{:29}\"A\"\n", ""));
         // The `print` loads the data's address, shown as an offset.
-        assert!(code.contains(&format!("lea r8,[{end:04x}]\n")), "{listing}");
+        assert!(
+            code.contains(&format!("lea rax,[{end:04x}]\n")),
+            "{listing}"
+        );
         assert_headers_follow_the_ir(&listing, &program);
         assert_rows_match(&listing, jit.code());
     }
