@@ -16,9 +16,9 @@ use crate::case::Case;
 use crate::model::{self, Ending, Outcome};
 
 /// Steps the model may take before a program counts as not stopping. A step is a run of
-/// identical commands, one other command, or one iteration of `[-]`; two hundred thousand
-/// keep every executor's run (the interpreter at `-O0` is the slowest) around a millisecond.
-pub const FUEL: u64 = 200_000;
+/// identical commands, one other command, or a clear loop; a hundred thousand keep every
+/// executor's run (the interpreter at `-O0` is the slowest) under a millisecond.
+pub const FUEL: u64 = 100_000;
 
 /// One executor of jitbf.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -14,6 +14,14 @@ use jitbf_structfuzz::child::{self, ChildResult};
 use jitbf_structfuzz::driver::{self, Found, Plan, Summary};
 use jitbf_structfuzz::{generate, repro};
 
+/// `println!`, except that a closed stdout (`jitbf-structfuzz ... | head`) is not a panic.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 /// Structured differential fuzzer for jitbf: generated programs, run by the interpreter and
 /// the JIT at -O0/-O1/-O2 (and the JIT with its eax/flags cache off), compared with the
 /// fuzzer's own reference semantics. Exit status 1 if anything differed.
@@ -158,7 +166,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
 /// Checks one case; prints its report if it fails.
 fn one(c: &Case, targets: &[Target], args: &Args, origin: &str, name: &str) -> ExitCode {
     if args.show {
-        println!("{c}");
+        out!("{c}");
     }
     if args.heartbeat {
         std::panic::set_hook(Box::new(|_| {}));
@@ -167,18 +175,18 @@ fn one(c: &Case, targets: &[Target], args: &Args, origin: &str, name: &str) -> E
     match report {
         Some(r) => {
             if args.heartbeat {
-                println!("REPORT");
+                out!("REPORT");
             }
-            println!("{r}");
+            out!("{r}");
             ExitCode::FAILURE
         }
         None => {
             if !args.heartbeat {
                 match jitbf_structfuzz::model::run(c, jitbf_structfuzz::check::FUEL) {
                     jitbf_structfuzz::model::Run::Done(o) => {
-                        println!("ok: every target gave {o:?}")
+                        out!("ok: every target gave {o:?}")
                     }
-                    _ => println!("skipped: the model does not finish it"),
+                    _ => out!("skipped: the model does not finish it"),
                 }
             }
             ExitCode::SUCCESS
@@ -200,7 +208,7 @@ fn fuzz(args: &Args, seed: u64) -> Result<ExitCode, String> {
         timeout: Duration::from_secs_f64(args.timeout),
         stop_after: args.stop_after,
     };
-    println!(
+    out!(
         "jitbf-structfuzz: seed {seed}, programs {}..{}, {jobs} worker processes",
         plan.start,
         plan.start + plan.count
@@ -215,7 +223,7 @@ fn fuzz(args: &Args, seed: u64) -> Result<ExitCode, String> {
         );
     })
     .map_err(|e| e.to_string())?;
-    let limit = Duration::from_secs_f64((args.timeout / 2.0).clamp(0.5, 2.0));
+    let limit = Duration::from_secs_f64((args.timeout / 5.0).clamp(0.5, 2.0));
     classify_hangs(&plan, &mut sum, limit);
     print_summary(&plan, &sum);
     if sum.found.is_empty() {
@@ -224,8 +232,8 @@ fn fuzz(args: &Args, seed: u64) -> Result<ExitCode, String> {
     let mut by_index = sum.found.clone();
     by_index.sort_by_key(|f| f.index);
     for f in by_index.iter().take(args.reports) {
-        println!();
-        println!("{}", report_found(&plan, f, args.no_shrink, limit));
+        out!();
+        out!("{}", report_found(&plan, f, args.no_shrink, limit));
     }
     Ok(ExitCode::FAILURE)
 }
@@ -248,7 +256,7 @@ fn classify_hangs(plan: &Plan, sum: &mut Summary, limit: Duration) {
 
 fn print_summary(plan: &Plan, s: &Summary) {
     let secs = s.elapsed.as_secs_f64();
-    println!(
+    out!(
         "{} programs in {secs:.1} s ({:.0}/s with {} workers){}: {} compared, {} skipped (the model did not finish them in {} steps)",
         s.started,
         s.started as f64 / secs,
@@ -259,16 +267,16 @@ fn print_summary(plan: &Plan, s: &Summary) {
         jitbf_structfuzz::check::FUEL
     );
     if s.without_o0 > 0 {
-        println!(
+        out!(
             "  ({} of them without -O0: clear loops of billions of iterations)",
             s.without_o0
         );
     }
     if s.found.is_empty() {
-        println!("no failures");
+        out!("no failures");
         return;
     }
-    println!("{} failures:", s.found.len());
+    out!("{} failures:", s.found.len());
     let mut classes: Vec<(Class, bool)> =
         s.found.iter().map(|f| (f.class, cache_only(f))).collect();
     classes.sort();
@@ -284,7 +292,7 @@ fn print_summary(plan: &Plan, s: &Summary) {
             Class::Hang | Class::Crash => "",
             _ => "",
         };
-        println!("  {n:>7}  {}{note}", class.name());
+        out!("  {n:>7}  {}{note}", class.name());
         i += n;
     }
     let mut per_target: Vec<(String, usize)> = Target::all()
@@ -297,11 +305,11 @@ fn print_summary(plan: &Plan, s: &Summary) {
         })
         .filter(|(_, n)| *n > 0)
         .collect();
-    per_target.sort_by(|a, b| b.1.cmp(&a.1));
+    per_target.sort_by_key(|t| std::cmp::Reverse(t.1));
     let list: Vec<String> = per_target.iter().map(|(t, n)| format!("{t} {n}")).collect();
-    println!("  by target: {}", list.join(", "));
+    out!("  by target: {}", list.join(", "));
     if let Some(first) = s.found.first() {
-        println!(
+        out!(
             "  first found: program {} ({} programs and {:.2} s into the run)",
             first.index,
             first.seen,
@@ -346,7 +354,9 @@ fn report_found(plan: &Plan, f: &Found, no_shrink: bool, limit: Duration) -> Str
                     .unwrap_or(Target::Interp(jitbf::OptLevel::O0));
                 let s = jitbf_structfuzz::shrink::shrink(
                     &c,
-                    |c| child::run(&plan.exe, c, Some(t), limit) == ChildResult::Fail,
+                    repro::with_deadline(|c| {
+                        child::run(&plan.exe, c, Some(t), limit) == ChildResult::Fail
+                    }),
                     repro::MAX_CHILD_TRIES,
                 );
                 repro::report_case(&s.case, &Target::all(), &origin, &name, true, false)
@@ -418,6 +428,7 @@ fn gen_stats(seed: u64, start: u64, count: u64) {
     let targets = Target::all();
     // (label, programs, skipped, seconds)
     let mut rows: Vec<(String, u64, u64, f64)> = Vec::new();
+    let mut slowest: Vec<(f64, u64, usize, u64)> = Vec::new();
     for i in start..start + count {
         let c = generate::case(seed, i);
         let (run, cost) = model::run_counted(&c, FUEL);
@@ -437,6 +448,7 @@ fn gen_stats(seed: u64, start: u64, count: u64) {
         let t = Instant::now();
         check(&c, &targets);
         let secs = t.elapsed().as_secs_f64();
+        slowest.push((secs, i, c.source.len(), steps));
         for label in [
             format!("size {size}"),
             format!("steps {st}"),
@@ -453,9 +465,16 @@ fn gen_stats(seed: u64, start: u64, count: u64) {
             }
         }
     }
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (secs, i, len, steps) in slowest.iter().take(8) {
+        out!(
+            "slow: program {i}: {:.1} ms, {len} bytes, {steps} steps",
+            secs * 1e3
+        );
+    }
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     for (label, n, skipped, secs) in rows {
-        println!(
+        out!(
             "{label:<22} {n:>7} programs {skipped:>6} skipped {secs:>8.2} s {:>8.0} us/program",
             secs * 1e6 / n as f64
         );

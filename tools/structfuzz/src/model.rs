@@ -277,13 +277,7 @@ mod tests {
         assert_eq!(done(&c(CellBits::U8)).output, b"\xff\xff");
         // 16 bits: the low byte is still ff, the copy loop runs 65535 times.
         assert_eq!(done(&c(CellBits::U16)).output, b"\xff\xff");
-        let wide = case(
-            &format!(",{}[>+<[-]]>.", "+".repeat(1)),
-            CellBits::U16,
-            Eof::Zero,
-            4,
-            b"\xff",
-        );
+        let wide = case(",+[>+<[-]]>.", CellBits::U16, Eof::Zero, 4, b"\xff");
         // 255 + 1 = 256 is not zero at 16 bits.
         assert_eq!(done(&wide).output, b"\x01");
         let narrow = Case {

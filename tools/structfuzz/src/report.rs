@@ -67,7 +67,7 @@ fn {name}() {{
         .tape_cells({tape})
         .opt_level(jitbf::OptLevel::{level});
     let program = jitbf::Program::new(source, &config).unwrap();
-    let mut io = jitbf::Io::memory({input}.to_vec());
+    let mut io = jitbf::Io::memory({input});
     let result = {run}.run(&mut io);
     assert_eq!(io.output(), {output});
 {ending}
@@ -155,7 +155,7 @@ mod tests {
         );
         assert!(t.contains(".cell_bits(jitbf::CellBits::U16)"), "{t}");
         assert!(
-            t.contains("jitbf::Io::memory(&b\"\\x00\\xff\"[..].to_vec())"),
+            t.contains("jitbf::Io::memory(&b\"\\x00\\xff\"[..]);"),
             "{t}"
         );
         assert!(t.contains("program.compile().unwrap().run(&mut io)"), "{t}");

@@ -9,7 +9,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::case::Case;
 use crate::check::{Target, Verdict, check};
@@ -23,6 +23,16 @@ pub const MAX_TRIES: usize = 4000;
 
 /// Candidates tried when shrinking with a child per candidate.
 pub const MAX_CHILD_TRIES: usize = 400;
+
+/// Time spent shrinking one failure, at most (then the smallest case so far is reported).
+pub const SHRINK_TIME: Duration = Duration::from_secs(60);
+
+/// `fails`, but false for everything once `SHRINK_TIME` has passed: the shrinker then
+/// runs out of candidates quickly.
+pub fn with_deadline(mut fails: impl FnMut(&Case) -> bool) -> impl FnMut(&Case) -> bool {
+    let start = Instant::now();
+    move |c| start.elapsed() < SHRINK_TIME && fails(c)
+}
 
 /// Checks `case` on `targets`; if it fails, shrinks it (unless `no_shrink`) and returns the
 /// report. With `heartbeat`, writes `H` to stdout before each candidate.
@@ -44,12 +54,12 @@ pub fn report_case(
         let mut out = std::io::stdout();
         let s = shrink(
             case,
-            |c| {
+            with_deadline(|c| {
                 if heartbeat {
                     let _ = writeln!(out, "H");
                 }
                 matches!(check(c, &[target]), Verdict::Fail { .. })
-            },
+            }),
             MAX_TRIES,
         );
         let note = format!(
@@ -85,7 +95,7 @@ pub fn shrink_hang(
 ) -> String {
     let s = shrink(
         case,
-        |c| child::run(exe, c, Some(target), limit) == kind,
+        with_deadline(|c| child::run(exe, c, Some(target), limit) == kind),
         MAX_CHILD_TRIES,
     );
     let what = if kind == ChildResult::Hang {

@@ -52,7 +52,7 @@ impl Gen<'_> {
     pub(super) fn block(&mut self) {
         use Shape::*;
         let far = match self.kind {
-            TapeKind::Far => 30,
+            TapeKind::Far if !self.far_done => 30,
             _ => 0,
         };
         let shape = if self.depth == 0 {
@@ -529,7 +529,7 @@ impl Gen<'_> {
         };
         // The right end of a large tape is a move of a million cells away: a source of a
         // megabyte, which costs a hundred small programs to check. Go there rarely.
-        let right = self.chance(45) && (self.tape <= 4096 || self.chance(5));
+        let right = self.chance(45) && (self.tape <= 4096 || self.chance(2));
         // The cell j cells in from the end, and the direction "outwards".
         let j = self.rng.i64(0..=3).min(self.tape - 1);
         let (cell, out) = if right {
@@ -588,6 +588,7 @@ impl Gen<'_> {
         let Some(p) = self.pos else {
             return self.observe();
         };
+        self.far_done = true;
         let cs = self.cells.bytes() as i64;
         let threshold = EXPLICIT_MOVE_BYTES as i64 / cs;
         let n = match self.rng.u8(0..4) {
@@ -598,20 +599,20 @@ impl Gen<'_> {
                 .i64(self.tape / 2..=(self.tape - 1 - p).max(self.tape / 2)),
         }
         .max(1);
-        match self.rng.u8(0..3) {
-            0 => {
+        match self.rng.u8(0..5) {
+            0..=2 => {
                 // A cell set (flags now reflect it), there and back, then tested.
                 self.value();
                 let v = if self.chance(50) { b"-" } else { b"+" };
                 self.emit(v);
                 self.mv(n);
-                if self.chance(50) {
+                if self.chance(25) {
                     self.emit(b"+.");
                 }
                 self.mv(-n);
                 self.emit(b"[.[-]]");
             }
-            1 => {
+            3 => {
                 // Far out, a few shapes there, and back.
                 self.mv(n);
                 self.hot.clear();
@@ -686,7 +687,7 @@ impl Gen<'_> {
         self.src.extend(std::iter::repeat_n(b']', open));
         // Without brackets the moves are known; with them, where the pointer ends is not.
         let soup = &self.src[start..];
-        if soup.iter().any(|&c| c == b'[') {
+        if soup.contains(&b'[') {
             self.pos = None;
         } else {
             let net: i64 = soup
