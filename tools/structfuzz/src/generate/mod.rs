@@ -18,6 +18,7 @@
 //! conditional move makes it lose track) so that shapes stay mostly on the tape, and
 //! deliberately step off it now and then.
 
+pub mod places;
 pub mod shapes;
 
 use fastrand::Rng;
