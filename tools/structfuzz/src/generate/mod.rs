@@ -11,6 +11,14 @@
 //! far moves, clear loops and stores, and some soup. Most values come from input, which
 //! the generator also chooses (0x00, 0x80, 0xFF and small counts are common).
 //!
+//! | part | distribution |
+//! |---|---|
+//! | cells | 8-bit 40%, 16-bit 30%, 32-bit 30% |
+//! | EOF mode | unchanged, zero, max: a third each |
+//! | tape | 1-64 cells 30%; 65-700 12%; 1-4 pages ±2 cells 15%; 256/1024/4096/65536 8%; 2^20 25%; 2^20 or 2^21 plus 1-4095 9%; just past the explicit-compare size (2-4 million cells, 16/32-bit) 0.1% |
+//! | input | bytes 0x00/0x01/0x02/0x7F/0x80/0x81/0xFE/0xFF 30%, 1-9 35%, any 35%; long enough for every `,` outside loops plus 0-12 (75%), or shorter (25%) |
+//! | program | input read into 1-4 cells (80%), 1-6 shapes, then the cells used printed (70%) |
+//!
 //! Everything follows from `(seed, index)`: [`case`] with the same pair gives the same case
 //! on any machine and thread.
 //!

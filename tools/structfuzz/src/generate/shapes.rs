@@ -9,11 +9,14 @@
 //! | [`Shape::InputLoop`] | 8 / 3 | multiply loops inside a loop counted down from input, their targets printed |
 //! | [`Shape::Scan`] | 14 / 5 | cells at stride 1..12 made nonzero (from input or constants, with noise between), then `[>>>]`-style scans either way; the strides jitbf vectorizes at each cell width are favoured |
 //! | [`Shape::Edge`] | 6 / 0 | excursions and multiply targets just inside and just past either end of the tape |
-//! | [`Shape::Far`] | 30 on tapes made for it / 0 | moves of millions of cells (across jitbf's explicit-compare threshold), after a cell test and before another |
+//! | [`Shape::Far`] | 30 on tapes made for it (one program in a thousand), once / 0 | moves of millions of cells (across jitbf's explicit-compare threshold), mostly between setting a cell and testing it |
 //! | [`Shape::Clear`] | 5 / 6 | `[-]`, `[+]`, `[-]+++` stores |
 //! | [`Shape::Observe`] | 8 / 10 | a test of a recently written cell: `.`, `[.[-]]`, `[>+<[-]]>.`, two nested tests, a scan |
 //! | [`Shape::Soup`] | 8 / 2 | 3-20 random commands, brackets balanced |
 //! | [`Shape::Move`] | 5 / 4 | the pointer moved a few cells |
+//!
+//! Scans, tape ends and far moves are in [`super::places`]. Observers follow most shapes, and
+//! look at the cells the shape just wrote ("hot" cells) 85% of the time.
 
 use super::{Gen, TapeKind, weighted};
 use jitbf::CellBits;
