@@ -359,6 +359,13 @@ fn report_found(plan: &Plan, f: &Found, no_shrink: bool, limit: Duration) -> Str
                     }),
                     repro::MAX_CHILD_TRIES,
                 );
+                let origin = format!(
+                    "{origin}; shrunk from {} to {} source bytes in {} tries, one child \
+                     process per candidate (a candidate hung)",
+                    c.source.len(),
+                    s.case.source.len(),
+                    s.tries
+                );
                 repro::report_case(&s.case, &Target::all(), &origin, &name, true, false)
                     .unwrap_or_else(|| format!("failure of {origin} not reproduced"))
             }

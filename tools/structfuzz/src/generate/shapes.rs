@@ -144,7 +144,7 @@ impl Gen<'_> {
     /// A multiply loop with its counter at the current cell: `[->++>+++<<]` and its kin.
     /// Targets avoid the cells in `avoid`.
     pub(super) fn mul(&mut self, avoid: &[i64]) {
-        let n = weighted(self.rng, &[(50, 1), (35, 2), (15, 3)]);
+        let n = weighted(self.rng, &[(35, 1), (45, 2), (20, 3)]);
         let mut offs: Vec<i64> = Vec::new();
         for _ in 0..n * 3 {
             let d = self.off(4);
@@ -161,14 +161,16 @@ impl Gen<'_> {
         // multiply-sets, another code path.
         if c.is_some() {
             for &d in &offs {
-                if self.chance(35) {
+                if self.chance(45) {
                     self.mv(d);
                     self.value();
                     self.mv(-d);
                 }
             }
         }
-        if self.chance(60) {
+        // A counter known to the optimizer makes the loop constant: mostly give it a
+        // value, usually from input.
+        if self.chance(80) {
             self.counter();
         }
         let dec_first = self.chance(75);
@@ -190,7 +192,10 @@ impl Gen<'_> {
         self.emit(b"]");
         if let Some(c) = c {
             self.hot = offs.iter().map(|d| c + d).collect();
-            self.hot.push(c);
+            // The counter is 0 now; its targets are more interesting to test.
+            if self.chance(40) {
+                self.hot.push(c);
+            }
         }
     }
 
