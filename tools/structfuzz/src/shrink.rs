@@ -36,6 +36,7 @@ pub fn shrink(case: &Case, fails: impl FnMut(&Case) -> bool, max_tries: usize) -
         s.chunks();
         s.unwrap_loops();
         s.runs();
+        s.cancel();
         s.input();
         s.config();
         if s.best == before || s.tries >= s.max_tries {
@@ -195,6 +196,39 @@ impl<F: FnMut(&Case) -> bool> Shrinker<F> {
         }
     }
 
+    /// Merges neighbouring opposite runs (`>><<<` to `<`, `++-` to `+`) into what they add
+    /// up to: a change no single deletion makes.
+    fn cancel(&mut self) {
+        let mut i = 0;
+        while i + 1 < self.toks.len() {
+            let toks = self.toks.clone();
+            let ((a, m), (b, n)) = (toks[i], toks[i + 1]);
+            let opposite = matches!(
+                (a, b),
+                (b'>', b'<') | (b'<', b'>') | (b'+', b'-') | (b'-', b'+')
+            );
+            if opposite {
+                let mut t = toks.clone();
+                match m.cmp(&n) {
+                    std::cmp::Ordering::Greater => t[i] = (a, m - n),
+                    std::cmp::Ordering::Less => t[i] = (b, n - m),
+                    std::cmp::Ordering::Equal => {
+                        t.remove(i);
+                    }
+                }
+                if m != n {
+                    t.remove(i + 1);
+                } else {
+                    t.remove(i);
+                }
+                if self.try_source(join(&t)) {
+                    continue;
+                }
+            }
+            i += 1;
+        }
+    }
+
     /// Drops input bytes, then lowers them.
     fn input(&mut self) {
         let mut i = 0;
@@ -326,6 +360,17 @@ mod tests {
             t.iter().all(|&(_, n)| (200_000..210_000).contains(&n)),
             "{t:?}"
         );
+    }
+
+    #[test]
+    fn opposite_runs_cancel() {
+        // Fails while the program moves to cell 2 and tests it.
+        let fails = |c: &Case| {
+            let s = String::from_utf8_lossy(&c.source).into_owned();
+            s == ">>[]" || s.ends_with(">>><[]") || s.ends_with(">>>>><<<[]")
+        };
+        let shrunk = shrink(&case(">>>>><<<[]", b""), fails, 100);
+        assert_eq!(String::from_utf8_lossy(&shrunk.case.source), ">>[]");
     }
 
     #[test]
