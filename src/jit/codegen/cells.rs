@@ -21,7 +21,9 @@ impl Gen<'_> {
     /// `p[off] += val` (instruction `i`).
     pub(super) fn add(&mut self, i: usize, off: i32, val: u32) {
         let flags = self.plan.wants_flags[i];
-        if self.home(off).is_some() || self.worth(i, 0) {
+        // In its register if it is used again or its memory is out of date; otherwise one
+        // read-modify-write in memory beats an update and a write-back.
+        if self.worth(i, 0) || self.state.is_stale(off) {
             let reg = self.acquire(off, true, Regs::NONE);
             self.emit(Inst::AddReg {
                 reg,
@@ -37,9 +39,14 @@ impl Gen<'_> {
 
     /// `p[off] = val` (instruction `i`).
     pub(super) fn set(&mut self, i: usize, off: i32, val: u32) {
-        if self.home(off).is_some() || self.worth(i, 0) {
+        if self.worth(i, 0) {
             let reg = self.acquire(off, false, Regs::NONE);
-            self.emit(Inst::SetReg { reg, off, val });
+            // `xor` is shorter but loses the flags.
+            if val == 0 && self.state.flags().is_none() {
+                self.emit(Inst::ZeroCell { reg, off });
+            } else {
+                self.emit(Inst::SetReg { reg, off, val });
+            }
             self.used(reg, i, 0);
         } else {
             self.emit(Inst::SetMem { off, val });
@@ -153,15 +160,20 @@ impl Gen<'_> {
 
     /// `.`: the byte goes to `putc` in `al`.
     pub(super) fn out(&mut self, off: i32) {
-        self.end_window();
         match self.copy_of(off) {
             Some(Reg::Rax) => {}
-            Some(src) => self.emit(Inst::Copy { dst: Reg::Rax, src }),
+            Some(src) => self.emit(Inst::CopyCell {
+                dst: Reg::Rax,
+                src,
+                off,
+            }),
             None => self.emit(Inst::Load { reg: Reg::Rax, off }),
         }
+        self.end_window();
         self.emit(Inst::Call {
             target: self.sub.putc,
             clobbers: Regs::of(&[Reg::Rax]),
+            needs: Some((Reg::Rax, off)),
         });
     }
 
@@ -183,19 +195,21 @@ impl Gen<'_> {
         self.emit(Inst::Call {
             target: self.sub.puts,
             clobbers: Regs::of(&[Reg::Rax, Reg::Rdx]),
+            needs: None,
         });
     }
 
     /// `,` (instruction `i`): `getc` returns the byte in `eax`, or -1 at end of input.
     pub(super) fn input(&mut self, i: usize, off: i32) {
-        self.end_window();
         // A register for the cell, chosen before the paths split (when end of input leaves
         // the cell as it was, it must hold the old value).
         let home = (self.home(off).is_some() || self.worth(i, 0))
             .then(|| self.acquire(off, self.eof == Eof::Unchanged, Regs::NONE));
+        self.end_window();
         self.emit(Inst::Call {
             target: self.sub.getc,
             clobbers: Regs::of(&[Reg::Rax]),
+            needs: None,
         });
         let store = match home {
             Some(reg) => Inst::MulSet {

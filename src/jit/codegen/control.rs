@@ -55,7 +55,6 @@ impl Gen<'_> {
 
     /// `while p[off] {` (instruction `i`).
     pub(super) fn open_loop(&mut self, i: usize, off: i32) {
-        self.end_window();
         let body = self.ops.new_dynamic_label();
         let end = self.ops.new_dynamic_label();
         let balanced = self.plan.balanced[i];
@@ -69,6 +68,7 @@ impl Gen<'_> {
             self.write_back_all();
         }
         self.test_cell(off, false);
+        self.end_window();
         self.emit(Inst::Jump {
             cond: Cond::Zero,
             target: end,
@@ -127,7 +127,6 @@ impl Gen<'_> {
 
     /// `} while p[off]`, after moving the pointer by `delta` cells (fused with a `Move`).
     pub(super) fn end_loop(&mut self, off: i32, delta: i32) {
-        self.end_window();
         let Frame { body, end, kind } = self.loops.pop().expect("balanced");
         let (head, forget) = match &kind {
             FrameKind::Carried(head) => (head, false),
@@ -136,6 +135,7 @@ impl Gen<'_> {
         };
         self.conform(head, true);
         self.test_cell(delta + off, false);
+        self.end_window();
         if delta != 0 {
             self.emit(Inst::MoveP { cells: delta });
         }
@@ -157,11 +157,11 @@ impl Gen<'_> {
 
     /// `if p[off] {` (instruction `i`).
     pub(super) fn open_if(&mut self, i: usize, off: i32) {
-        self.end_window();
         let body = self.ops.new_dynamic_label();
         let end = self.ops.new_dynamic_label();
         let kind = if self.plan.balanced[i] {
             self.test_cell(off, self.worth(i, 0));
+            self.end_window();
             self.emit(Inst::Jump {
                 cond: Cond::Zero,
                 target: end,
@@ -170,6 +170,7 @@ impl Gen<'_> {
         } else {
             self.write_back_all();
             self.test_cell(off, false);
+            self.end_window();
             self.emit(Inst::Jump {
                 cond: Cond::Zero,
                 target: end,

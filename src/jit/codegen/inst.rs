@@ -340,7 +340,8 @@ pub(crate) enum Inst {
     Load { reg: Reg, off: i32 },
     /// `mov cell, reg`: writes back the cell `reg` holds, so memory is current again.
     WriteBack { off: i32, reg: Reg },
-    /// `movzx eax, cell`: a load whose only purpose is to fault if the cell is off the tape.
+    /// `movzx edx, cell`: a load whose only purpose is to fault if the cell is off the tape
+    /// (into `rdx`, which never carries a value from one IR instruction to the next).
     Probe { off: i32 },
 
     // --- Cells in registers ---
@@ -354,6 +355,8 @@ pub(crate) enum Inst {
     },
     /// `mov r32, imm`: `p[off] = val`, now held in `reg`.
     SetReg { reg: Reg, off: i32, val: u32 },
+    /// `xor r32, r32`: `p[off] = 0`, now held in `reg` (shorter than `mov`, loses the flags).
+    ZeroCell { reg: Reg, off: i32 },
     /// `test r, r` at the cell width: ZF tells whether `p[off]`, held in `reg`, is 0.
     TestReg { reg: Reg, off: i32 },
     /// `p[off] += src` in its register `reg`: `add r, s` at the cell width (`sub` if `sub`;
@@ -381,8 +384,8 @@ pub(crate) enum Inst {
     },
 
     // --- Values on their way ---
-    /// `mov dst32, src32`: a copy (of a cell, if `src` holds one).
-    Copy { dst: Reg, src: Reg },
+    /// `mov dst32, src32`: a copy of the cell `p[off]`, which `src` holds.
+    CopyCell { dst: Reg, src: Reg, off: i32 },
     /// `imul dst32, src32, k`.
     MulImm { dst: Reg, src: Reg, k: u32 },
     /// `test reg32, reg32` of a value that is not a cell (`getc`'s result).
@@ -406,10 +409,12 @@ pub(crate) enum Inst {
     /// `jcc label` to a label already placed: the short form when it reaches.
     JumpBack { cond: Cond, target: DynamicLabel },
     /// `call label`: a shared subroutine, which overwrites `clobbers` and the flags and
-    /// preserves every other register.
+    /// preserves every other register; `needs`: its argument, a register holding a cell
+    /// (`putc` takes the byte to write in `al`).
     Call {
         target: DynamicLabel,
         clobbers: Regs,
+        needs: Option<(Reg, i32)>,
     },
     /// `call label` to a subroutine that never returns (a failed bounds check).
     CallNoReturn { target: DynamicLabel },
@@ -455,7 +460,7 @@ impl Inst {
                 ..none
             },
             Inst::Probe { off } => Effect {
-                regs: Regs::of(&[Reg::Rax]),
+                regs: Regs::of(&[Reg::Rdx]),
                 touches: Some(off),
                 ..none
             },
@@ -492,6 +497,13 @@ impl Inst {
                 flags: reg_flags(off, reg),
                 ..none
             },
+            Inst::ZeroCell { reg, off } => Effect {
+                regs: Regs::of(&[reg]),
+                holds: Some((reg, off)),
+                changes: Some(off),
+                flags: Flags::Lost,
+                ..none
+            },
             Inst::SetReg { reg, off, .. } | Inst::AddScaled { reg, off, .. } => Effect {
                 regs: Regs::of(&[reg]),
                 holds: Some((reg, off)),
@@ -510,7 +522,12 @@ impl Inst {
                 flags: reg_flags(off, reg),
                 ..none
             },
-            Inst::Copy { dst, .. } | Inst::MovImm { reg: dst, .. } => Effect {
+            Inst::CopyCell { dst, off, .. } => Effect {
+                regs: Regs::of(&[dst]),
+                holds: Some((dst, off)),
+                ..none
+            },
+            Inst::MovImm { reg: dst, .. } => Effect {
                 regs: Regs::of(&[dst]),
                 ..none
             },
@@ -551,6 +568,11 @@ impl Inst {
             | Inst::CmpMem { off }
             | Inst::Load { off, .. } => current(off),
             Inst::WriteBack { off, reg }
+            | Inst::CopyCell { src: reg, off, .. }
+            | Inst::Call {
+                needs: Some((reg, off)),
+                ..
+            }
             | Inst::TestReg { reg, off }
             | Inst::AddReg { reg, off, .. }
             | Inst::AddRegReg { reg, off, .. }
@@ -560,6 +582,7 @@ impl Inst {
     }
 
     /// Appends the machine code.
+    #[allow(clippy::useless_conversion)] // dynasm's dynamic registers take `impl Into<u8>`
     pub(crate) fn encode(&self, ops: &mut Ops, enc: Enc) {
         let cs = enc.cell_bytes;
         match *self {
@@ -599,7 +622,7 @@ impl Inst {
                 }
             }
             Inst::Load { reg, off } => load(ops, cs, reg, enc.disp(off)),
-            Inst::Probe { off } => load(ops, cs, Reg::Rax, enc.disp(off)),
+            Inst::Probe { off } => load(ops, cs, Reg::Rdx, enc.disp(off)),
             Inst::AddReg {
                 reg, val, flags, ..
             } => {
@@ -661,9 +684,9 @@ impl Inst {
                     }
                 }
             }
-            Inst::Copy { dst, src } => reg2_asm!(ops, dst, src; mov r_d, s_d),
+            Inst::CopyCell { dst, src, .. } => reg2_asm!(ops, dst, src; mov r_d, s_d),
             Inst::TestValue { reg } => reg_asm!(ops, reg; test r_d, r_d),
-            Inst::Zero { reg } => reg_asm!(ops, reg; xor r_d, r_d),
+            Inst::Zero { reg } | Inst::ZeroCell { reg, .. } => reg_asm!(ops, reg; xor r_d, r_d),
             Inst::AddP { reg } => reg_asm!(ops, reg; add r_q, rbx),
             Inst::CmpCtx { reg, field } => reg_asm!(ops, reg; cmp r_q, [r14 + field]),
             Inst::LeaLabel { reg, label } => reg_asm!(ops, reg; lea r_q, [=>label]),

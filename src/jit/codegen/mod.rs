@@ -23,7 +23,7 @@
 //! # How code is emitted
 //!
 //! Program code is a sequence of [`inst::Inst`]s, each emitted by [`Gen::emit`], which
-//! encodes it and tells the [`track::Tracker`] what it did, from the one table of declared
+//! encodes it and tells the [`state::State`] what it did, from the one table of declared
 //! effects ([`inst::Inst::effect`]). The tracker remembers which cell a register or the flags
 //! hold, so that a load or a compare can be skipped; it forgets at every label where paths
 //! join. Longer sequences (scans, address compares) are emitted by [`Gen::sequence`] under a

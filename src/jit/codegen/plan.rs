@@ -37,8 +37,11 @@ pub(crate) struct Plan {
     pub balanced: Vec<bool>,
     /// Innermost loops that may keep their cells in registers: by the index of the `Loop`,
     /// the cells the loop uses (condition included) and, separately, those it writes.
-    pub carried: FxHashMap<u32, (Vec<i32>, Vec<i32>)>,
+    pub carried: Carried,
 }
+
+/// Loops that may keep their cells in registers: see [`Plan::carried`].
+pub(crate) type Carried = FxHashMap<u32, (Vec<i32>, Vec<i32>)>;
 
 /// The cells an instruction reads or writes: `[primary, source]`.
 fn cells(op: &Op) -> [Option<i32>; 2] {
@@ -143,7 +146,7 @@ struct Open {
 }
 
 /// Which loops and ifs are balanced, and which loops may keep their cells in registers.
-fn loops(ir: &Ir) -> (Vec<bool>, FxHashMap<u32, (Vec<i32>, Vec<i32>)>) {
+fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
     let code = &ir.code;
     let mut balanced = vec![false; code.len()];
     let mut carried = FxHashMap::default();

@@ -423,6 +423,7 @@ mod tests {
         let call = Inst::Call {
             target: ops.new_dynamic_label(),
             clobbers: Regs::of(&[Reg::Rax]),
+            needs: None,
         };
         // Calls keep the cell homes.
         let s = after(&[load(Reg::R8, 0), call]).unwrap();

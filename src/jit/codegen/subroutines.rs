@@ -80,8 +80,10 @@ impl Gen<'_> {
             ; mov ctx, rdi
             ; mov p, rsi
         );
-        if bias_bytes != 0 {
-            asm!(self.ops; add p, bias_bytes);
+        match i8::try_from(bias_bytes) {
+            Ok(0) => {}
+            Ok(b) => asm!(self.ops; add p, BYTE b as _),
+            Err(_) => asm!(self.ops; add p, bias_bytes),
         }
         asm!(self.ops
             ; mov [ctx + ctx!(saved_rsp)], rsp

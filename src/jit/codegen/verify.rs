@@ -1,7 +1,7 @@
 //! Checking the declared effects against the machine: every piece of program code is decoded
 //! with iced-x86 and compared with the [`Effect`] it was emitted under.
 //!
-//! [`super::inst`] declares what each instruction does; the [`super::track`]er believes those
+//! [`super::inst`] declares what each instruction does; the state ([`super::state`]) believes those
 //! declarations. If a declaration were wrong (say, `imul` declared to keep the flags), the
 //! tracker would skip a compare that is needed and the program would compute a wrong answer
 //! only on some inputs. This check turns such a mistake into a failure the first time the
@@ -314,6 +314,7 @@ mod tests {
             }
             forms.extend([
                 Inst::SetReg { reg, off, val: 9 },
+                Inst::ZeroCell { reg, off },
                 Inst::TestReg { reg, off },
                 Inst::TestValue { reg },
                 Inst::Zero { reg },
@@ -325,7 +326,7 @@ mod tests {
                 Inst::LeaLabel { reg, label },
             ]);
             for src in Reg::ALL {
-                forms.push(Inst::Copy { dst: reg, src });
+                forms.push(Inst::CopyCell { dst: reg, src, off });
                 for (sub, flags) in [(false, false), (false, true), (true, true)] {
                     forms.push(Inst::AddRegReg {
                         reg,
@@ -368,6 +369,7 @@ mod tests {
         forms.push(Inst::Call {
             target: label,
             clobbers: Regs::of(&[Reg::Rax]),
+            needs: None,
         });
         forms.push(Inst::CallNoReturn { target: label });
         forms
