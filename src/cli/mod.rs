@@ -25,6 +25,7 @@
 pub mod bench;
 pub mod explore;
 pub mod generate;
+pub mod instrument;
 pub mod run;
 mod source;
 
@@ -154,6 +155,8 @@ impl Semantics {
             },
             tape_cells: self.tape_size as usize,
             opt_level,
+            debug: false,
+            profile: false,
         }
     }
 }

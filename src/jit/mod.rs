@@ -19,6 +19,7 @@ pub mod codegen;
 pub mod disasm;
 pub mod encoding;
 pub mod fault;
+pub(crate) mod hook;
 pub mod runtime;
 
 use std::fs::File;
@@ -84,6 +85,8 @@ pub struct Jit<'p> {
     options: Options,
     buffer: ExecutableBuffer,
     compile_time: std::time::Duration,
+    /// With `--profile`, what the last run counted.
+    counts: Option<crate::profile::Counts>,
 }
 
 impl<'p> Jit<'p> {
@@ -109,6 +112,7 @@ impl<'p> Jit<'p> {
             options,
             buffer,
             compile_time: start.elapsed(),
+            counts: None,
         };
         if profiling {
             // Best effort: profiling is optional.
@@ -301,7 +305,31 @@ impl Executor for Jit<'_> {
             code_end: code_start + self.buffer.len() as u64,
             fault_stub: code_start + self.code.fault_stub as u64,
             guards,
+            debug_hook: 0,
+            debug_data: std::ptr::null_mut(),
+            counters: std::ptr::null_mut(),
         };
+        // `--debug` and `--profile`: the dump callback and the counters (see `hook`).
+        let mut hook_data = hook::HookData {
+            program: self.program,
+            lines: std::cell::OnceCell::new(),
+            diagnostics: &mut io.diagnostics,
+        };
+        if config.debug {
+            ctx.debug_hook = hook::debug_hook as *const () as u64;
+            ctx.debug_data = (&raw mut hook_data).cast();
+        }
+        let mut counters = vec![
+            0u64;
+            if config.profile {
+                2 * crate::profile::constructs(self.program.ir()).len()
+            } else {
+                0
+            }
+        ];
+        if config.profile {
+            ctx.counters = counters.as_mut_ptr();
+        }
         let cell0 = tape.cell0();
         let st = {
             let ctx_ptr: *mut Ctx = &mut ctx;
@@ -327,6 +355,18 @@ impl Executor for Jit<'_> {
                 "unknown exit status {other}"
             ))),
         };
+        let faulted = st == status::FAULT;
+        if config.profile {
+            let counts = hook::counts(
+                self.program,
+                &self.code,
+                &ctx,
+                &tape,
+                &mut counters,
+                faulted,
+            );
+            self.counts = Some(counts);
+        }
         let pending = (ctx.final_out as usize).saturating_sub(out_buf.as_ptr() as usize);
         if let (Some(mut f), Output::Capture(captured)) = (out_memfd, &mut io.output) {
             f.seek(SeekFrom::Start(0)).map_err(RuntimeError::Setup)?;
@@ -340,7 +380,15 @@ impl Executor for Jit<'_> {
             io.write_out(&out_buf[..pending.min(OUT_BUF)])
                 .map_err(RuntimeError::Output)
         };
+        if result.is_err() && config.debug {
+            let window = hook::error_window(self.program, &self.code, &ctx, &tape, faulted);
+            let _ = io.diagnostics.write(window.as_bytes());
+        }
         result.and(flushed)
+    }
+
+    fn profile(&self) -> Option<&crate::profile::Counts> {
+        self.counts.as_ref()
     }
 }
 

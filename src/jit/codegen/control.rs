@@ -52,6 +52,7 @@ impl Gen<'_> {
             target: body,
         });
         self.join(end);
+        self.count_close();
     }
 
     /// The end of an `if`.
@@ -59,6 +60,7 @@ impl Gen<'_> {
         self.close_unit();
         let frame = self.loops.pop().expect("balanced");
         self.join(frame.end);
+        self.count_close();
     }
 
     /// `p += delta` (instruction `i`); returns the next instruction index.
@@ -129,7 +131,10 @@ impl Gen<'_> {
                     }
                     break;
                 }
-                Op::Check(_) | Op::In { .. } | Op::Print { .. } | Op::EndIf => break,
+                // A dump reads the tape from Rust: the window must have faulted before it.
+                Op::Check(_) | Op::In { .. } | Op::Print { .. } | Op::EndIf | Op::Debug { .. } => {
+                    break;
+                }
             }
             i += 1;
         }

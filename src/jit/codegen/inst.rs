@@ -181,6 +181,8 @@ pub(crate) struct Effect {
     pub cell: Option<i32>,
     /// The tape pointer register's movement.
     pub moves: Move,
+    /// Writes a profile counter (`--profile`): memory outside the tape, through `r11`.
+    pub counter: bool,
 }
 
 impl Effect {
@@ -191,6 +193,7 @@ impl Effect {
         flags: Flags::Kept,
         cell: None,
         moves: Move::None,
+        counter: false,
     };
 
     /// A sequence that may overwrite `regs` and the flags, and otherwise leaves the tracked
@@ -257,6 +260,17 @@ pub(crate) enum Inst {
     /// `call label`: one of the shared subroutines, which may overwrite every scratch
     /// register and the flags.
     Call { target: DynamicLabel },
+    /// `mov r11, [r14 + counters]; add qword [r11 + 8*slot], 1`: one more on profile counter
+    /// `slot` (`--profile` only; two instructions, one event).
+    Count { slot: u32 },
+    /// `mov r11, [r14 + counters]; add/sub qword [r11 + 8*slot], rbx`: adds (or subtracts)
+    /// the tape pointer register to a profile counter, so that a scan's counter gains the
+    /// distance the scan moved (`--profile` only).
+    CountPointer { slot: u32, add: bool },
+    /// `mov rdi, r14; lea rsi, [rbx + cell]; mov edx, index; call [r14 + debug_hook]`: the
+    /// `#` dump of IR instruction `index` with the program's pointer at `p[off]`, a call into
+    /// Rust (`--debug` only), which may overwrite every scratch register and the flags.
+    DebugHook { off: i32, index: u32 },
 }
 
 impl Inst {
@@ -299,7 +313,11 @@ impl Inst {
                 ..none
             },
             Inst::Jump { .. } | Inst::JumpBack { .. } => none,
-            Inst::Call { .. } => Effect::clobbers(Regs::SCRATCH),
+            Inst::Call { .. } | Inst::DebugHook { .. } => Effect::clobbers(Regs::SCRATCH),
+            Inst::Count { .. } | Inst::CountPointer { .. } => Effect {
+                counter: true,
+                ..Effect::clobbers(Regs::of(&[Reg::R11]))
+            },
         }
     }
 
@@ -405,8 +423,38 @@ impl Inst {
                 }
             }
             Inst::Call { target } => dynasm!(ops; .arch x64; call =>target),
+            Inst::Count { slot } => {
+                let d = counter_disp(slot);
+                dynasm!(ops; .arch x64
+                    ; mov r11, [r14 + ctx!(counters)]
+                    ; add QWORD [r11 + d], 1
+                );
+            }
+            Inst::CountPointer { slot, add } => {
+                let d = counter_disp(slot);
+                dynasm!(ops; .arch x64; mov r11, [r14 + ctx!(counters)]);
+                if add {
+                    dynasm!(ops; .arch x64; add [r11 + d], rbx);
+                } else {
+                    dynasm!(ops; .arch x64; sub [r11 + d], rbx);
+                }
+            }
+            Inst::DebugHook { off, index } => {
+                let d = enc.disp(off);
+                dynasm!(ops; .arch x64
+                    ; mov rdi, r14
+                    ; lea rsi, [rbx + d]
+                    ; mov edx, index as i32
+                    ; call QWORD [r14 + ctx!(debug_hook)]
+                );
+            }
         }
     }
+}
+
+/// Displacement of profile counter `slot` from the start of the counters.
+fn counter_disp(slot: u32) -> i32 {
+    i32::try_from(u64::from(slot) * 8).expect("fewer than 2^28 counters")
 }
 
 /// What the encoder needs to know about the program: cell size and pointer bias.

@@ -33,7 +33,9 @@
 //!
 //! The code for each kind of IR instruction is in its own file: [`cells`] (arithmetic and
 //! I/O), [`control`] (loops, ifs, pointer moves and bounds checks), [`scan`] (scan loops),
-//! and [`subroutines`] (prologue, exits and the shared `putc`/`flush`/`getc`).
+//! [`subroutines`] (prologue, exits and the shared `putc`/`flush`/`getc`), and
+//! [`instrument`] (`#` dumps and profile counters, which exist only with `--debug` and
+//! `--profile`).
 //!
 //! # Layout
 //!
@@ -76,6 +78,7 @@ macro_rules! ctx {
 pub(crate) mod cells;
 pub(crate) mod control;
 pub(crate) mod inst;
+pub(crate) mod instrument;
 pub(crate) mod scan;
 pub(crate) mod subroutines;
 pub(crate) mod track;
@@ -203,6 +206,8 @@ pub(crate) fn compile(
         options,
         pieces: (cfg!(debug_assertions) || options.verify).then(Vec::new),
         instr_offsets: Vec::with_capacity(if offsets { n + 1 } else { 0 }),
+        constructs: config.profile.then(|| crate::profile::construct_of(ir)),
+        open_constructs: Vec::new(),
     };
     let entry = g.ops.offset().0;
     g.prologue();
@@ -305,6 +310,10 @@ pub(crate) struct Gen<'a> {
     options: Options,
     /// Every piece of program code with its declared effect, for [`verify`].
     pieces: Option<Vec<verify::Piece>>,
+    /// With `--profile`: each instruction's construct number (see [`instrument`]).
+    constructs: Option<Vec<u32>>,
+    /// With `--profile`: the open loops and ifs (IR indices), innermost last.
+    open_constructs: Vec<usize>,
 }
 
 impl Gen<'_> {
@@ -411,11 +420,19 @@ impl Gen<'_> {
             Op::Out { off } => self.out(off),
             Op::Print { start, len } => self.print(start, len),
             Op::In { off } => self.input(off),
-            Op::Loop { off } => self.open_loop(off, true),
-            Op::If { off } => self.open_loop(off, false),
+            Op::Loop { off } | Op::If { off } => {
+                let is_loop = matches!(self.ir.code[i].op, Op::Loop { .. });
+                self.count_open(i);
+                self.open_loop(off, is_loop);
+                self.count_body(i);
+            }
             Op::EndLoop { off } => self.end_loop(off, 0),
             Op::EndIf => self.end_if(),
-            Op::Scan { off, step, check } => self.scan(i, off, step, check),
+            Op::Scan { off, step, check } => {
+                self.scan(i, off, step, check);
+                self.count_exit(i);
+            }
+            Op::Debug { off } => self.debug_dump(i, off),
         }
         i + 1
     }

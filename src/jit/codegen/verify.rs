@@ -10,7 +10,8 @@
 //!
 //! * every general-purpose register written is one the effect admits (`rbx` only if the
 //!   pointer moves; `r12`-`r15` and `rbp` never: their roles are fixed);
-//! * the only memory written is the declared cell, at the cell's width (calls may push);
+//! * the only memory written is the declared cell, at the cell's width (calls may push; a
+//!   declared profile counter is a quadword through `r11`);
 //! * ZF is not touched when the flags are declared kept, and when the flags are declared to
 //!   reflect a cell or register, the last instruction to write ZF is a `cmp cell, 0`, an
 //!   `add cell, ..` or a `test reg, reg` of exactly that operand, and defines ZF;
@@ -124,7 +125,10 @@ fn check_piece(
                     && mem.index() == Register::None
                     && mem.displacement() as i64 == cell_disp(off)
                     && mem.memory_size().size() == enc.cell_bytes as usize
-            });
+            }) || (effect.counter
+                && mem.base() == Register::R11
+                && mem.index() == Register::None
+                && mem.memory_size().size() == 8);
             if !ok {
                 return Err(format!("{ins} writes memory that is not the declared cell"));
             }
@@ -299,6 +303,14 @@ mod tests {
             });
         }
         forms.push(Inst::Call { target: label });
+        for slot in [0, 1, 100_000] {
+            forms.push(Inst::Count { slot });
+            forms.push(Inst::CountPointer { slot, add: true });
+            forms.push(Inst::CountPointer { slot, add: false });
+        }
+        for off in [0, -3, 5000] {
+            forms.push(Inst::DebugHook { off, index: 7 });
+        }
         forms
     }
 

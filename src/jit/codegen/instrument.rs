@@ -1,0 +1,104 @@
+//! Code that only `--debug` and `--profile` add: `#` dumps and profile counters.
+//!
+//! Without those options none of this emits a byte: a program without [`Op::Debug`]
+//! instructions has no dump calls, and without [`crate::Config::profile`] the counting
+//! methods return at once. The tests compare the code with and without the options.
+//!
+//! ```text
+//! # (with --debug)     call flush                      ; output so far goes first
+//!                      mov rdi, r14                    ; the context block
+//!                      lea rsi, [rbx + off]            ; the program's pointer cell
+//!                      mov edx, index                  ; which `#` (an IR index)
+//!                      call [r14 + debug_hook]         ; into Rust: jit::hook
+//!
+//! while p[0] {         cmp byte [rbx], 0
+//! (with --profile)     je end
+//!                    body:
+//!                      mov r11, [r14 + counters]       ; iterations of construct k
+//!                      add qword [r11 + 16*k + 8], 1
+//!   ...                ...
+//! } while p[0]         cmp byte [rbx], 0
+//!                      jne body
+//!                    end:
+//!                      mov r11, [r14 + counters]       ; entries of construct k
+//!                      add qword [r11 + 16*k], 1
+//! ```
+//!
+//! Entries are counted where the construct is left, not where it is reached: the compare
+//! at the top may be the access that faults for a bounds check of moves before the loop,
+//! and the interpreter, which checks bounds eagerly, never reaches the loop then. Counted at
+//! the exit, both agree even on runs that fail (a construct the error happens inside is not
+//! counted as entered).
+//!
+//! A scan's iterations are counted without a loop to hook into: its counter gets `rbx`
+//! subtracted when the scan starts and added when it ends, so it gains the bytes the scan
+//! moved, which the driver divides by the stride. Counter increments change the flags and
+//! `r11`; like every instruction of program code they are [`Inst`]s with a declared effect,
+//! so the tracker forgets what the flags held and the verifier checks the declaration.
+
+use super::Gen;
+use super::inst::Inst;
+use crate::ir::Op;
+
+impl Gen<'_> {
+    /// Construct `i`'s counter slots `(entries, body)`, when profiling.
+    fn slots(&self, i: usize) -> Option<(u32, u32)> {
+        let k = self.constructs.as_ref()?[i];
+        debug_assert_ne!(k, u32::MAX, "instruction {i} is a construct");
+        Some((2 * k, 2 * k + 1))
+    }
+
+    /// `--profile`: counts a finished run of the scan at instruction `i` (emitted after it).
+    pub(super) fn count_exit(&mut self, i: usize) {
+        if let Some((entries, _)) = self.slots(i) {
+            self.emit(Inst::Count { slot: entries });
+        }
+    }
+
+    /// `--profile`: the loop or `if` at instruction `i` opens (its end will count an exit).
+    pub(super) fn count_open(&mut self, i: usize) {
+        if self.constructs.is_some() {
+            self.open_constructs.push(i);
+        }
+    }
+
+    /// `--profile`: the innermost open loop or `if` closes: counts a finished run (emitted
+    /// at its end label, where both ways out join).
+    pub(super) fn count_close(&mut self) {
+        if let Some(i) = self.open_constructs.pop() {
+            self.count_exit(i);
+        }
+    }
+
+    /// `--profile`: counts a run of the body of the loop or `if` at instruction `i` (emitted
+    /// where its body starts).
+    pub(super) fn count_body(&mut self, i: usize) {
+        if let Some((_, body)) = self.slots(i) {
+            self.emit(Inst::Count { slot: body });
+        }
+    }
+
+    /// `--profile`: subtracts the pointer register from the scan's counter where the scan
+    /// starts (`end == false`) and adds it where it ends.
+    pub(super) fn count_scan(&mut self, i: usize, end: bool) {
+        if let Some((_, body)) = self.slots(i) {
+            self.emit(Inst::CountPointer {
+                slot: body,
+                add: end,
+            });
+        }
+    }
+
+    /// `#` at instruction `i`: flush the output, then call the dump hook.
+    pub(super) fn debug_dump(&mut self, i: usize, off: i32) {
+        debug_assert!(matches!(self.ir.code[i].op, Op::Debug { .. }));
+        self.close_unit();
+        self.emit(Inst::Call {
+            target: self.sub.flush,
+        });
+        self.emit(Inst::DebugHook {
+            off,
+            index: i as u32,
+        });
+    }
+}
