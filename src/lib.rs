@@ -209,6 +209,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+pub mod bench;
 pub mod cli;
 pub mod compiled;
 pub mod debug;

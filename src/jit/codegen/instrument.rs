@@ -102,3 +102,64 @@ impl Gen<'_> {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use iced_x86::{Decoder, DecoderOptions, Mnemonic, OpKind, Register};
+
+    use crate::jit::runtime::Ctx;
+    use crate::{Config, OptLevel, Program};
+
+    /// `(references to Ctx::counters, indirect calls through Ctx::debug_hook)` in the code
+    /// compiled for `src`.
+    fn uses(src: &[u8], config: Config) -> (usize, usize) {
+        let program = Program::new(src, &config).unwrap();
+        let code = super::super::compile(program.ir(), &config, false, Default::default())
+            .unwrap();
+        let counters = std::mem::offset_of!(Ctx, counters) as u64;
+        let hook = std::mem::offset_of!(Ctx, debug_hook) as u64;
+        let mut found = (0, 0);
+        let program_code = &code.bytes[..code.fault_stub];
+        for ins in Decoder::with_ip(64, program_code, 0, DecoderOptions::NONE) {
+            let on_ctx = |disp: u64| {
+                (0..ins.op_count()).any(|k| ins.op_kind(k) == OpKind::Memory)
+                    && ins.memory_base() == Register::R14
+                    && ins.memory_displacement64() == disp
+            };
+            if on_ctx(counters) {
+                found.0 += 1;
+            }
+            if on_ctx(hook) && ins.mnemonic() == Mnemonic::Call {
+                found.1 += 1;
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn without_the_options_no_code_touches_the_hook_or_the_counters() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("programs");
+        for name in ["primes.bf", "sierpinski.bf", "rot13.bf", "wc.bf"] {
+            let src = std::fs::read(dir.join(name)).unwrap();
+            let mut with_hash = src.clone();
+            with_hash.extend_from_slice(b"#>#");
+            for level in [OptLevel::O0, OptLevel::O2] {
+                let config = Config::default().opt_level(level);
+                assert_eq!(uses(&with_hash, config), (0, 0), "{name} {level:?}");
+                // With the options: one call per `#`, two increments per construct.
+                let (_, calls) = uses(&with_hash, config.debug(true));
+                assert_eq!(calls, 2, "{name} {level:?}");
+                let profiled = config.profile(true);
+                let program = Program::new(src.as_slice(), &profiled).unwrap();
+                let constructs = crate::profile::constructs(program.ir());
+                let scans = constructs
+                    .iter()
+                    .filter(|&&i| matches!(program.ir().code[i as usize].op, crate::ir::Op::Scan { .. }))
+                    .count();
+                // A loop or if: entries and body; a scan: entries, and its pointer twice.
+                let (increments, _) = uses(&src, profiled);
+                assert_eq!(increments, 2 * constructs.len() + scans, "{name} {level:?}");
+            }
+        }
+    }
+}
