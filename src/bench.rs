@@ -235,7 +235,11 @@ pub fn table(outcomes: &[Outcome], runs: usize, level: OptLevel) -> String {
             };
             let dash = || "-".to_string();
             rows.push([
-                if k == 0 { o.name.clone() } else { String::new() },
+                if k == 0 {
+                    o.name.clone()
+                } else {
+                    String::new()
+                },
                 m.kind.name().to_string(),
                 ms(m.prepare),
                 m.compile.map_or_else(dash, ms),
@@ -362,7 +366,9 @@ pub fn json(outcomes: &[Outcome], runs: usize, level: OptLevel) -> String {
                 m.kind.name(),
                 num(m.prepare),
                 m.compile.map_or_else(|| "null".to_string(), num),
-                m.error.as_deref().map_or_else(|| "null".to_string(), string),
+                m.error
+                    .as_deref()
+                    .map_or_else(|| "null".to_string(), string),
             );
         }
         out.push_str("]}");
@@ -407,7 +413,9 @@ mod tests {
     #[test]
     fn a_program_that_leaves_the_tape_failed_and_never_agrees() {
         let mut ticks = 0;
-        let o = measure(&case("bad", "+.<"), &Config::default(), 3, &mut || ticks += 1);
+        let o = measure(&case("bad", "+.<"), &Config::default(), 3, &mut || {
+            ticks += 1
+        });
         assert_eq!(
             o.verdict,
             Verdict::Failed("jit: pointer moved left of cell 0 at 1:3".to_string())
@@ -415,13 +423,21 @@ mod tests {
         // Each executor stops at its first failed run.
         assert_eq!(ticks, 3);
         let text = table(&[o], 3, OptLevel::O2);
-        assert!(text.contains("FAILED bad: jit: pointer moved left"), "{text}");
+        assert!(
+            text.contains("FAILED bad: jit: pointer moved left"),
+            "{text}"
+        );
         assert!(!text.contains("agree"), "{text}");
     }
 
     #[test]
     fn good_programs_agree_with_min_median_max() {
-        let o = measure(&case("ok", "++++++[>++++++++<-]>."), &Config::default(), 5, &mut || {});
+        let o = measure(
+            &case("ok", "++++++[>++++++++<-]>."),
+            &Config::default(),
+            5,
+            &mut || {},
+        );
         assert_eq!(o.verdict, Verdict::Agree(1));
         for m in &o.measurements {
             assert_eq!(m.runs.len(), 5);

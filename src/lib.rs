@@ -80,17 +80,17 @@
 //! 001c  4d 8b a6 00 00 00 00           mov r12,[r14]
 //! 0023  4d 8d ac 24 00 00 01 00        lea r13,[r12+0x10000]
 //! ; 1:1     ,                      in p[0]
-//! 002b  e8 01 01 00 00                 call 0131 <getc>
+//! 002b  e8 fe 00 00 00                 call 012e <getc>
 //! 0030  85 c0                          test eax,eax
 //! 0032  0f 88 03 00 00 00              js 003b
 //! 0038  88 43 ff                       mov [rbx-1],al
 //! ; 1:4     +++                    p[1] = p[0]*3
 //! 003b  0f b6 43 ff                    movzx eax,byte ptr [rbx-1]
-//! 003f  69 d0 03 00 00 00              imul edx,eax,3
-//! 0045  88 53 00                       mov [rbx],dl
+//! 003f  6b d0 03                       imul edx,eax,3
+//! 0042  88 53 00                       mov [rbx],dl
 //! ; 1:11    .                      out p[1]
-//! 0048  0f b6 43 00                    movzx eax,byte ptr [rbx]
-//! 004c  e8 43 00 00 00                 call 0094 <putc>
+//! 0045  0f b6 43 00                    movzx eax,byte ptr [rbx]
+//! 0049  e8 43 00 00 00                 call 0091 <putc>
 //! ...
 //! ```
 //!

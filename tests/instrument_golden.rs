@@ -54,7 +54,13 @@ fn check(golden: &str, program: &Path, runs: &[&[&str]], status: i32) {
     let bless = std::env::var_os("JITBF_BLESS").is_some();
     for (k, args) in runs.iter().enumerate() {
         let (code, _, stderr) = jitbf(args, program);
-        assert_eq!(code, status, "jitbf {} {}: {stderr}", args.join(" "), program.display());
+        assert_eq!(
+            code,
+            status,
+            "jitbf {} {}: {stderr}",
+            args.join(" "),
+            program.display()
+        );
         if bless && k == 0 {
             std::fs::write(&path, &stderr).unwrap();
         }
@@ -106,7 +112,10 @@ fn traces_list_every_step() {
     check(
         "tapedump.trace",
         &program("tapedump"),
-        &[&["--trace", "--trace-limit", "60"], &["--interp", "--trace", "--trace-limit=60"]],
+        &[
+            &["--trace", "--trace-limit", "60"],
+            &["--interp", "--trace", "--trace-limit=60"],
+        ],
         0,
     );
     check(
@@ -125,10 +134,7 @@ fn profiles_count_the_same_in_both_executors() {
             check(
                 &format!("{name}.O{level}.profile"),
                 &program(name),
-                &[
-                    &["--interp", &opt, "--profile"],
-                    &[&opt, "--profile"],
-                ],
+                &[&["--interp", &opt, "--profile"], &[&opt, "--profile"]],
                 0,
             );
         }
@@ -141,7 +147,10 @@ fn a_trace_file_gets_the_trace_and_stderr_stays_quiet() {
     let file = dir.path().join("t.txt");
     let arg = format!("--trace-file={}", file.display());
     let (code, stdout, stderr) = jitbf(&[&arg, "-#"], &program("tapedump"));
-    assert_eq!((code, stdout.as_slice(), stderr.as_str()), (0, &b"Hi\n"[..], ""));
+    assert_eq!(
+        (code, stdout.as_slice(), stderr.as_str()),
+        (0, &b"Hi\n"[..], "")
+    );
     let trace = std::fs::read_to_string(&file).unwrap();
     // Dumps go with the trace, in order: the first dump after the step that moved there.
     let first_dump = trace.find("#debug 18:24").unwrap();

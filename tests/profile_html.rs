@@ -32,7 +32,12 @@ fn chromium() -> Option<PathBuf> {
 /// Chromium headless on `page` with `args`; its stdout. Fails after a minute.
 fn browse(chrome: &Path, page: &Path, args: &[&str], profile: &Path) -> Vec<u8> {
     let mut child = Command::new(chrome)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+        ])
         .args(["--window-size=1000,600", "--proxy-server=127.0.0.1:9"])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
@@ -93,7 +98,10 @@ fn the_heat_map_shows_the_hottest_loop_in_a_browser() {
     // The browser parsed the source into spans; the hottest is the inner loop.
     let hot = format!("<span class=\"h9\" id=\"L{HOT}\"");
     assert!(dom.contains(&hot), "{dom}");
-    assert!(dom.contains("title=\"1:19 loop: 64 iterations (88.9%), entered: 8\""), "{dom}");
+    assert!(
+        dom.contains("title=\"1:19 loop: 64 iterations (88.9%), entered: 8\""),
+        "{dom}"
+    );
 
     let shot = dir.path().join("shot.png");
     browse(
@@ -118,5 +126,8 @@ fn the_heat_map_shows_the_hottest_loop_in_a_browser() {
         .count();
     assert!(red > 300, "{red} red pixels");
     let (top, bottom) = (red_rows[0], *red_rows.last().unwrap());
-    assert!(bottom - top > 40, "red in the table and in the source: rows {top}..{bottom}");
+    assert!(
+        bottom - top > 40,
+        "red in the table and in the source: rows {top}..{bottom}"
+    );
 }

@@ -75,24 +75,44 @@ fn hash_is_a_comment_without_debug_and_costs_no_byte() {
         for level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
             let config = Config::default().opt_level(level);
             let plain = code(&src, config);
-            assert_eq!(code(&with, config), plain, "{name} at {level:?}: # without --debug");
+            assert_eq!(
+                code(&with, config),
+                plain,
+                "{name} at {level:?}: # without --debug"
+            );
             // Anywhere, `#` is a comment like any other.
             let hashes = everywhere(&src);
-            let spaces: Vec<u8> = hashes.iter().map(|&b| if b == b'#' { b' ' } else { b }).collect();
-            assert_eq!(code(&hashes, config), code(&spaces, config), "{name} at {level:?}");
+            let spaces: Vec<u8> = hashes
+                .iter()
+                .map(|&b| if b == b'#' { b' ' } else { b })
+                .collect();
+            assert_eq!(
+                code(&hashes, config),
+                code(&spaces, config),
+                "{name} at {level:?}"
+            );
             assert_eq!(
                 code(&src, config.debug(true)),
                 plain,
                 "{name} at {level:?}: --debug without #"
             );
             // The options do change the code when they have something to do.
-            assert_ne!(code(&with, config.debug(true)), plain, "{name}: # with --debug");
+            assert_ne!(
+                code(&with, config.debug(true)),
+                plain,
+                "{name}: # with --debug"
+            );
             if Program::new(src.as_slice(), &config)
                 .unwrap()
                 .ir()
                 .code
                 .iter()
-                .any(|i| matches!(i.op, jitbf::ir::Op::Loop { .. } | jitbf::ir::Op::Scan { .. }))
+                .any(|i| {
+                    matches!(
+                        i.op,
+                        jitbf::ir::Op::Loop { .. } | jitbf::ir::Op::Scan { .. }
+                    )
+                })
             {
                 assert_ne!(code(&src, config.profile(true)), plain, "{name}: --profile");
             }

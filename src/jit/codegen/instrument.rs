@@ -114,8 +114,7 @@ mod tests {
     /// compiled for `src`.
     fn uses(src: &[u8], config: Config) -> (usize, usize) {
         let program = Program::new(src, &config).unwrap();
-        let code = super::super::compile(program.ir(), &config, false, Default::default())
-            .unwrap();
+        let code = super::super::compile(program.ir(), &config, false, Default::default()).unwrap();
         let counters = std::mem::offset_of!(Ctx, counters) as u64;
         let hook = std::mem::offset_of!(Ctx, debug_hook) as u64;
         let mut found = (0, 0);
@@ -154,7 +153,9 @@ mod tests {
                 let constructs = crate::profile::constructs(program.ir());
                 let scans = constructs
                     .iter()
-                    .filter(|&&i| matches!(program.ir().code[i as usize].op, crate::ir::Op::Scan { .. }))
+                    .filter(|&&i| {
+                        matches!(program.ir().code[i as usize].op, crate::ir::Op::Scan { .. })
+                    })
                     .count();
                 // A loop or if: entries and body; a scan: entries, and its pointer twice.
                 let (increments, _) = uses(&src, profiled);
