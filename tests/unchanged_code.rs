@@ -70,7 +70,8 @@ fn everywhere(src: &[u8]) -> Vec<u8> {
 #[test]
 fn hash_is_a_comment_without_debug_and_costs_no_byte() {
     for (name, src) in programs() {
-        assert!(!src.contains(&b'#'), "{name} has no # of its own");
+        // (tapedump.bf has `#`s of its own: start from the program without them.)
+        let src: Vec<u8> = src.into_iter().filter(|&b| b != b'#').collect();
         let with = sprinkle(&src);
         for level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
             let config = Config::default().opt_level(level);
