@@ -14,9 +14,6 @@ use crate::debug::Diagnostics;
 use crate::interp::Interpreter;
 use crate::{Config, Executor, Program};
 
-/// Hottest loops `--profile` lists.
-const TOP: usize = 15;
-
 /// `--debug`, `--trace`, `--profile` and their companions.
 #[derive(Args, Debug, Clone, Default)]
 pub struct InstrumentArgs {
@@ -49,6 +46,10 @@ pub struct InstrumentArgs {
     /// --profile).
     #[arg(long, value_name = "FILE")]
     pub profile_html: Option<PathBuf>,
+
+    /// How many of the hottest loops --profile lists.
+    #[arg(long, value_name = "N", default_value_t = 15)]
+    pub profile_top: usize,
 }
 
 impl InstrumentArgs {
@@ -104,7 +105,7 @@ impl InstrumentArgs {
             &report,
             program.source(),
             level,
-            TOP,
+            self.profile_top,
         ));
         if let Some(path) = &self.profile_html {
             let page = crate::profile::html::page(&report, program.source(), name);

@@ -1,8 +1,8 @@
 //! `--profile-html FILE`: the source as a heat map, one self-contained page.
 //!
-//! Every byte of the source is coloured by the iterations of the innermost counted loop
-//! around it, on a logarithmic scale from pale yellow (ran a little) to red (the hottest
-//! loop); code outside loops stays white. Hovering over code shows its loop's position,
+//! Every byte of the source is coloured by the work (see [`super::Report`]) of the innermost
+//! counted loop around it, on a logarithmic scale from pale yellow (ran a little) to red (the
+//! hottest loop); code outside loops stays white. Hovering over code shows its loop's position,
 //! iterations and share. Above the source, a table lists the hottest loops, each a link to
 //! its `[`. The page is plain HTML with an inline style sheet: no script, nothing loaded
 //! from the network, so it can be mailed or archived as one file.
@@ -29,8 +29,8 @@ pub fn page(report: &Report, source: &[u8], name: &str) -> String {
     );
     let _ = writeln!(
         out,
-        "<p>{} iterations of {} loops. Colour: iterations of the innermost loop around the \
-         code, on a log scale; hover for numbers.</p>",
+        "<p>{} iterations of {} loops. Colour: the work (IR instructions executed) of the \
+         innermost loop around the code, on a log scale; hover for numbers.</p>",
         report.total,
         report.loops.len()
     );
@@ -42,14 +42,14 @@ pub fn page(report: &Report, source: &[u8], name: &str) -> String {
         " hot</p>\n<table>\n<tr><th>share</th><th>iterations</th><th>entered</th>\
                   <th>where</th><th>what</th><th>loop</th></tr>\n",
     );
-    let max = report.loops.first().map_or(0, |h| h.iterations);
+    let max = report.loops.first().map_or(0, |h| h.work);
     for hot in report.loops.iter().take(TABLE) {
         let span = crate::ir::Span::new(hot.start, hot.end);
         let _ = writeln!(
             out,
             "<tr class=\"h{}\"><td>{:.1}%</td><td>{}</td><td>{}</td><td><a href=\"#L{}\">{}</a>\
              </td><td>{}</td><td><code>{}</code></td></tr>",
-            step(hot.iterations, max),
+            step(hot.work, max),
             hot.share * 100.0,
             hot.iterations,
             hot.entries,
@@ -65,13 +65,13 @@ pub fn page(report: &Report, source: &[u8], name: &str) -> String {
     out
 }
 
-/// The colour step of a loop with `iterations`, when the hottest has `max`: 0 for none,
-/// else 1..=[`STEPS`] by `log(1 + iterations) / log(1 + max)`.
-pub fn step(iterations: u64, max: u64) -> u32 {
-    if iterations == 0 || max == 0 {
+/// The colour step of a loop with `work`, when the hottest has `max`: 0 for none, else
+/// 1..=[`STEPS`] by `log(1 + work) / log(1 + max)`.
+pub fn step(work: u64, max: u64) -> u32 {
+    if work == 0 || max == 0 {
         return 0;
     }
-    let x = ((1 + iterations) as f64).ln() / ((1 + max) as f64).ln();
+    let x = ((1 + work) as f64).ln() / ((1 + max) as f64).ln();
     ((x * f64::from(STEPS)).ceil() as u32).clamp(1, STEPS)
 }
 
@@ -137,13 +137,13 @@ fn write_run(
             };
             let _ = write!(
                 out,
-                "<span class=\"h{}\"{id} title=\"{} {}: {} iterations ({:.1}%), entered: {}\">\
-                 {text}</span>",
-                step(hot.iterations, max),
+                "<span class=\"h{}\"{id} title=\"{} {}: {:.1}% of the work, {} iterations, \
+                 entered {}\">{text}</span>",
+                step(hot.work, max),
                 hot.at,
                 hot.kind.name(),
-                hot.iterations,
                 hot.share * 100.0,
+                hot.iterations,
                 hot.entries,
             );
         }
@@ -217,11 +217,11 @@ mod tests {
         let pre = html.split_once("<pre id=\"source\">").unwrap().1;
         // Outside any loop: plain; the outer loop's `[>+`, then the inner `[-]` hottest.
         assert!(
-            pre.starts_with("a&lt;+<span class=\"h3\" id=\"L3\" title=\"1:4 loop: 3 "),
+            pre.starts_with("a&lt;+<span class=\"h5\" id=\"L3\" title=\"1:4 loop: 2.9% "),
             "{pre}"
         );
         assert!(pre.contains(
-            "id=\"L6\" title=\"1:7 loop: 300 iterations (99.0%), entered: 3\">[-]</span>"
+            "id=\"L6\" title=\"1:7 loop: 97.1% of the work, 300 iterations, entered 3\">[-]</span>"
         ));
         assert!(pre.contains("</span>&amp;</pre>"));
         assert!(!html.contains("http"), "nothing from the network");

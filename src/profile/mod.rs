@@ -117,25 +117,38 @@ pub struct Hot {
     pub entries: u64,
     /// How often its body ran.
     pub iterations: u64,
-    /// Its iterations as a fraction of all the iterations counted.
+    /// The work done in it (not in loops inside it): see [`Report`].
+    pub work: u64,
+    /// Its work as a fraction of all the work counted.
     pub share: f64,
 }
 
 /// The counts of a run added up per source loop, hottest first.
+///
+/// Hotness is *work*: the IR instructions a loop executed itself, not counting those of
+/// loops inside it. A loop's iteration runs the instructions of its body once (the bounds
+/// checks excepted, which usually cost nothing), a nested loop's test included, so its work
+/// is its iterations times that number; a scan's work is the cells it stepped over. Counts
+/// alone would rank a tight inner loop and a big body alike; IR instructions are a few
+/// machine instructions each, so work tracks where the time goes (the README compares it
+/// with `perf` on the corpus), and it is the same in both executors.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Report {
-    /// Every source loop with a counted construct, by iterations (most first), then by
-    /// position.
+    /// Every source loop with a counted construct, by work (most first), then by position.
     pub loops: Vec<Hot>,
     /// All iterations counted.
     pub total: u64,
+    /// All work counted.
+    pub work: u64,
 }
 
 impl Report {
     /// Adds up `counts` (of a run of `ir`, compiled from `source`) per source loop.
     pub fn new(ir: &Ir, source: &[u8], counts: &Counts) -> Report {
-        // Per source position: (has loop, has scan, has if, loop entries, if entries, body).
-        let mut by_pos: std::collections::BTreeMap<u32, [u64; 6]> = Default::default();
+        // Per source position: (has loop, has scan, has if, loop entries, if entries, body,
+        // work).
+        let mut by_pos: std::collections::BTreeMap<u32, [u64; 7]> = Default::default();
+        let own = own_instructions(ir);
         for (k, &i) in constructs(ir).iter().enumerate() {
             let ins = &ir.code[i as usize];
             let e = by_pos.entry(ins.span.start).or_default();
@@ -146,10 +159,12 @@ impl Report {
                 _ => (e[2], e[4]) = (1, e[4] + entries),
             }
             e[5] += body;
+            e[6] = e[6].saturating_add(body.saturating_mul(own[k]));
         }
         let ends = bracket_ends(source);
         let map = LineMap::new(source);
         let total: u64 = by_pos.values().map(|e| e[5]).sum();
+        let work: u64 = by_pos.values().map(|e| e[6]).fold(0, u64::saturating_add);
         let mut loops: Vec<Hot> = by_pos
             .into_iter()
             .map(|(start, e)| {
@@ -168,17 +183,59 @@ impl Report {
                     kind,
                     entries: if kind == Kind::If { e[4] } else { e[3] },
                     iterations: e[5],
-                    share: if total == 0 {
+                    work: e[6],
+                    share: if work == 0 {
                         0.0
                     } else {
-                        e[5] as f64 / total as f64
+                        e[6] as f64 / work as f64
                     },
                 }
             })
             .collect();
-        loops.sort_by(|a, b| b.iterations.cmp(&a.iterations).then(a.start.cmp(&b.start)));
-        Report { loops, total }
+        loops.sort_by(|a, b| {
+            (b.work, b.iterations)
+                .cmp(&(a.work, a.iterations))
+                .then(a.start.cmp(&b.start))
+        });
+        Report { loops, total, work }
     }
+}
+
+/// For each construct, the instructions one run of its body executes itself: those directly
+/// in it (a nested construct's opening instruction included, its body not), its own closing
+/// test, and no bounds checks. A scan's step is one.
+fn own_instructions(ir: &Ir) -> Vec<u64> {
+    let of = construct_of(ir);
+    let mut own = vec![0u64; constructs(ir).len()];
+    let mut open: Vec<usize> = Vec::new();
+    for (i, ins) in ir.code.iter().enumerate() {
+        match ins.op {
+            Op::Loop { .. } | Op::If { .. } => {
+                if let Some(&k) = open.last() {
+                    own[k] += 1;
+                }
+                open.push(of[i] as usize);
+            }
+            Op::EndLoop { .. } | Op::EndIf => {
+                if let Some(k) = open.pop() {
+                    own[k] += u64::from(matches!(ins.op, Op::EndLoop { .. }));
+                }
+            }
+            Op::Scan { .. } => {
+                own[of[i] as usize] = 1;
+                if let Some(&k) = open.last() {
+                    own[k] += 1;
+                }
+            }
+            Op::Check(_) => {}
+            _ => {
+                if let Some(&k) = open.last() {
+                    own[k] += 1;
+                }
+            }
+        }
+    }
+    own
 }
 
 /// `(position of '[', one past its ']')` for every bracket pair of `source`, by position.
@@ -228,7 +285,11 @@ mod tests {
         assert_eq!((inner.at.col, inner.kind), (8, Kind::Loop));
         assert_eq!(report.total, 9);
         assert_eq!(report.loops[0].start, 7, "hottest first");
-        assert!((inner.share - 6.0 / 9.0).abs() < 1e-9);
+        // Work (at -O0 each move is an instruction, checks aside): the inner body `>+<-`
+        // plus its `]` is 5 instructions, run 6 times; the outer `>`, `++`, the inner loop's
+        // test, `<`, `-` and `]` are 6, run 3 times.
+        assert_eq!((inner.work, outer.work, report.work), (30, 18, 48));
+        assert!((inner.share - 30.0 / 48.0).abs() < 1e-9);
     }
 
     #[test]

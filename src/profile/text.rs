@@ -7,8 +7,9 @@
 //!   38.4%         400         1  2:1      loop*  [>[-]<-[>>+<<-]...]
 //! ```
 //!
-//! *share* is the loop's iterations out of all iterations counted; *entered* is how often
-//! execution reached the loop. *what* is what the loop became: `loop`, `loop*` (a loop
+//! *share* is the loop's work (the IR instructions it executed itself, see [`Report`]) out
+//! of all the work counted, and loops are listed by it; *entered* is how often the loop was
+//! run through. *what* is what the loop became: `loop`, `loop*` (a loop
 //! whose first iteration was peeled off, counted with it), `scan` (steps over cells) or
 //! `if` (code that runs at most once per entry, such as a multiply loop: its count is how
 //! often it ran). See [`super`] for which counts are exact at every level.
@@ -62,6 +63,9 @@ pub fn render(report: &Report, source: &[u8], level: OptLevel, top: usize) -> St
         let rest: u64 = report.loops[top..].iter().map(|h| h.iterations).sum();
         let _ = writeln!(out, "  ({} more loops: {rest} iterations)", n - top);
     }
+    out.push_str(
+        "  share: of the IR instructions executed in loops, each counted in its innermost loop\n",
+    );
     if report.loops.iter().any(|h| h.kind == super::Kind::Peeled) {
         out.push_str("  loop*: first iteration peeled off by the optimizer, counted here\n");
     }
@@ -95,12 +99,12 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "jitbf --profile: 15 iterations of 2 loops (-O0)");
         assert!(
-            lines[2].contains("80.0%") && lines[2].contains("1:10"),
+            lines[2].contains("76.9%") && lines[2].contains("1:10"),
             "{text}"
         );
         assert!(lines[2].ends_with("loop   [>+<-]"), "{text}");
         assert!(
-            lines[3].contains("20.0%") && lines[3].contains("1:4"),
+            lines[3].contains("23.1%") && lines[3].contains("1:4"),
             "{text}"
         );
         let one = render(&report, src.as_bytes(), OptLevel::O0, 1);
