@@ -34,7 +34,7 @@
 //! The code for each kind of IR instruction is in its own file: [`cells`] (arithmetic and
 //! I/O), [`control`] (loops, ifs, pointer moves and bounds checks), [`scan`] (scan loops),
 //! [`subroutines`] (prologue, exits and the shared `putc`/`flush`/`getc`), and
-//! [`instrument`] (`#` dumps and profile counters, which exist only with `--debug` and
+//! `instrument` (`#` dumps and profile counters, which exist only with `--debug` and
 //! `--profile`).
 //!
 //! # Layout
@@ -310,7 +310,7 @@ pub(crate) struct Gen<'a> {
     options: Options,
     /// Every piece of program code with its declared effect, for [`verify`].
     pieces: Option<Vec<verify::Piece>>,
-    /// With `--profile`: each instruction's construct number (see [`instrument`]).
+    /// With `--profile`: each instruction's construct number (see `instrument`).
     constructs: Option<Vec<u32>>,
     /// With `--profile`: the open loops and ifs (IR indices), innermost last.
     open_constructs: Vec<usize>,
