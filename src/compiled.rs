@@ -135,6 +135,14 @@ impl Executor for Compiled<'_> {
             Inner::Interp(interp) => interp.run(io),
         }
     }
+
+    fn profile(&self) -> Option<&crate::profile::Counts> {
+        match &self.inner {
+            #[cfg(jitbf_jit)]
+            Inner::Jit(jit) => jit.profile(),
+            Inner::Interp(interp) => interp.profile(),
+        }
+    }
 }
 
 #[cfg(test)]

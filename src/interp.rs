@@ -7,6 +7,7 @@
 
 use crate::io::Port;
 use crate::ir::{CheckId, Ir, Op};
+use crate::source::LineMap;
 use crate::{CellBits, Config, Eof, Executor, Io, Program, RuntimeError};
 
 /// A cell type: `u8`, `u16` or `u32`, with wrapping arithmetic.
@@ -38,6 +39,12 @@ pub struct Interpreter<'p> {
     program: &'p Program,
     /// For each instruction, the index of its matching bracket (see [`Ir::partners`]).
     partners: Vec<u32>,
+    /// `Some(limit)`: trace at most `limit` steps (see [`Interpreter::trace`]).
+    trace: Option<u64>,
+    /// With [`Config::profile`], what the last run counted.
+    counts: Option<crate::profile::Counts>,
+    /// Line starts of the source, for `#` dumps (made at the first one).
+    lines: std::cell::OnceCell<LineMap<'p>>,
 }
 
 impl<'p> Interpreter<'p> {
@@ -46,23 +53,80 @@ impl<'p> Interpreter<'p> {
         Interpreter {
             program,
             partners: program.ir().partners(),
+            trace: None,
+            counts: None,
+            lines: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// This interpreter, writing a trace of at most `limit` steps to the run's diagnostics
+    /// stream ([`Io::diagnostics`]): one line per IR instruction executed, with its source
+    /// position, what it does, the pointer and the value of the cell it is about (see
+    /// [`crate::trace`]). Only the interpreter traces; the JIT does not.
+    pub fn trace(self, limit: u64) -> Interpreter<'p> {
+        Interpreter {
+            trace: Some(limit),
+            ..self
         }
     }
 }
 
 impl Executor for Interpreter<'_> {
     fn run(&mut self, io: &mut Io) -> Result<(), RuntimeError> {
-        let config = self.program.config();
+        let config = *self.program.config();
         match config.cell_bits {
-            CellBits::U8 => self.run_cells::<u8>(config, io),
-            CellBits::U16 => self.run_cells::<u16>(config, io),
-            CellBits::U32 => self.run_cells::<u32>(config, io),
+            CellBits::U8 => self.run_cells::<u8>(&config, io),
+            CellBits::U16 => self.run_cells::<u16>(&config, io),
+            CellBits::U32 => self.run_cells::<u32>(&config, io),
         }
+    }
+
+    fn profile(&self) -> Option<&crate::profile::Counts> {
+        self.counts.as_ref()
     }
 }
 
+/// What the interpreter tells as it runs, besides the program's own I/O. [`Quiet`] tells
+/// nothing and compiles to nothing, so the usual run pays nothing for traces and profiles;
+/// [`crate::trace::Watch`] traces and counts.
+pub(crate) trait Observer {
+    /// Instruction `pc` ran, leaving the pointer at `p`; `cell(off)` is the value of
+    /// `p[off]` (if on the tape).
+    fn ran(&mut self, pc: usize, p: usize, cell: impl Fn(i32) -> Option<u32>, port: &mut Port);
+    /// The construct at `pc` (a loop, `if` or scan) finished a run: execution leaves it.
+    fn exit(&mut self, pc: usize);
+    /// The body of the construct at `pc` ran once more (for a scan: one step).
+    fn body(&mut self, pc: usize);
+    /// Write out anything buffered (before a dump, and at the end).
+    fn flush(&mut self, port: &mut Port);
+}
+
+/// The observer that does nothing.
+struct Quiet;
+
+impl Observer for Quiet {
+    #[inline(always)]
+    fn ran(&mut self, _: usize, _: usize, _: impl Fn(i32) -> Option<u32>, _: &mut Port) {}
+    #[inline(always)]
+    fn exit(&mut self, _: usize) {}
+    #[inline(always)]
+    fn body(&mut self, _: usize) {}
+    #[inline(always)]
+    fn flush(&mut self, _: &mut Port) {}
+}
+
+/// `Ok` or leave the labelled block with the error.
+macro_rules! attempt {
+    ($label:lifetime, $e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => break $label Err(e),
+        }
+    };
+}
+
 impl Interpreter<'_> {
-    fn run_cells<C: Cell>(&self, config: &Config, io: &mut Io) -> Result<(), RuntimeError> {
+    fn run_cells<C: Cell>(&mut self, config: &Config, io: &mut Io) -> Result<(), RuntimeError> {
         // Ask first, so that a tape too large for the machine is an error rather than an
         // abort; then allocate it zeroed, which the allocator does with fresh pages from the
         // system that are only backed when touched (as the JIT's tape is).
@@ -71,17 +135,51 @@ impl Interpreter<'_> {
             .map_err(|e| RuntimeError::Setup(std::io::Error::other(e)))?;
         let mut tape: Vec<C> = vec![C::default(); config.tape_cells];
         let mut port = Port::new(io);
-        let result = self.exec(&mut tape, config, &mut port);
+        let mut stop = (0, 0);
+        let result = if self.trace.is_some() || config.profile {
+            let ir = self.program.ir();
+            let mut watch = crate::trace::Watch::new(self.program, self.trace, config.profile);
+            let result = self.exec(&mut tape, config, &mut port, &mut watch, &mut stop);
+            watch.flush(&mut port);
+            self.counts = watch.counts(ir);
+            result
+        } else {
+            self.exec(&mut tape, config, &mut port, &mut Quiet, &mut stop)
+        };
         // Output written before an error is never lost; the first error wins.
         let flushed = port.flush().map_err(RuntimeError::Output);
+        if result.is_err() && config.debug {
+            let pointer = self.focus(stop, config.tape_cells);
+            let first = crate::debug::window(pointer, tape.len());
+            let values: Vec<u32> = tape[first.clone()].iter().map(|c| c.to_u32()).collect();
+            let text = crate::debug::dump(None, pointer, first.start, &values);
+            let _ = port.diagnostics().write(text.as_bytes());
+        }
         result.and(flushed)
     }
 
-    fn exec<C: Cell>(
+    /// The pointer position a window shows after a failure at instruction `pc` with the
+    /// pointer register at `p`: where a failing check's moves started, else `p`, kept on
+    /// the tape.
+    fn focus(&self, (pc, p): (usize, usize), cells: usize) -> usize {
+        let ir = self.program.ir();
+        let origin = match ir.code.get(pc).map(|i| i.op) {
+            Some(Op::Check(id) | Op::Scan { check: id, .. }) => ir.excursion(id).origin,
+            _ => 0,
+        };
+        let at = p as i64 + i64::from(origin);
+        at.clamp(0, cells as i64 - 1) as usize
+    }
+
+    /// Runs the program; on the way out, `stop` holds the instruction index and pointer
+    /// where it stopped.
+    fn exec<C: Cell, O: Observer>(
         &self,
         tape: &mut [C],
         config: &Config,
         port: &mut Port<'_>,
+        obs: &mut O,
+        stop: &mut (usize, usize),
     ) -> Result<(), RuntimeError> {
         let ir = self.program.ir();
         let code = &ir.code;
@@ -100,65 +198,104 @@ impl Interpreter<'_> {
             Err(self.check_error(ir, id, p, cells))
         };
         let mut pc = 0;
-        while pc < code.len() {
-            match code[pc].op {
-                Op::Add { off, val } => {
-                    let c = &mut tape[at(p, off)];
-                    *c = C::from_u32(c.to_u32().wrapping_add(val));
-                }
-                Op::Set { off, val } => tape[at(p, off)] = C::from_u32(val),
-                Op::MulAdd { src, dst, k } => {
-                    let v = tape[at(p, src)].to_u32().wrapping_mul(k);
-                    let c = &mut tape[at(p, dst)];
-                    *c = C::from_u32(c.to_u32().wrapping_add(v));
-                }
-                Op::MulSet { src, dst, k } => {
-                    let v = tape[at(p, src)].to_u32().wrapping_mul(k);
-                    tape[at(p, dst)] = C::from_u32(v);
-                }
-                Op::Move { delta } => p = at(p, delta),
-                Op::Check(id) => check(id, p)?,
-                Op::Out { off } => port
-                    .put(tape[at(p, off)].to_u32() as u8)
-                    .map_err(RuntimeError::Output)?,
-                Op::Print { start, len } => {
-                    for &b in &ir.bytes[start as usize..(start + len) as usize] {
-                        port.put(b).map_err(RuntimeError::Output)?;
+        let result = 'run: {
+            while pc < code.len() {
+                let here = pc;
+                match code[pc].op {
+                    Op::Add { off, val } => {
+                        let c = &mut tape[at(p, off)];
+                        *c = C::from_u32(c.to_u32().wrapping_add(val));
                     }
-                }
-                Op::In { off } => match port.get()? {
-                    Some(b) => tape[at(p, off)] = C::from_u32(u32::from(b)),
-                    None => match config.eof {
-                        Eof::Unchanged => {}
-                        Eof::Zero => tape[at(p, off)] = C::from_u32(0),
-                        Eof::Max => tape[at(p, off)] = C::from_u32(u32::MAX),
+                    Op::Set { off, val } => tape[at(p, off)] = C::from_u32(val),
+                    Op::MulAdd { src, dst, k } => {
+                        let v = tape[at(p, src)].to_u32().wrapping_mul(k);
+                        let c = &mut tape[at(p, dst)];
+                        *c = C::from_u32(c.to_u32().wrapping_add(v));
+                    }
+                    Op::MulSet { src, dst, k } => {
+                        let v = tape[at(p, src)].to_u32().wrapping_mul(k);
+                        tape[at(p, dst)] = C::from_u32(v);
+                    }
+                    Op::Move { delta } => p = at(p, delta),
+                    Op::Check(id) => attempt!('run, check(id, p)),
+                    Op::Out { off } => attempt!(
+                        'run,
+                        port.put(tape[at(p, off)].to_u32() as u8)
+                            .map_err(RuntimeError::Output)
+                    ),
+                    Op::Print { start, len } => {
+                        for &b in &ir.bytes[start as usize..(start + len) as usize] {
+                            attempt!('run, port.put(b).map_err(RuntimeError::Output));
+                        }
+                    }
+                    Op::In { off } => match attempt!('run, port.get()) {
+                        Some(b) => tape[at(p, off)] = C::from_u32(u32::from(b)),
+                        None => match config.eof {
+                            Eof::Unchanged => {}
+                            Eof::Zero => tape[at(p, off)] = C::from_u32(0),
+                            Eof::Max => tape[at(p, off)] = C::from_u32(u32::MAX),
+                        },
                     },
-                },
-                Op::Loop { off } | Op::If { off } => {
-                    if tape[at(p, off)] == C::default() {
-                        pc = self.partners[pc] as usize;
+                    Op::Loop { off } | Op::If { off } => {
+                        if tape[at(p, off)] == C::default() {
+                            obs.exit(pc);
+                            pc = self.partners[pc] as usize;
+                        } else {
+                            obs.body(pc);
+                        }
+                    }
+                    Op::EndLoop { off } => {
+                        if tape[at(p, off)] != C::default() {
+                            pc = self.partners[pc] as usize;
+                            obs.body(pc);
+                        } else {
+                            obs.exit(self.partners[pc] as usize);
+                        }
+                    }
+                    Op::EndIf => obs.exit(self.partners[pc] as usize),
+                    Op::Scan {
+                        off,
+                        step,
+                        check: id,
+                    } => {
+                        while tape[at(p, off)] != C::default() {
+                            obs.body(pc);
+                            attempt!('run, check(id, p));
+                            p = at(p, step);
+                        }
+                        obs.exit(pc);
+                    }
+                    Op::Debug { off } => {
+                        // Output so far goes first, then anything the observer buffered.
+                        attempt!('run, port.flush().map_err(RuntimeError::Output));
+                        obs.flush(port);
+                        self.dump(pc, at(p, off), tape, port);
                     }
                 }
-                Op::EndLoop { off } => {
-                    if tape[at(p, off)] != C::default() {
-                        pc = self.partners[pc] as usize;
-                    }
-                }
-                Op::EndIf => {}
-                Op::Scan {
-                    off,
-                    step,
-                    check: id,
-                } => {
-                    while tape[at(p, off)] != C::default() {
-                        check(id, p)?;
-                        p = at(p, step);
-                    }
-                }
+                obs.ran(
+                    here,
+                    p,
+                    |off| tape.get(at(p, off)).map(|c| c.to_u32()),
+                    port,
+                );
+                pc += 1;
             }
-            pc += 1;
-        }
-        Ok(())
+            Ok(())
+        };
+        *stop = (pc, p);
+        result
+    }
+
+    /// Writes the `#` dump of instruction `pc`, with the program's pointer at `pointer`.
+    fn dump<C: Cell>(&self, pc: usize, pointer: usize, tape: &[C], port: &mut Port<'_>) {
+        let source = self.program.source();
+        let lines = self.lines.get_or_init(|| LineMap::new(source));
+        let at = lines.line_col(self.program.ir().code[pc].span.start);
+        let window = crate::debug::window(pointer, tape.len());
+        let values: Vec<u32> = tape[window.clone()].iter().map(|c| c.to_u32()).collect();
+        let text = crate::debug::dump(Some(at), pointer, window.start, &values);
+        // A dump that cannot be written does not stop the program.
+        let _ = port.diagnostics().write(text.as_bytes());
     }
 
     fn check_error(&self, ir: &Ir, id: CheckId, p: i64, cells: usize) -> RuntimeError {

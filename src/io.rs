@@ -57,6 +57,9 @@ pub struct Io {
     pub input: Input,
     /// Where `.` writes to.
     pub output: Output,
+    /// Where `#` tape dumps (`--debug`), traces and the tape shown with an error go
+    /// (see [`crate::debug`]).
+    pub diagnostics: crate::debug::Diagnostics,
 }
 
 impl Io {
@@ -65,14 +68,16 @@ impl Io {
         Io {
             input: Input::Stdin,
             output: Output::Stdout,
+            diagnostics: crate::debug::Diagnostics::Stderr,
         }
     }
 
-    /// Reads `input` from memory and captures the output in memory.
+    /// Reads `input` from memory and captures the output (and the diagnostics) in memory.
     pub fn memory(input: impl Into<Vec<u8>>) -> Io {
         Io {
             input: Input::Bytes(input.into()),
             output: Output::Capture(Vec::new()),
+            diagnostics: crate::debug::Diagnostics::Capture(Vec::new()),
         }
     }
 
@@ -153,6 +158,11 @@ impl<'a> Port<'a> {
             self.flush()?;
         }
         Ok(())
+    }
+
+    /// The run's diagnostics stream (for `#` dumps and traces).
+    pub(crate) fn diagnostics(&mut self) -> &mut crate::debug::Diagnostics {
+        &mut self.io.diagnostics
     }
 
     /// Writes out everything buffered.

@@ -144,6 +144,16 @@ pub enum Op {
         /// Bounds check of one iteration.
         check: CheckId,
     },
+    /// `#` with `--debug` ([`crate::Config::debug`]): write the program's pointer, the
+    /// source position of the `#` and the cells around the pointer to the run's diagnostics
+    /// (see [`crate::debug`]). The program's pointer is `p + off` (passes fold pointer moves
+    /// into `off` as into any other offset). The dump observes the whole tape: every pass
+    /// treats it as reading every cell, so what it shows is the tape exactly as the source
+    /// program has it at that point, at every optimization level.
+    Debug {
+        /// Where the program's pointer is, relative to `p`.
+        off: i32,
+    },
 }
 
 /// An [`Op`] and the source it came from.
@@ -416,6 +426,7 @@ impl fmt::Display for OpDisplay<'_> {
                 write!(f, "check p[{}..={}]", e.lo, e.hi)
             }
             Op::Out { off } => write!(f, "out {}", Cell(off)),
+            Op::Debug { off } => write!(f, "dump tape at {}", Cell(off)),
             Op::Print { start, len } => {
                 let bytes = &self.ir.bytes[start as usize..(start + len) as usize];
                 write!(f, "print \"{}\"", bytes.escape_ascii())

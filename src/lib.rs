@@ -222,8 +222,10 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+pub mod bench;
 pub mod cli;
 pub mod compiled;
+pub mod debug;
 pub mod explore;
 pub mod interp;
 pub mod io;
@@ -232,8 +234,10 @@ pub mod ir;
 pub mod jit;
 pub mod opt;
 pub mod parse;
+pub mod profile;
 pub mod source;
 pub mod stats;
+pub mod trace;
 
 pub mod diagnostic;
 
@@ -312,6 +316,15 @@ pub struct Config {
     pub tape_cells: usize,
     /// Which optimizations run.
     pub opt_level: OptLevel,
+    /// `#` is a command (`jitbf --debug`): it writes the pointer, its source position and the
+    /// cells around the pointer to the run's diagnostics stream ([`Io::diagnostics`]; see
+    /// [`debug`]). Without it `#` is a comment like any other byte, and the program compiles
+    /// exactly as if the `#`s were not there.
+    pub debug: bool,
+    /// Count how often each loop and `if` runs (`jitbf --profile`): the JIT compiles counters
+    /// into the code and the interpreter counts the same events; see [`profile`]. Off, the
+    /// generated code has no trace of it.
+    pub profile: bool,
 }
 
 impl Config {
@@ -334,6 +347,16 @@ impl Config {
     pub fn opt_level(self, opt_level: OptLevel) -> Config {
         Config { opt_level, ..self }
     }
+
+    /// This configuration with `#` tape dumps on or off (see [`Config::debug`]).
+    pub fn debug(self, debug: bool) -> Config {
+        Config { debug, ..self }
+    }
+
+    /// This configuration with loop counting on or off (see [`Config::profile`]).
+    pub fn profile(self, profile: bool) -> Config {
+        Config { profile, ..self }
+    }
 }
 
 impl Default for Config {
@@ -343,6 +366,8 @@ impl Default for Config {
             eof: Eof::Unchanged,
             tape_cells: DEFAULT_TAPE_CELLS,
             opt_level: OptLevel::O2,
+            debug: false,
+            profile: false,
         }
     }
 }
@@ -427,6 +452,12 @@ impl From<RuntimeError> for Error {
 pub trait Executor {
     /// Runs the program once from a fresh, zeroed tape.
     fn run(&mut self, io: &mut Io) -> Result<(), RuntimeError>;
+
+    /// With [`Config::profile`], what the last run counted (also after a failed run);
+    /// otherwise `None`.
+    fn profile(&self) -> Option<&profile::Counts> {
+        None
+    }
 }
 
 /// How long the stages before running took, and what they produced.
@@ -517,9 +548,10 @@ impl Program {
     /// are facts the passes may rely on) and adopts `config` for running.
     pub fn optimize(mut self, config: &Config) -> Program {
         let start = Instant::now();
-        if self.config.opt_level != OptLevel::O0 {
-            // Start again from the literal IR: earlier passes assumed the old configuration.
-            self.ir = parse::parse(&self.source).expect("parsed before");
+        if self.config.opt_level != OptLevel::O0 || self.config.debug != config.debug {
+            // Start again from the literal IR: earlier passes assumed the old configuration
+            // (and `--debug` changes what `#` means).
+            self.ir = parse::parse_with(&self.source, config.debug).expect("parsed before");
         }
         self.ir = opt::optimize(std::mem::take(&mut self.ir), config);
         self.config = *config;

@@ -1,7 +1,8 @@
 //! The parser: Brainfuck source bytes to [`Ir`].
 //!
 //! Only the eight commands `+-<>[].,` mean anything; every other byte (any byte at all, UTF-8
-//! or not) is a comment. The parser is a single loop with an explicit stack of open brackets,
+//! or not) is a comment. With `--debug` ([`parse_with`]), `#` is a ninth command: a tape dump
+//! ([`Op::Debug`]). The parser is a single loop with an explicit stack of open brackets,
 //! so it runs in linear time and a million nested loops use heap, not native stack.
 //!
 //! Its output is the most literal IR: each run of identical, adjacent commands becomes one
@@ -73,14 +74,31 @@ impl Emit for Ir {
 /// assert_eq!(ir.code[0].op, jitbf::ir::Op::Add { off: 0, val: 3 });
 /// ```
 pub fn parse(src: &[u8]) -> Result<Ir, ParseError> {
+    parse_with(src, false)
+}
+
+/// Parses Brainfuck source into IR; with `debug`, each `#` is an [`Op::Debug`].
+///
+/// ```
+/// use jitbf::ir::Op;
+/// let ir = jitbf::parse::parse_with(b"+#", true).unwrap();
+/// assert_eq!(ir.code[1].op, Op::Debug { off: 0 });
+/// assert_eq!(jitbf::parse::parse_with(b"+#", false).unwrap().len(), 1);
+/// ```
+pub fn parse_with(src: &[u8], debug: bool) -> Result<Ir, ParseError> {
     let mut ir = Ir::default();
-    parse_into(src, &mut ir)?;
+    parse_into_with(src, debug, &mut ir)?;
     Ok(ir)
 }
 
 /// Parses `src`, delivering the literal IR to `out` in program order. On an error, what was
 /// delivered so far is incomplete and should be dropped.
 pub fn parse_into(src: &[u8], out: &mut impl Emit) -> Result<(), ParseError> {
+    parse_into_with(src, false, out)
+}
+
+/// [`parse_into`], with `#` a tape dump when `debug` is set.
+pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(), ParseError> {
     if src.len() >= u32::MAX as usize {
         return Err(ParseError {
             kind: ParseErrorKind::TooLarge,
@@ -130,6 +148,7 @@ pub fn parse_into(src: &[u8], out: &mut impl Emit) -> Result<(), ParseError> {
             }
             b'.' => Op::Out { off: 0 },
             b',' => Op::In { off: 0 },
+            b'#' if debug => Op::Debug { off: 0 },
             b'[' => {
                 open.push(start);
                 Op::Loop { off: 0 }

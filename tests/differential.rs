@@ -7,11 +7,18 @@
 //! either end is common, with random input, EOF mode and cell size. A generated program may
 //! loop forever, so each one is first run by a tiny step-limited interpreter written here, and
 //! only programs that stop within the limit are compared.
+//!
+//! Programs contain `#`, and half of the runs are with `--debug` ([`Config::debug`]): the `#`
+//! tape dumps must be the same text at every level and in both executors (and, at `-O0`,
+//! the tape shown with an error too). Half are with `--profile`: the JIT and the interpreter
+//! must count the same at every level, and a loop that is still a loop at `-O1`/`-O2` must
+//! have its `-O0` counts.
 
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use jitbf::profile::{Counts, Kind, Report};
 use jitbf::{CellBits, Config, Eof, Executor, Io, OptLevel, Program, RuntimeError, Side};
 use proptest::prelude::*;
 
@@ -20,22 +27,44 @@ use proptest::prelude::*;
 struct Outcome {
     output: Vec<u8>,
     result: Result<(), (Side, u32)>,
+    /// The `#` dumps (`--debug`).
+    dumps: String,
+    /// The tape shown with an error (`--debug`).
+    window: String,
+    /// Loop counts (`--profile`).
+    counts: Option<Counts>,
 }
 
-fn outcome(io: &mut Io, r: Result<(), RuntimeError>) -> Outcome {
+impl Outcome {
+    /// What must be the same at every level: output, result and dumps.
+    fn observable(&self) -> (&[u8], &Result<(), (Side, u32)>, &str) {
+        (&self.output, &self.result, &self.dumps)
+    }
+}
+
+fn outcome(io: &mut Io, r: Result<(), RuntimeError>, counts: Option<&Counts>) -> Outcome {
+    let diagnostics = String::from_utf8(io.diagnostics.captured().to_vec()).unwrap();
+    let (dumps, window) = match diagnostics.find("#debug at the error") {
+        Some(at) => (diagnostics[..at].to_string(), diagnostics[at..].to_string()),
+        None => (diagnostics, String::new()),
+    };
     Outcome {
         output: io.take_output(),
         result: r.map_err(|e| match e {
             RuntimeError::PointerOutOfRange { side, pos, .. } => (side, pos),
             other => panic!("unexpected error: {other}"),
         }),
+        dumps,
+        window,
+        counts: counts.cloned(),
     }
 }
 
 fn run_interp(program: &Program, input: &[u8]) -> Outcome {
     let mut io = Io::memory(input);
-    let r = program.interpreter().run(&mut io);
-    outcome(&mut io, r)
+    let mut interp = program.interpreter();
+    let r = interp.run(&mut io);
+    outcome(&mut io, r, interp.profile())
 }
 
 /// Runs the JIT on another thread so that a JIT bug that loops forever fails the test
@@ -48,7 +77,7 @@ fn run_jit(program: &Program, input: &[u8]) -> Outcome {
         let mut jit = program.compile().expect("compiles");
         let mut io = Io::memory(input);
         let r = jit.run(&mut io);
-        let _ = tx.send(outcome(&mut io, r));
+        let _ = tx.send(outcome(&mut io, r, jit.profile()));
     });
     rx.recv_timeout(Duration::from_secs(20))
         .expect("the JIT finishes a program that the reference finishes")
@@ -120,6 +149,7 @@ fn fragment() -> impl Strategy<Value = String> {
         }),
         1 => (prop_oneof![Just('>'), Just('<')], n).prop_map(|(c, n)| format!("[{}]", c.to_string().repeat(n))),
         1 => Just(" x\n".to_string()),
+        1 => Just("#".to_string()),
     ]
 }
 
@@ -159,12 +189,16 @@ fn config() -> impl Strategy<Value = Config> {
             Just(4096),
             Just(jitbf::DEFAULT_TAPE_CELLS)
         ],
+        any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(cell_bits, eof, tape_cells)| Config {
+        .prop_map(|(cell_bits, eof, tape_cells, debug, profile)| Config {
             cell_bits,
             eof,
             tape_cells,
             opt_level: OptLevel::O0,
+            debug,
+            profile,
         })
 }
 
@@ -179,11 +213,38 @@ proptest! {
     ) {
         prop_assume!(terminates(src.as_bytes(), &config, &input, 200_000).is_some());
         let reference = run_interp(&Program::new(src.as_bytes(), &config).unwrap(), &input);
+        if !config.debug {
+            prop_assert!(reference.dumps.is_empty());
+        }
+        let o0 = Program::new(src.as_bytes(), &config).unwrap();
         for opt_level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
             let program = Program::new(src.as_bytes(), &Config { opt_level, ..config }).unwrap();
-            prop_assert_eq!(&run_interp(&program, &input), &reference, "interpreter {:?}", opt_level);
+            let interp = run_interp(&program, &input);
+            prop_assert_eq!(interp.observable(), reference.observable(), "interpreter {:?}", opt_level);
+            if opt_level == OptLevel::O0 {
+                prop_assert_eq!(&interp, &reference);
+            } else if config.profile && reference.result.is_ok() {
+                // Loops that are still loops have their -O0 counts.
+                let here = Report::new(program.ir(), src.as_bytes(), interp.counts.as_ref().unwrap());
+                let there = Report::new(o0.ir(), src.as_bytes(), reference.counts.as_ref().unwrap());
+                for hot in here.loops.iter().filter(|h| h.kind != Kind::If) {
+                    let before = there.loops.iter().find(|h| h.start == hot.start).unwrap();
+                    prop_assert_eq!(
+                        (hot.entries, hot.iterations),
+                        (before.entries, before.iterations),
+                        "loop at {} at {:?}", hot.at, opt_level
+                    );
+                }
+            }
             #[cfg(jitbf_jit)]
-            prop_assert_eq!(&run_jit(&program, &input), &reference, "JIT {:?}", opt_level);
+            {
+                let jit = run_jit(&program, &input);
+                prop_assert_eq!(jit.observable(), reference.observable(), "JIT {:?}", opt_level);
+                prop_assert_eq!(&jit.counts, &interp.counts, "JIT counts {:?}", opt_level);
+                if opt_level == OptLevel::O0 {
+                    prop_assert_eq!(&jit.window, &interp.window, "JIT error window");
+                }
+            }
         }
     }
 }

@@ -125,6 +125,7 @@ fn files_as_input_and_output() {
     let mut io = Io {
         input: Input::File(std::fs::File::open(&inp).unwrap()),
         output: Output::File(std::fs::File::create(&outp).unwrap()),
+        diagnostics: Default::default(),
     };
     program.executor().unwrap().run(&mut io).unwrap();
     drop(io);
@@ -220,6 +221,7 @@ fn interrupted_and_short_reads_and_writes_lose_nothing() {
         let mut io = Io {
             input: Input::File(OwnedFd::from(in_reader).into()),
             output: Output::File(OwnedFd::from(out_writer).into()),
+            diagnostics: Default::default(),
         };
         jit.run(&mut io)
     });

@@ -165,6 +165,8 @@ fn decode(data: &[u8]) -> Case {
             eof,
             tape_cells,
             opt_level: OptLevel::O0,
+            debug: false,
+            profile: false,
         },
         input: input.to_vec(),
         source,

@@ -25,6 +25,7 @@
 pub mod bench;
 pub mod explore;
 pub mod generate;
+pub mod instrument;
 pub mod run;
 mod source;
 
@@ -73,10 +74,12 @@ pub enum Command {
         args_override_self = true
     )]
     Run(run::RunArgs),
-    /// Time a program with the JIT and with the interpreters.
+    /// Time programs with the JIT and with the interpreters.
     ///
-    /// Runs it with the JIT, with the interpreter on the same optimized IR and with the
-    /// reference interpreter on the literal IR, and shows the times and the speedups.
+    /// Runs each with the JIT, with the interpreter on the same optimized IR and with the
+    /// reference interpreter on the literal IR (--runs times each), and shows the fastest,
+    /// median and slowest run and the speedups, in one table. A program that fails or whose
+    /// executors disagree is reported as such, and the exit status is then 1.
     #[command(args_override_self = true)]
     Bench(bench::BenchArgs),
     /// Write a web page with the source, the IR and the machine code side by side.
@@ -154,6 +157,8 @@ impl Semantics {
             },
             tape_cells: self.tape_size as usize,
             opt_level,
+            debug: false,
+            profile: false,
         }
     }
 }

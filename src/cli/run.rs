@@ -45,6 +45,10 @@ pub struct RunArgs {
     /// literal IR unless asked to interpret the optimized one]
     #[arg(short = 'O', value_name = "LEVEL", value_parser = ["0", "1", "2"])]
     pub opt: Option<String>,
+
+    /// Seeing the program run: `#` dumps, traces and profiles.
+    #[command(flatten)]
+    pub instrument: super::instrument::InstrumentArgs,
 }
 
 /// What `--emit` writes.
@@ -79,14 +83,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     // The reference interpreter is the definition of the semantics: by default it runs the
     // parser's literal IR. (`--interp -O2` interprets the optimized IR, which tells an
     // optimizer bug from a code generator bug.)
-    let default_level = if args.interp {
-        OptLevel::O0
-    } else {
-        OptLevel::O2
-    };
-    let config = args
-        .semantics
-        .config(opt_level(args.opt.as_deref(), default_level));
+    let interp = args.interp || args.instrument.tracing();
+    let default_level = if interp { OptLevel::O0 } else { OptLevel::O2 };
+    let config = args.instrument.config(
+        args.semantics
+            .config(opt_level(args.opt.as_deref(), default_level)),
+    );
     let program =
         Program::new(source.clone(), &config).map_err(|e| Failure::from(e, &source, &name, 2))?;
     let mut report = crate::stats::Report {
@@ -111,9 +113,10 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut io = Io {
         input,
         output: Output::Stdout,
+        diagnostics: args.instrument.diagnostics()?,
     };
-    let mut executor: Box<dyn Executor + '_> = if args.interp {
-        Box::new(program.interpreter())
+    let mut executor: Box<dyn Executor + '_> = if interp {
+        Box::new(args.instrument.interpreter(&program))
     } else {
         let compiled = program
             .compile()
@@ -132,7 +135,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if args.stats {
         to_stderr(&format!("jitbf --stats\n{report}"));
     }
-    result.map_err(|e| Failure::from(Error::Runtime(e), &source, &name, 1))
+    let profiled = args
+        .instrument
+        .report_profile(&program, executor.as_ref(), &name);
+    result.map_err(|e| Failure::from(Error::Runtime(e), &source, &name, 1))?;
+    profiled
 }
 
 /// Opens the program's input file.

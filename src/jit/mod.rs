@@ -20,6 +20,7 @@ pub(crate) mod codegen;
 pub mod disasm;
 pub mod encoding;
 pub mod fault;
+pub(crate) mod hook;
 pub mod runtime;
 
 use std::fs::File;
@@ -39,8 +40,11 @@ use crate::{Error, Executor, Input, Io, Output, Program, RuntimeError};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Options {
-    /// Remember which cell `eax` and the flags hold, to skip loads and compares (on by
-    /// default). Off, every test of a cell compares it in memory.
+    /// Keep cells in registers and remember what registers and the flags hold, to skip
+    /// loads, stores and compares (on by default). Off, every cell lives in memory and every
+    /// test of a cell compares it there. Programs compiled with [`crate::Config::debug`]
+    /// always have it off, so that the tape shown with a runtime error is exactly the tape
+    /// as the program left it.
     pub cache: bool,
     /// Check the code generator while it works (off by default; tests and the fuzzer turn
     /// it on). Every piece of generated code is decoded and compared with the effect it was
@@ -85,6 +89,8 @@ pub struct Jit<'p> {
     options: Options,
     buffer: ExecutableBuffer,
     compile_time: std::time::Duration,
+    /// With `--profile`, what the last run counted.
+    counts: Option<crate::profile::Counts>,
 }
 
 impl<'p> Jit<'p> {
@@ -110,6 +116,7 @@ impl<'p> Jit<'p> {
             options,
             buffer,
             compile_time: start.elapsed(),
+            counts: None,
         };
         if profiling {
             // Best effort: profiling is optional.
@@ -302,7 +309,31 @@ impl Executor for Jit<'_> {
             code_end: code_start + self.buffer.len() as u64,
             fault_stub: code_start + self.code.fault_stub as u64,
             guards,
+            debug_hook: 0,
+            debug_data: std::ptr::null_mut(),
+            counters: std::ptr::null_mut(),
         };
+        // `--debug` and `--profile`: the dump callback and the counters (see `hook`).
+        let mut hook_data = hook::HookData {
+            program: self.program,
+            lines: std::cell::OnceCell::new(),
+            diagnostics: &mut io.diagnostics,
+        };
+        if config.debug {
+            ctx.debug_hook = hook::debug_hook as *const () as u64;
+            ctx.debug_data = (&raw mut hook_data).cast();
+        }
+        let mut counters = vec![
+            0u64;
+            if config.profile {
+                2 * crate::profile::constructs(self.program.ir()).len()
+            } else {
+                0
+            }
+        ];
+        if config.profile {
+            ctx.counters = counters.as_mut_ptr();
+        }
         let cell0 = tape.cell0();
         let st = {
             let ctx_ptr: *mut Ctx = &mut ctx;
@@ -328,6 +359,18 @@ impl Executor for Jit<'_> {
                 "unknown exit status {other}"
             ))),
         };
+        let faulted = st == status::FAULT;
+        if config.profile {
+            let counts = hook::counts(
+                self.program,
+                &self.code,
+                &ctx,
+                &tape,
+                &mut counters,
+                faulted,
+            );
+            self.counts = Some(counts);
+        }
         let pending = (ctx.final_out as usize).saturating_sub(out_buf.as_ptr() as usize);
         if let (Some(mut f), Output::Capture(captured)) = (out_memfd, &mut io.output) {
             f.seek(SeekFrom::Start(0)).map_err(RuntimeError::Setup)?;
@@ -341,7 +384,15 @@ impl Executor for Jit<'_> {
             io.write_out(&out_buf[..pending.min(OUT_BUF)])
                 .map_err(RuntimeError::Output)
         };
+        if result.is_err() && config.debug {
+            let window = hook::error_window(self.program, &self.code, &ctx, &tape, faulted);
+            let _ = io.diagnostics.write(window.as_bytes());
+        }
         result.and(flushed)
+    }
+
+    fn profile(&self) -> Option<&crate::profile::Counts> {
+        self.counts.as_ref()
     }
 }
 

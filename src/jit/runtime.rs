@@ -73,6 +73,12 @@ pub(crate) struct Ctx {
     pub fault_stub: u64,
     /// The guard regions, `[start, end)` each.
     pub guards: [[u64; 2]; 2],
+    /// `--debug`: the function the code for `#` calls (`jit::hook::debug_hook`), or 0.
+    pub debug_hook: u64,
+    /// Its data (a `jit::hook::HookData`), or null.
+    pub debug_data: *mut std::ffi::c_void,
+    /// `--profile`: the counters the code increments, or null.
+    pub counters: *mut u64,
 }
 
 /// Exit statuses returned by the generated code.

@@ -8,7 +8,8 @@
 //! The pass walks the program backwards keeping the set of cells that may still be read
 //! (*live*). A store (`Set`, `Add`, `MulAdd`) into a dead cell is deleted; `Set` and `,` make
 //! their cell dead before them (`,` only when end of input also overwrites the cell); every
-//! read makes its cell live. At the end of the program nothing is live. An `if` is followed
+//! read makes its cell live, and a `#` tape dump (`--debug`) reads them all. At the end of the
+//! program nothing is live. An `if` is followed
 //! into its body (what is live before it is what is live after the body, or after the `if`
 //! when it is skipped); at loops and scans everything is assumed live. A check is not a read:
 //! if it fails, no later store matters.
@@ -119,6 +120,8 @@ pub fn run(ir: &mut Ir, config: &Config) {
             }
             Op::Check(_) | Op::Print { .. } => {}
             Op::Out { off } => live.read(off),
+            // A tape dump reads every cell.
+            Op::Debug { .. } => live = Live::all(),
             Op::In { off } => match config.eof {
                 Eof::Unchanged => live.read(off),
                 Eof::Zero | Eof::Max => live.kill(off),

@@ -17,6 +17,8 @@
 //!   flow) merges into one check placed where the first one was, keeping the reach records
 //!   in program order: an error still names the same move, and no output comes before it
 //!   that did not come before it originally.
+//! * **Tape dumps are barriers.** A `#` dump (`--debug`) shows the whole tape, so all pending
+//!   arithmetic is written out before it and check windows end there, like at a loop.
 
 use super::clear;
 use crate::Config;
@@ -253,6 +255,12 @@ impl Emit for Folder {
             Op::Print { .. } => {
                 self.end_window();
                 self.emit(op, span);
+            }
+            Op::Debug { off } => {
+                // A dump shows the pointer and every cell: the checks of the moves before it
+                // are resolved first, and all pending arithmetic is written out.
+                self.boundary();
+                self.emit(Op::Debug { off: off + s }, span);
             }
             Op::Loop { off } => {
                 self.boundary();

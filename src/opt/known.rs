@@ -59,6 +59,7 @@ pub fn run(ir: &mut Ir, config: &Config) {
         analysis_budget: 16 * code.len() as u64 + (1 << 16),
         sim_budget: SIM_TOTAL,
         emitting: true,
+        profile: config.profile,
     };
     let mut state = State::start();
     k.block(0..code.len(), &mut state, 0);
@@ -384,7 +385,7 @@ fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
                     end: i as u32,
                 });
             }
-            Op::Check(_) | Op::Out { .. } | Op::Print { .. } => {}
+            Op::Check(_) | Op::Out { .. } | Op::Print { .. } | Op::Debug { .. } => {}
         }
     }
     (done, lists)
@@ -418,6 +419,9 @@ struct Known<'a> {
     sim_budget: u64,
     /// False during trial runs, which only compute states.
     emitting: bool,
+    /// Loops are being counted ([`Config::profile`]): never inline a loop's first iteration
+    /// while the loop stays, so that the loop's count stays the source loop's count.
+    profile: bool,
 }
 
 impl Known<'_> {
@@ -525,6 +529,8 @@ impl Known<'_> {
                     self.emit(op, span);
                     st.set(off, None);
                 }
+                // A dump reads the tape as it is, which every rewrite here keeps exact.
+                Op::Debug { .. } => self.emit(op, span),
                 Op::Scan { off, .. } => {
                     if st.get(off) != Some(0) {
                         self.emit(op, span);
@@ -744,8 +750,9 @@ impl Known<'_> {
         st.restore(outer);
         let head_knows = !known.is_empty() || safe.is_some();
         if head_knows {
-            // The first iteration, from the state on entry (no test if it surely runs).
-            if st.get(off).is_some() {
+            // The first iteration, from the state on entry (no test if it surely runs, unless
+            // iterations are counted: the `if` counts the first one).
+            if st.get(off).is_some() && !self.profile {
                 self.block(body.clone(), st, depth + 1);
             } else {
                 let mark = self.out.len();
@@ -1021,7 +1028,8 @@ impl Known<'_> {
                 Op::Print { start, len } => sim
                     .output
                     .extend_from_slice(&self.ir.bytes[start as usize..(start + len) as usize]),
-                Op::In { .. } => return None,
+                // Input and tape dumps happen at run time.
+                Op::In { .. } | Op::Debug { .. } => return None,
                 Op::Scan {
                     off,
                     step,

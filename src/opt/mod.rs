@@ -105,11 +105,11 @@ pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crat
     let streamed = matches!(passes.first(), Some(&("fold", _)));
     let (mut ir, literal_ops) = if streamed {
         let mut folder = fold::Folder::new(Ir::default(), src.len() / 8);
-        crate::parse::parse_into(src, &mut folder)?;
+        crate::parse::parse_into_with(src, config.debug, &mut folder)?;
         let n = folder.consumed();
         (folder.finish(), n)
     } else {
-        let ir = crate::parse::parse(src)?;
+        let ir = crate::parse::parse_with(src, config.debug)?;
         let n = ir.len();
         (ir, n)
     };

@@ -74,8 +74,13 @@ impl Gen<'_> {
             target: end,
         });
         // In a loop that does not move the pointer, the check that opens the body is the
-        // same on every iteration: done once, here, when the loop is entered.
-        if balanced && let Some(Op::Check(id)) = self.ir.code.get(i + 1).map(|x| x.op) {
+        // same on every iteration: done once, here, when the loop is entered. (Not with
+        // `--profile`, which counts the first iteration as begun when that check fails.)
+        let profiling = self.constructs.is_some();
+        if balanced
+            && !profiling
+            && let Some(Op::Check(id)) = self.ir.code.get(i + 1).map(|x| x.op)
+        {
             self.check(id);
             self.hoisted = Some(i + 1);
         }
@@ -153,6 +158,7 @@ impl Gen<'_> {
             self.conform(&skipped, false);
         }
         self.join(end);
+        self.count_close();
     }
 
     /// `if p[off] {` (instruction `i`).
@@ -195,6 +201,7 @@ impl Gen<'_> {
             _ => unreachable!("a loop ends with EndLoop"),
         }
         self.join(end);
+        self.count_close();
     }
 
     /// `p += delta` (instruction `i`); returns the next instruction index.

@@ -271,6 +271,8 @@ pub(crate) struct Effect {
     pub moves: Move,
     /// Control never continues after it (a call of the failure path).
     pub ends: bool,
+    /// Writes a profile counter (`--profile`): memory outside the tape, through `rdx`.
+    pub counter: bool,
 }
 
 impl Effect {
@@ -284,6 +286,7 @@ impl Effect {
         flags: Flags::Kept,
         moves: Move::None,
         ends: false,
+        counter: false,
     };
 
     /// A sequence that may overwrite `regs` and the flags, and otherwise leaves the tracked
@@ -418,7 +421,33 @@ pub(crate) enum Inst {
     },
     /// `call label` to a subroutine that never returns (a failed bounds check).
     CallNoReturn { target: DynamicLabel },
+
+    // --- Only with --profile and --debug (see `super::instrument`) ---
+    /// `mov rdx, [r14 + counters]; add qword [rdx + 8*slot], 1`: one more on profile counter
+    /// `slot` (two instructions, one event).
+    Count { slot: u32 },
+    /// `mov rdx, [r14 + counters]; add/sub qword [rdx + 8*slot], rbx`: adds (or subtracts)
+    /// the tape pointer register to a profile counter, so that a scan's counter gains the
+    /// distance the scan moved.
+    CountPointer { slot: u32, add: bool },
+    /// `mov rdi, r14; lea rsi, [rbx + cell]; mov edx, index; call [r14 + debug_hook]`: the
+    /// `#` dump of IR instruction `index` with the program's pointer at `p[off]`, a call into
+    /// Rust, which may overwrite every register the SysV ABI lets a callee overwrite.
+    DebugHook { off: i32, index: u32 },
 }
+
+/// The registers a call into Rust may overwrite (caller-saved in the SysV ABI).
+pub(crate) const CALLER_SAVED: Regs = Regs::of(&[
+    Reg::Rax,
+    Reg::Rcx,
+    Reg::Rdx,
+    Reg::Rsi,
+    Reg::Rdi,
+    Reg::R8,
+    Reg::R9,
+    Reg::R10,
+    Reg::R11,
+]);
 
 impl Inst {
     /// What the instruction does to the tracked state. **The** place where this is said.
@@ -547,6 +576,11 @@ impl Inst {
             Inst::CallNoReturn { .. } => Effect {
                 ends: true,
                 ..Effect::clobbers(Regs::NONE)
+            },
+            Inst::DebugHook { .. } => Effect::clobbers(CALLER_SAVED),
+            Inst::Count { .. } | Inst::CountPointer { .. } => Effect {
+                counter: true,
+                ..Effect::clobbers(Regs::of(&[Reg::Rdx]))
             },
         }
     }
@@ -718,8 +752,38 @@ impl Inst {
             Inst::Call { target, .. } | Inst::CallNoReturn { target } => {
                 dynasm!(ops; .arch x64; call =>target)
             }
+            Inst::Count { slot } => {
+                let d = counter_disp(slot);
+                dynasm!(ops; .arch x64
+                    ; mov rdx, [r14 + ctx!(counters)]
+                    ; add QWORD [rdx + d], 1
+                );
+            }
+            Inst::CountPointer { slot, add } => {
+                let d = counter_disp(slot);
+                dynasm!(ops; .arch x64; mov rdx, [r14 + ctx!(counters)]);
+                if add {
+                    dynasm!(ops; .arch x64; add [rdx + d], rbx);
+                } else {
+                    dynasm!(ops; .arch x64; sub [rdx + d], rbx);
+                }
+            }
+            Inst::DebugHook { off, index } => {
+                let d = enc.disp(off);
+                dynasm!(ops; .arch x64
+                    ; mov rdi, r14
+                    ; lea rsi, [rbx + d]
+                    ; mov edx, index as i32
+                    ; call QWORD [r14 + ctx!(debug_hook)]
+                );
+            }
         }
     }
+}
+
+/// Displacement of profile counter `slot` from the start of the counters.
+fn counter_disp(slot: u32) -> i32 {
+    i32::try_from(u64::from(slot) * 8).expect("fewer than 2^28 counters")
 }
 
 /// `movzx r32, cell` (`mov` for 32-bit cells).

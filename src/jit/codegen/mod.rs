@@ -33,7 +33,9 @@
 //!
 //! The code for each kind of IR instruction is in its own file: [`cells`] (arithmetic and
 //! I/O), [`control`] (loops, ifs, pointer moves and bounds checks), [`scan`] (scan loops),
-//! and [`subroutines`] (prologue, exits and the shared `putc`/`flush`/`getc`).
+//! [`subroutines`] (prologue, exits and the shared `putc`/`flush`/`getc`), and
+//! [`instrument`] (`#` dumps and profile counters, which exist only with `--debug` and
+//! `--profile`).
 //!
 //! # Layout
 //!
@@ -77,6 +79,7 @@ pub(crate) mod alloc;
 pub(crate) mod cells;
 pub(crate) mod control;
 pub(crate) mod inst;
+pub(crate) mod instrument;
 pub(crate) mod plan;
 pub(crate) mod scan;
 pub(crate) mod state;
@@ -189,6 +192,9 @@ pub(crate) fn compile(
     options: Options,
 ) -> Result<Code, String> {
     let cs = config.cell_bits.bytes() as i32;
+    // With `--debug`, a runtime error shows the tape around the pointer, which must be the
+    // tape as the program left it: every cell stays in memory.
+    let options = options.cache(options.cache && !config.debug);
     // Room for typical code, so the buffers rarely grow (fresh memory is costly).
     let n = ir.code.len();
     let mut ops = Ops::new_with_capacity(0, 12 * n + 2048, 0, 0, n, 0, n);
@@ -222,6 +228,8 @@ pub(crate) fn compile(
         options,
         pieces: (options.verify || cfg!(debug_assertions) && n <= DEBUG_VERIFY_MAX).then(Vec::new),
         instr_offsets: Vec::with_capacity(if offsets { n + 1 } else { 0 }),
+        constructs: config.profile.then(|| crate::profile::construct_of(ir)),
+        open_constructs: Vec::new(),
     };
     let entry = g.ops.offset().0;
     g.prologue();
@@ -363,6 +371,10 @@ pub(crate) struct Gen<'a> {
     options: Options,
     /// Every piece of program code with its declared effect, for [`verify`].
     pieces: Option<Vec<verify::Piece>>,
+    /// With `--profile`: each instruction's construct number (see [`instrument`]).
+    constructs: Option<Vec<u32>>,
+    /// With `--profile`: the open loops and ifs (IR indices), innermost last.
+    open_constructs: Vec<usize>,
 }
 
 impl Gen<'_> {
@@ -540,11 +552,23 @@ impl Gen<'_> {
             Op::Out { off } => self.out(off),
             Op::Print { start, len } => self.print(start, len),
             Op::In { off } => self.input(i, off),
-            Op::Loop { off } => self.open_loop(i, off),
-            Op::If { off } => self.open_if(i, off),
+            Op::Loop { off } => {
+                self.count_open(i);
+                self.open_loop(i, off);
+                self.count_body(i);
+            }
+            Op::If { off } => {
+                self.count_open(i);
+                self.open_if(i, off);
+                self.count_body(i);
+            }
             Op::EndLoop { off } => self.end_loop(off, 0),
             Op::EndIf => self.end_if(),
-            Op::Scan { off, step, check } => self.scan(i, off, step, check),
+            Op::Scan { off, step, check } => {
+                self.scan(i, off, step, check);
+                self.count_exit(i);
+            }
+            Op::Debug { off } => self.debug_dump(i, off),
         }
         i + 1
     }

@@ -55,7 +55,9 @@ fn cells(op: &Op) -> [Option<i32>; 2] {
         | Op::If { off }
         | Op::Scan { off, .. } => [Some(off), None],
         Op::MulAdd { src, dst, .. } | Op::MulSet { src, dst, .. } => [Some(dst), Some(src)],
-        Op::Move { .. } | Op::Check(_) | Op::Print { .. } | Op::EndIf => [None, None],
+        Op::Move { .. } | Op::Check(_) | Op::Print { .. } | Op::EndIf | Op::Debug { .. } => {
+            [None, None]
+        }
     }
 }
 
@@ -82,10 +84,13 @@ impl Plan {
             let op = &code[i].op;
             let fused_end = matches!(op, Op::Move { .. })
                 && matches!(code.get(i + 1).map(|x| x.op), Some(Op::EndLoop { .. }));
+            // A `#` dump reads every cell from memory: a boundary too.
             match op {
-                Op::Loop { .. } | Op::EndLoop { .. } | Op::Scan { .. } | Op::Move { .. } => {
-                    seen.clear()
-                }
+                Op::Loop { .. }
+                | Op::EndLoop { .. }
+                | Op::Scan { .. }
+                | Op::Move { .. }
+                | Op::Debug { .. } => seen.clear(),
                 _ => {}
             }
             if let Some(c) = written(op)
@@ -118,9 +123,12 @@ impl Plan {
                     Op::EndLoop { off } => Some(delta + off),
                     _ => None,
                 },
-                Op::Out { .. } | Op::In { .. } | Op::Print { .. } | Op::EndIf | Op::Move { .. } => {
-                    None
-                }
+                Op::Out { .. }
+                | Op::In { .. }
+                | Op::Print { .. }
+                | Op::EndIf
+                | Op::Move { .. }
+                | Op::Debug { .. } => None,
                 _ => test,
             };
         }
@@ -139,7 +147,10 @@ struct Open {
     at: usize,
     /// Net pointer movement of the body so far, or `None` once unknown.
     moved: Option<i64>,
-    /// Could still keep its cells in registers (a loop with no inner loop, scan or move).
+    /// A loop (not an `if`).
+    is_loop: bool,
+    /// Nothing inside stops the innermost enclosing loop from keeping its cells in
+    /// registers (no inner loop, scan, move or dump).
     carried: bool,
     cells: Vec<i32>,
     writes: Vec<i32>,
@@ -162,7 +173,8 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
                 open.push(Open {
                     at: i,
                     moved: Some(0),
-                    carried: matches!(ins.op, Op::Loop { .. }),
+                    is_loop: matches!(ins.op, Op::Loop { .. }),
+                    carried: true,
                     cells: Vec::new(),
                     writes: Vec::new(),
                 });
@@ -189,7 +201,7 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
                 if let Op::EndLoop { off } = ins.op {
                     add(&mut cells, off);
                 }
-                if o.carried && bal && cells.len() <= CARRIED_MAX {
+                if o.is_loop && o.carried && bal && cells.len() <= CARRIED_MAX {
                     carried.insert(o.at as u32, (cells, o.writes));
                 }
                 continue;
@@ -203,6 +215,12 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
             Op::Scan { .. } => {
                 if let Some(o) = open.last_mut() {
                     o.moved = None;
+                    o.carried = false;
+                }
+            }
+            // A dump is a call into Rust, which overwrites most registers.
+            Op::Debug { .. } => {
+                if let Some(o) = open.last_mut() {
                     o.carried = false;
                 }
             }
@@ -278,6 +296,22 @@ mod tests {
         };
         let plan = Plan::new(&ir);
         (ir, plan)
+    }
+
+    #[test]
+    fn loops_with_ifs_inside_keep_their_cells() {
+        let (_, plan) = plan_of(&[
+            Op::In { off: 0 },
+            Op::Loop { off: 0 },
+            Op::If { off: 1 },
+            Op::Add { off: 2, val: 1 },
+            Op::EndIf,
+            Op::Add { off: 0, val: 255 },
+            Op::EndLoop { off: 0 },
+        ]);
+        let (cells, _) = &plan.carried[&1];
+        assert_eq!(cells.len(), 3);
+        assert!(!plan.carried.contains_key(&2), "an if is not a loop");
     }
 
     #[test]

@@ -34,6 +34,7 @@ impl Gen<'_> {
             target: done,
         });
         self.open_unit(Unit::Scan(i as u32));
+        self.count_scan(i, false);
         let e = *self.ir.excursion(check);
         // A *plain* scan moves only in one direction, one stride per step.
         let plain = if step > 0 {
@@ -56,6 +57,7 @@ impl Gen<'_> {
                 g.scan_scalar(off, step, e.lo, e.hi);
             }
         });
+        self.count_scan(i, true);
         self.close_unit();
         self.join(done);
     }

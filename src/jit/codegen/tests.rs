@@ -45,6 +45,8 @@ fn agree(ops: &[Op], ir: &Ir, input: &[u8], cell_bits: CellBits, eof: Eof) {
         eof,
         tape_cells: 64,
         opt_level: OptLevel::O2,
+        debug: false,
+        profile: false,
     };
     let p = program(ops, ir.clone(), config);
     let want = run(&p, input, None);

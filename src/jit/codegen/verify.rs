@@ -10,7 +10,8 @@
 //!
 //! * every general-purpose register written is one the effect admits (`rbx` only if the
 //!   pointer moves; `r12`-`r15` and `rbp` never: their roles are fixed);
-//! * the only memory written is the declared cell, at the cell's width (calls may push);
+//! * the only memory written is the declared cell, at the cell's width (calls may push; a
+//!   declared profile counter is a quadword through `rdx`);
 //! * ZF is not touched when the flags are declared kept, and when the flags are declared to
 //!   reflect a cell or register, the last instruction to write ZF is a `cmp cell, 0`, an
 //!   `add cell, ..` or a `test reg, reg` of exactly that operand, and defines ZF;
@@ -131,7 +132,11 @@ fn check_piece(
                     && mem.displacement() as i64 == i64::from(enc.disp(off))
                     && mem.memory_size().size() == enc.cell_bytes as usize
             };
-            if writes(mem.access()) && !effect.stores.is_some_and(is_cell) {
+            let counter = effect.counter
+                && mem.base() == Register::RDX
+                && mem.index() == Register::None
+                && mem.memory_size().size() == 8;
+            if writes(mem.access()) && !effect.stores.is_some_and(is_cell) && !counter {
                 return Err(format!("{ins} writes memory that is not the declared cell"));
             }
             // Reading or writing a cell proves it is on the tape: only what is declared.
@@ -372,6 +377,14 @@ mod tests {
             needs: None,
         });
         forms.push(Inst::CallNoReturn { target: label });
+        for slot in [0, 1, 100_000] {
+            forms.push(Inst::Count { slot });
+            forms.push(Inst::CountPointer { slot, add: true });
+            forms.push(Inst::CountPointer { slot, add: false });
+        }
+        for off in [0, -3, 5000] {
+            forms.push(Inst::DebugHook { off, index: 7 });
+        }
         forms
     }
 

@@ -1,0 +1,3 @@
+OFFTAPE ::: a program that moves off the left end of the tape
+
++++>++#>+<<<<<
