@@ -6,7 +6,9 @@
 //! * output collects in a buffer of [`OUT_BUF`] bytes, written out when it is full, before a
 //!   `,` has to wait for input (so an interactive program's prompt is visible), at the end of
 //!   the run, before an error is reported, and after every `\n` when the output is a terminal;
-//! * input is read in blocks of up to [`IN_BUF`] bytes, as much as is available;
+//! * input is read in blocks of up to [`IN_BUF`] bytes, as much as is available; once a read
+//!   reports end of input, it sticks (as in C stdio): later `,` get end of input at once, so
+//!   on a terminal one Ctrl-D ends the input for good;
 //! * interrupted system calls (`EINTR`) are retried and short writes are continued; any other
 //!   failure (for example `EPIPE` when the reader of a pipe has gone) ends the run with
 //!   [`crate::RuntimeError::Output`] or [`crate::RuntimeError::Input`].
@@ -130,6 +132,8 @@ pub(crate) struct Port<'a> {
     in_pos: usize,
     /// Read position in [`Input::Bytes`].
     bytes_pos: usize,
+    /// End of input was seen: it sticks, later reads return `None` without reading.
+    eof: bool,
 }
 
 impl<'a> Port<'a> {
@@ -142,6 +146,7 @@ impl<'a> Port<'a> {
             inbuf: Vec::new(),
             in_pos: 0,
             bytes_pos: 0,
+            eof: false,
         }
     }
 
@@ -166,9 +171,13 @@ impl<'a> Port<'a> {
     #[inline]
     pub(crate) fn get(&mut self) -> Result<Option<u8>, crate::RuntimeError> {
         if self.in_pos == self.inbuf.len() {
+            if self.eof {
+                return Ok(None);
+            }
             self.flush().map_err(crate::RuntimeError::Output)?;
             self.refill().map_err(crate::RuntimeError::Input)?;
             if self.inbuf.is_empty() {
+                self.eof = true;
                 return Ok(None);
             }
         }

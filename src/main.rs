@@ -230,9 +230,16 @@ fn os_bytes(arg: &OsStr) -> Vec<u8> {
     }
 }
 
+/// Opens the program's input. A directory opens on Unix but cannot be read: it is refused
+/// here, as a usage error like a missing file, rather than failing at the first `,`.
 fn open_input(path: &PathBuf) -> Result<File, Failure> {
-    File::open(path)
-        .map_err(|e| Failure::usage(format!("cannot open input {}: {e}", path.display())))
+    let fail =
+        |e: std::io::Error| Failure::usage(format!("cannot open input {}: {e}", path.display()));
+    let file = File::open(path).map_err(fail)?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(fail(std::io::Error::from_raw_os_error(libc::EISDIR)));
+    }
+    Ok(file)
 }
 
 fn run(cli: &Cli) -> Result<(), Failure> {
@@ -246,18 +253,28 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         OptLevel::O2
     };
     let config = cli.semantics.config(default_level);
-    let program =
-        Program::new(source.clone(), &config).map_err(|e| Failure::from(e, &source, &name, 2))?;
+    // The program keeps the only copy of the source (which may be large).
+    let program = Program::try_new(source, &config)
+        .map_err(|(e, source)| Failure::from(e, &source, &name, 2))?;
+    let source = program.source();
     let mut report = jitbf::stats::Report {
         program: *program.stats(),
         ..Default::default()
     };
 
     if let Some(what) = cli.emit {
+        // A listing is built in memory: make sure it fits (see `jitbf::mem`).
+        let need = match what {
+            Emit::Ir => jitbf::mem::ir_listing_bytes(program.ir()),
+            Emit::Asm => jitbf::mem::asm_listing_bytes(program.ir()),
+            Emit::Bin => 0,
+        };
+        jitbf::mem::room_for(need)
+            .map_err(|_| Failure::usage(jitbf::mem::too_large("the listing", need)))?;
         emit(&program, what, cli.output.as_ref(), &mut report).map_err(|e| {
             // Failing to write the listing is an I/O error (1), as for a program's output.
             let status = if matches!(e, Error::Runtime(_)) { 1 } else { 2 };
-            Failure::from(e, &source, &name, status)
+            Failure::from(e, source, &name, status)
         })?;
         if cli.stats {
             to_stderr(&format!("jitbf --stats\n{report}"));
@@ -276,7 +293,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     let mut executor: Box<dyn Executor + '_> = if cli.interp {
         Box::new(program.interpreter())
     } else {
-        jit_executor(&program, &mut report).map_err(|e| Failure::from(e, &source, &name, 2))?
+        jit_executor(&program, &mut report).map_err(|e| Failure::from(e, source, &name, 2))?
     };
     let start = Instant::now();
     let result = executor.run(&mut io);
@@ -284,7 +301,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     if cli.stats {
         to_stderr(&format!("jitbf --stats\n{report}"));
     }
-    result.map_err(|e| Failure::from(Error::Runtime(e), &source, &name, 1))
+    result.map_err(|e| Failure::from(Error::Runtime(e), source, &name, 1))
 }
 
 /// The JIT (noting its compile time and size), or the interpreter where there is none.

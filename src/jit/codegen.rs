@@ -26,7 +26,8 @@
 //! The entry point (prologue) comes first, then one block of code per IR instruction, then
 //! the epilogue and the shared subroutines: `flush` (write the output buffer, retrying on
 //! `EINTR` and continuing short writes), `getc` (next input byte, refilling the input buffer
-//! with `read` after flushing output), the fault stub and the explicit-check failure path.
+//! with `read` after flushing output; once `read` has reported end of input, `getc` never
+//! reads again, so a terminal's Ctrl-D is needed only once), the fault stub and the explicit-check failure path.
 //!
 //! # Bounds checks
 //!
@@ -1064,6 +1065,8 @@ impl Gen<'_> {
             ; mov eax, ecx
             ; ret
             ; refill:
+            ; cmp DWORD [ctx + ctx!(in_eof)], 0
+            ; jne >at_eof           // end of input sticks: never read again (as C stdio)
             ; cmp out, [ctx + ctx!(out_buf)]
             ; je >read
             ; call =>flush          // let the user see any prompt before we wait
@@ -1087,9 +1090,11 @@ impl Gen<'_> {
             ; mov eax, status::INPUT as i32
             ; jmp =>exit
             ; eof:
+            ; mov DWORD [ctx + ctx!(in_eof)], 1
             ; xor eax, eax
             ; mov [ctx + ctx!(in_pos)], rax
             ; mov [ctx + ctx!(in_len)], rax
+            ; at_eof:
             ; mov eax, -1
             ; ret
         );

@@ -73,6 +73,11 @@ impl<'p> Jit<'p> {
     /// Compiles `program` with its configuration and code generator `options`.
     pub fn with_options(program: &'p Program, options: Options) -> Result<Jit<'p>, Error> {
         let start = std::time::Instant::now();
+        // The assembler's buffers grow as it goes, and cannot report failure: make sure
+        // they fit before starting (see `crate::mem`).
+        let need = crate::mem::codegen_bytes(program.ir());
+        crate::mem::room_for(need)
+            .map_err(|_| Error::Compile(crate::mem::too_large("the machine code", need)))?;
         let profiling = std::env::var_os("JITBF_PERF_MAP").is_some();
         let code = codegen::compile(program.ir(), program.config(), profiling, options)
             .map_err(Error::Compile)?;
@@ -259,6 +264,7 @@ impl Executor for Jit<'_> {
             code_end: code_start + self.buffer.len() as u64,
             fault_stub: code_start + self.code.fault_stub as u64,
             guards,
+            in_eof: 0,
         };
         let cell0 = tape.cell0();
         let st = {

@@ -73,6 +73,8 @@ pub(crate) struct Ctx {
     pub fault_stub: u64,
     /// The guard regions, `[start, end)` each.
     pub guards: [[u64; 2]; 2],
+    /// Nonzero once `read` has reported end of input: later `,` do not read again.
+    pub in_eof: u32,
 }
 
 /// Exit statuses returned by the generated code.
