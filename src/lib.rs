@@ -122,6 +122,7 @@
 
 #![deny(missing_docs)]
 
+pub mod autoflush;
 pub mod interp;
 pub mod io;
 pub mod ir;

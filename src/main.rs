@@ -282,6 +282,11 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         return Ok(());
     }
 
+    // Pending output is written every 50 ms while the program runs, and before the process
+    // dies of Ctrl-C, SIGTERM or SIGHUP (see `jitbf::autoflush`). Best effort: if the
+    // handlers cannot be installed, output is still written when the buffer fills, at a
+    // newline on a terminal, before `,` waits and at the end.
+    let _ = jitbf::autoflush::enable(jitbf::autoflush::AutoFlush::default());
     let input = match &cli.input {
         None => Input::Stdin,
         Some(path) => Input::File(open_input(path)?),

@@ -149,6 +149,15 @@ pub(crate) struct Code {
     pub entry: usize,
     /// Offset of the fault stub.
     pub fault_stub: usize,
+    /// Offset of the exit path: `rax` holds the status, any stack depth will do.
+    pub exit: u32,
+    /// Where the output cursor `r12` and the output buffer do not simply mean "the bytes
+    /// from `Ctx::out_buf` to `r12` wait to be written": the prologue (before `r12` is set),
+    /// `putc` (a byte stored but not yet counted), `flush` (part may be written already) and
+    /// the exit path (which hands `r12` to Rust). Everywhere else the autoflush signal
+    /// handler may write the pending bytes and reset `r12` (see `crate::autoflush`), so no
+    /// other code may write `r12` or the output buffer: keep output in these subroutines.
+    pub no_flush: Vec<std::ops::Range<u32>>,
     /// `(start offset, unit)`, sorted by offset: each unit runs to the next entry.
     pub units: Vec<(u32, Unit)>,
     /// Code offset at which each IR instruction's code starts (an instruction fused into
@@ -234,9 +243,11 @@ pub(crate) fn compile(
         cache: Cache::default(),
         reuse: options.cache,
         instr_offsets: Vec::with_capacity(if offsets { ir.code.len() + 1 } else { 0 }),
+        no_flush: Vec::new(),
     };
     let entry = g.ops.offset().0;
     g.prologue();
+    g.no_flush.push(entry as u32..g.here());
     let mut i = 0;
     while i < ir.code.len() {
         let here = g.here();
@@ -251,7 +262,7 @@ pub(crate) fn compile(
     if offsets {
         g.instr_offsets.push(end);
     }
-    let fault_stub = g.epilogue_and_subroutines();
+    let (fault_stub, exit_at) = g.epilogue_and_subroutines();
     let data_start = g.ops.offset().0;
     for (label, range) in std::mem::take(&mut g.strings) {
         let bytes = &ir.bytes[range];
@@ -292,6 +303,8 @@ pub(crate) fn compile(
         bytes,
         entry,
         fault_stub,
+        exit: exit_at,
+        no_flush: g.no_flush,
         units: g.units,
         instr_offsets: g.instr_offsets,
         symbols,
@@ -321,6 +334,8 @@ struct Gen<'a> {
     /// The shared subroutines and exits (dynamic labels: cheaper to resolve than named ones).
     sub: Subroutines,
     instr_offsets: Vec<u32>,
+    /// See [`Code::no_flush`].
+    no_flush: Vec<std::ops::Range<u32>>,
     /// What `eax` and the flags are known to hold.
     cache: Cache,
     /// Whether the cache may be used to skip loads and compares ([`super::Options::cache`]).
@@ -966,8 +981,9 @@ impl Gen<'_> {
         );
     }
 
-    /// The normal exit, then the shared subroutines. Returns the fault stub's offset.
-    fn epilogue_and_subroutines(&mut self) -> usize {
+    /// The normal exit, then the shared subroutines. Returns the offsets of the fault stub
+    /// and of the exit path, and records the stretches of [`Code::no_flush`].
+    fn epilogue_and_subroutines(&mut self) -> (usize, u32) {
         let Subroutines {
             exit,
             oob,
@@ -976,8 +992,9 @@ impl Gen<'_> {
             puts,
             getc,
         } = self.sub;
+        asm!(self.ops; mov eax, status::OK as i32);
+        let exit_at = self.here();
         asm!(self.ops
-            ; mov eax, status::OK as i32
             ; =>exit
             ; mov rsp, [ctx + ctx!(saved_rsp)]
             ; mov [ctx + ctx!(final_p)], p
@@ -990,6 +1007,7 @@ impl Gen<'_> {
             ; ret
         );
         let fault_stub = self.ops.offset().0;
+        self.no_flush.push(exit_at..fault_stub as u32);
         asm!(self.ops
             ; mov eax, status::FAULT as i32
             ; jmp =>exit
@@ -1002,7 +1020,9 @@ impl Gen<'_> {
             ; mov [ctx + ctx!(fault_rip)], rax
             ; mov eax, status::FAULT as i32
             ; jmp =>exit
-
+        );
+        let putc_at = self.here();
+        asm!(self.ops
             // putc: append al to the output buffer; flush it when full, or after a newline
             // when the output is a terminal.
             ; =>putc
@@ -1017,7 +1037,9 @@ impl Gen<'_> {
             ; cmp DWORD [ctx + ctx!(line_flush)], 0
             ; jne =>flush
             ; ret
-
+        );
+        self.no_flush.push(putc_at..self.here());
+        asm!(self.ops
             // puts: append r9 (> 0) bytes from r8 (neither is touched by putc or flush).
             ; =>puts
             ; movzx eax, BYTE [r8]
@@ -1026,7 +1048,9 @@ impl Gen<'_> {
             ; sub r9, 1
             ; jnz =>puts
             ; ret
-
+        );
+        let flush_at = self.here();
+        asm!(self.ops
             // flush: write out[buf..out] to out_fd; afterwards out = buf.
             ; =>flush
             ; mov rsi, [ctx + ctx!(out_buf)]
@@ -1051,7 +1075,9 @@ impl Gen<'_> {
             ; flushed:
             ; mov out, [ctx + ctx!(out_buf)]
             ; ret
-
+        );
+        self.no_flush.push(flush_at..self.here());
+        asm!(self.ops
             // getc: eax = next input byte, or -1 at end of input.
             ; =>getc
             ; mov rax, [ctx + ctx!(in_pos)]
@@ -1098,6 +1124,6 @@ impl Gen<'_> {
             ; mov eax, -1
             ; ret
         );
-        fault_stub
+        (fault_stub, exit_at)
     }
 }
