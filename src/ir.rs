@@ -329,7 +329,15 @@ impl Ir {
 
     /// A human-readable listing, one instruction per line, with the source position
     /// (`line:column`) and the source fragment each came from. This is `jitbf --emit ir`.
+    ///
+    /// A program without instructions (no commands, or nothing left to do after
+    /// optimization) lists as one line saying so, so that the listing is never empty.
     pub fn listing(&self, source: &[u8]) -> String {
+        if self.code.is_empty() {
+            return "; no instructions: the program has no commands, or does nothing the \
+                    optimizer could not remove\n"
+                .to_string();
+        }
         let map = crate::source::LineMap::new(source);
         let mut out = String::new();
         let mut depth = 0usize;

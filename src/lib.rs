@@ -19,51 +19,129 @@
 //! # The pipeline, on one program
 //!
 //! Take `,[>+++<-]>.`: read a byte into cell 0, add three times it to cell 1, print cell 1.
+//! Every listing below is what `jitbf` prints for it today: a test (`tests/docs.rs`) runs
+//! the commands and fails when a listing here is out of date.
 //!
 //! **1. Parse** ([`parse`]). Every byte that is not one of the eight commands is a comment.
 //! Runs of identical commands become one instruction of the [`ir`], each keeping the source
-//! span it came from (`jitbf -O0 --emit ir` shows it). Pointer moves carry their bounds
+//! span it came from (`line:column`, then the commands). Pointer moves carry their bounds
 //! check separately (`check`), so that later passes can move the pointer arithmetic around
 //! and an error still names the right `>`:
 //!
+//! <!-- generated: jitbf -O0 --emit ir -e ',[>+++<-]>.' -->
 //! ```text
-//! 0  1:1    in p[0]               ,
-//! 1  1:2    while p[0] {          [
-//! 2  1:3      check p[0..=1]      >
-//! 3  1:3      p += 1              >
-//! ...
+//! $ jitbf -O0 --emit ir -e ',[>+++<-]>.'
+//!  0  1:1       in p[0]                              ,
+//!  1  1:2       while p[0] {                         [
+//!  2  1:3         check p[0..=1]                     >
+//!  3  1:3         p += 1                             >
+//!  4  1:4         p[0] += 3                          +++
+//!  5  1:7         check p[-1..=0]                    <
+//!  6  1:7         p += -1                            <
+//!  7  1:8         p[0] -= 1                          -
+//!  8  1:9       } while p[0]                         ]
+//!  9  1:10      check p[0..=1]                       >
+//! 10  1:10      p += 1                               >
+//! 11  1:11      out p[0]                             .
 //! ```
 //!
 //! **2. Optimize** ([`opt`]). Passes rewrite the IR; [`OptLevel`] picks them. Pointer moves
 //! fold into offsets (`p[1] += 3` instead of `>+++<`), the loop is recognised as a multiply
-//! loop, and since cell 1 is known to be 0 it becomes a plain store. The bounds check is
-//! decided at compile time (the pointer's position is known) and disappears. `jitbf --emit
-//! ir` at `-O2`:
+//! loop, and since cell 1 is known to be 0 it becomes a plain store. The bounds checks are
+//! decided at compile time (the pointer's position is known) and disappear. At `-O2`, the
+//! default:
 //!
+//! <!-- generated: jitbf --emit ir -e ',[>+++<-]>.' -->
 //! ```text
-//! 0  1:1    in p[0]               ,
-//! 1  1:4    p[1] = p[0]*3         +++
-//! 2  1:11   out p[1]              .
+//! $ jitbf --emit ir -e ',[>+++<-]>.'
+//! 0  1:1       in p[0]                              ,
+//! 1  1:4       p[1] = p[0]*3                        +++
+//! 2  1:11      out p[1]                             .
 //! ```
 //!
-//! **3. Compile** (`jit`, Linux x86-64). Each IR instruction becomes a few instructions,
-//! emitted with [dynasm](https://docs.rs/dynasmrt). `jitbf --emit asm` prints them under the
-//! source they came from:
+//! **3. Compile** (`jit`, Linux x86-64). Each IR instruction becomes a few x86-64
+//! instructions, emitted with [dynasm](https://docs.rs/dynasmrt). `--emit asm` prints them
+//! under the source and the IR they came from, after the *prologue* that sets up the
+//! registers (the shared code that follows, `getc`, `putc` and the exits, is left out here):
 //!
+//! <!-- generated: jitbf --emit asm -e ',[>+++<-]>.' | to "; end of program" -->
 //! ```text
+//! $ jitbf --emit asm -e ',[>+++<-]>.'
+//! ; prologue
+//! 0000  55                             push rbp
+//! 0001  53                             push rbx
+//! 0002  41 54                          push r12
+//! 0004  41 55                          push r13
+//! 0006  41 56                          push r14
+//! 0008  49 89 fe                       mov r14,rdi
+//! 000b  48 89 f3                       mov rbx,rsi
+//! 000e  48 81 c3 01 00 00 00           add rbx,1
+//! 0015  49 89 a6 38 00 00 00           mov [r14+0x38],rsp
+//! 001c  4d 8b a6 00 00 00 00           mov r12,[r14]
+//! 0023  4d 8d ac 24 00 00 01 00        lea r13,[r12+0x10000]
 //! ; 1:1     ,                      in p[0]
-//! 0031  e8 07 01 00 00                 call 013d <getc>
-//! 0036  85 c0                          test eax,eax
-//! 0038  0f 88 03 00 00 00              js 0041
-//! 003e  88 43 00                       mov [rbx],al
+//! 002b  e8 fe 00 00 00                 call 012e <getc>
+//! 0030  85 c0                          test eax,eax
+//! 0032  0f 88 03 00 00 00              js 003b
+//! 0038  88 43 ff                       mov [rbx-1],al
 //! ; 1:4     +++                    p[1] = p[0]*3
-//! 0041  0f b6 43 00                    movzx eax,byte ptr [rbx]
-//! 0045  69 d0 03 00 00 00              imul edx,eax,3
-//! 004b  88 53 01                       mov [rbx+1],dl
+//! 003b  0f b6 43 ff                    movzx eax,byte ptr [rbx-1]
+//! 003f  6b d0 03                       imul edx,eax,3
+//! 0042  88 53 00                       mov [rbx],dl
 //! ; 1:11    .                      out p[1]
-//! 004e  0f b6 43 01                    movzx eax,byte ptr [rbx+1]
-//! 0052  e8 49 00 00 00                 call 00a0 <putc>
+//! 0045  0f b6 43 00                    movzx eax,byte ptr [rbx]
+//! 0049  e8 43 00 00 00                 call 0091 <putc>
+//! ...
 //! ```
+//!
+//! Each line is an offset in the code, the instruction's bytes, and the instruction. The
+//! tape pointer `p` lives in `rbx`, and a cell `p[k]` is the memory operand
+//! `[rbx + k - bias]`: the prologue adds the *bias* to `rbx` (the `add rbx,...` after
+//! `mov rbx,rsi`, which receives the address of cell 0). The bias is the program's typical
+//! cell offset, chosen so that displacements stay small: x86 encodes a displacement from
+//! -128 to 127 in one byte, anything else in four. Programs whose loops work far from the
+//! pointer (mandelbrot's around `p[190]`) save three bytes per access. So with a bias of 1,
+//! `in p[0]` stores to `[rbx-1]` and `out p[1]` loads `[rbx]`.
+//!
+//! **One instruction, byte by byte.** At `-O1` the loop stays a loop:
+//!
+//! <!-- generated: jitbf -O1 --emit asm -e ',[>+++<-]>.' | from "; 1:2" to "; 1:10" -->
+//! ```text
+//! $ jitbf -O1 --emit asm -e ',[>+++<-]>.'
+//! ...
+//! ; 1:2     [                      while p[0] {
+//! 003b  80 7b 00 00                    cmp byte ptr [rbx],0
+//! 003f  0f 84 15 00 00 00              je 005a
+//! 0045  66 0f 1f 84 00 00 00 00 00     nop [rax+rax]
+//! 004e  66 90                          xchg ax,ax
+//! ; 1:3     >+++<                    check p[0..=1]
+//! ; 1:4     +++                      p[1] += 3
+//! 0050  80 43 01 03                    add byte ptr [rbx+1],3
+//! ; 1:8     -                        p[0] -= 1
+//! 0054  80 43 00 ff                    add byte ptr [rbx],0xff
+//! ; 1:9     ]                      } while p[0]
+//! 0058  75 f6                          jne 0050
+//! ...
+//! ```
+//!
+//! Its `p[1] += 3` is `add byte ptr [rbx+1],3`, four bytes that the [`jit::encoding`]
+//! module takes apart (click an instruction in `jitbf explore` to see the same):
+//!
+//! <!-- generated: encoding of "add byte ptr [rbx+1],3" in jitbf -O1 --emit asm -e ',[>+++<-]>.' -->
+//! ```text
+//! 80           opcode       one of a group of operations; ModRM.reg picks which: /0 is add
+//! 43           ModRM        ModRM 01 000 011: mod=01 (memory, 8-bit displacement), reg=000 (/0: add), rm=011 (rbx)
+//! 01           displacement 8-bit displacement, signed: +1
+//! 03           immediate    8-bit immediate: 3
+//! ```
+//!
+//! The opcode `80` means "an operation on a byte in a register or memory, with a one-byte
+//! immediate"; it covers eight operations, and the three middle bits of the next byte, the
+//! ModRM byte, choose which (`/0` is add). ModRM's top two bits (`mod`) say the operand is in
+//! memory at a register plus a one-byte displacement, and its low three bits (`rm`) name the
+//! register, `rbx`. Then come the displacement (cell 1 is one byte past `rbx` here, where
+//! the bias is 0) and the immediate. `movzx`, `cmp` and `mov` on cells follow the same
+//! pattern; `jitbf explore` shows every instruction's fields.
 //!
 //! **4. Run.** The [`Executor`] trait runs a program on an [`Io`]; both the JIT and the
 //! [`interp::Interpreter`] implement it, and they agree byte for byte (the tests check it on
@@ -94,13 +172,17 @@
 //! * **Bounds checks for free.** The tape is mapped between two `PROT_NONE` guard regions.
 //!   Code that moves the pointer off the tape touches a guard, the `SIGSEGV` handler
 //!   recognises the fault as ours, and the IR's check records say which `<` or `>` moved
-//!   out. Inside loops this costs nothing.
+//!   out. Inside loops this costs nothing. The handler is process-wide: see
+//!   [`compiled`](crate::compiled#the-sigsegv-handler) if your program has its own.
 //!
 //! # Embedding
 //!
 //! Configure with [`Config`] (cell width, end-of-input behaviour, tape size, optimization
-//! level), build a [`Program`], then run it with [`Program::executor`] (or choose
-//! [`Program::compile`] or [`Program::interpreter`]). Errors are typed: [`Error::Parse`] and
+//! level), build a [`Program`], then run it with [`Program::compile`] (a [`Compiled`]: the
+//! JIT where available, else the interpreter, the same type on every platform),
+//! [`Program::executor`] (the same, boxed) or [`Program::interpreter`]. The first run of
+//! machine code installs a process-wide `SIGSEGV` handler, which passes on every fault that
+//! is not in generated code ([details](crate::compiled#the-sigsegv-handler)). Errors are typed: [`Error::Parse`] and
 //! [`RuntimeError::PointerOutOfRange`] carry the source position, and [`render`] formats any
 //! error with the source line, as the command line does.
 //!
@@ -122,11 +204,19 @@
 
 #![deny(missing_docs)]
 
+// The README's Rust examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod autoflush;
+pub mod cli;
+pub mod compiled;
+pub mod explore;
 pub mod interp;
 pub mod io;
 pub mod ir;
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(jitbf_jit)]
 pub mod jit;
 pub mod mem;
 pub mod opt;
@@ -134,11 +224,12 @@ pub mod parse;
 pub mod source;
 pub mod stats;
 
-mod diagnostic;
+pub mod diagnostic;
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
+pub use crate::compiled::Compiled;
 pub use crate::diagnostic::render;
 pub use crate::io::{Input, Io, Output};
 pub use crate::ir::Side;
@@ -147,7 +238,7 @@ pub use crate::parse::ParseError;
 pub use crate::source::LineCol;
 
 /// True when this build has the JIT (Linux on x86-64).
-pub const JIT_AVAILABLE: bool = cfg!(all(target_arch = "x86_64", target_os = "linux"));
+pub const JIT_AVAILABLE: bool = cfg!(jitbf_jit);
 
 /// Width of a tape cell. Arithmetic wraps at this width.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -463,28 +554,22 @@ impl Program {
         interp::Interpreter::new(self)
     }
 
-    /// Compiles to x86-64 machine code.
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-    pub fn compile(&self) -> Result<jit::Jit<'_>, Error> {
-        jit::Jit::new(self)
+    /// Compiles for this platform: to x86-64 machine code where the JIT is available (Linux
+    /// on x86-64), else to the reference interpreter, behind the same type ([`Compiled`]).
+    ///
+    /// **Signals.** Running machine code relies on guard pages around the tape: the first
+    /// run in the process installs a process-wide `SIGSEGV` handler, which handles faults
+    /// of generated code only and passes every other fault on to the handler installed
+    /// before it. See [`compiled`](crate::compiled#the-sigsegv-handler) before installing a
+    /// `SIGSEGV` handler of your own.
+    pub fn compile(&self) -> Result<Compiled<'_>, Error> {
+        Compiled::new(self)
     }
 
-    /// Compiles to x86-64 machine code: not available on this platform.
-    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-    pub fn compile(&self) -> Result<interp::Interpreter<'_>, Error> {
-        Err(Error::Unsupported)
-    }
-
-    /// The fastest executor available: the JIT on Linux x86-64, else the interpreter.
+    /// The fastest executor available, boxed: [`Program::compile`] (the JIT where available,
+    /// else the interpreter), with the same note on the `SIGSEGV` handler.
     pub fn executor(&self) -> Result<Box<dyn Executor + '_>, Error> {
-        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-        {
-            Ok(Box::new(self.compile()?))
-        }
-        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-        {
-            Ok(Box::new(self.interpreter()))
-        }
+        Ok(Box::new(self.compile()?))
     }
 
     /// The error for a move off the tape at source byte `pos`.

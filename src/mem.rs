@@ -8,7 +8,7 @@
 //!
 //! * **Exactly where it can:** reading the source (`std::fs::read` reports failure) and
 //!   building the IR (the parser and the first folding pass grow their tables with
-//!   `try_reserve`; a comment costs nothing) end with [`crate::ParseErrorKind::OutOfMemory`].
+//!   `try_reserve`; a comment costs nothing) end with [`crate::parse::ParseErrorKind::OutOfMemory`].
 //! * **By asking first, elsewhere:** the optimization passes, the code generator (whose
 //!   buffers belong to dynasm) and the listings allocate as they go. Before each of these
 //!   stages, [`room_for`] asks the allocator for a generous estimate of what the stage will

@@ -121,14 +121,11 @@ pub fn compare(source: &[u8], input: &[u8], config: &Config) -> Result<Compariso
             result,
         }
     };
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-    let jit = {
-        let mut jit = optimized.compile()?;
-        let compile = jit.compile_time();
-        Some(timed(&optimized, &mut jit, Some(compile)))
-    };
-    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-    let jit = None;
+    let mut compiled = optimized.compile()?;
+    let jit = compiled.is_jit().then(|| {
+        let compile = compiled.compile_time();
+        timed(&optimized, &mut compiled, Some(compile))
+    });
     Ok(Comparison {
         jit,
         interp: timed(&optimized, &mut optimized.interpreter(), None),

@@ -532,7 +532,8 @@ fn innermost_unclosed_bracket_is_reported() {
 
 #[test]
 fn columns_count_utf8_characters() {
-    // é is 2 bytes, € 3 bytes, 🦀 4 bytes: each one column.
+    // é is 2 bytes, € 3 bytes, 🦀 4 bytes: each one column of the location. On a terminal
+    // 🦀 is two columns wide, so the caret stands one column further.
     let (dir, _) = temp_file("utf8.bf", "é€🦀 + [\n".as_bytes());
     run_in(Some(dir.path()), &["utf8.bf"], "").fails(
         2,
@@ -541,7 +542,7 @@ fn columns_count_utf8_characters() {
          --> utf8.bf:1:7\n  \
          |\n\
          1 | é€🦀 + [\n  \
-         |       ^ here\n",
+         |        ^ here\n",
     );
 }
 

@@ -40,7 +40,7 @@ fn run_interp(program: &Program, input: &[u8]) -> Outcome {
 
 /// Runs the JIT on another thread so that a JIT bug that loops forever fails the test
 /// instead of hanging it.
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(jitbf_jit)]
 fn run_jit(program: &Program, input: &[u8]) -> Outcome {
     let (tx, rx) = mpsc::channel();
     let (program, input) = (program.clone(), input.to_vec());
@@ -182,7 +182,7 @@ proptest! {
         for opt_level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
             let program = Program::new(src.as_bytes(), &Config { opt_level, ..config }).unwrap();
             prop_assert_eq!(&run_interp(&program, &input), &reference, "interpreter {:?}", opt_level);
-            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+            #[cfg(jitbf_jit)]
             prop_assert_eq!(&run_jit(&program, &input), &reference, "JIT {:?}", opt_level);
         }
     }

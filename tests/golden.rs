@@ -9,13 +9,14 @@
 //! * The shared benchmark corpus (`$JITBF_CORPUS`, else `../shared/corpus`; `NAME.b`,
 //!   `NAME.out`, optional `NAME.in`) with the JIT at `-O0`, `-O1`, `-O2` and with `--interp`
 //!   at `-O2`. The programs that are slow in the interpreter are run with `--interp` only when
-//!   `JITBF_SLOW_TESTS` is set. Without the corpus directory these tests pass with a note.
+//!   `JITBF_SLOW_TESTS` is set. Without the corpus directory these tests pass, saying so on
+//!   stderr; under CI (`CI` or `JITBF_REQUIRE_CORPUS` set) they fail.
 //!
 //! Each test covers one executor and level and runs every program, then reports all failures
 //! together.
 
 use std::fs;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
@@ -238,15 +239,28 @@ fn programs() -> Vec<Case> {
     )
 }
 
-/// The shared corpus, or `None` (with a note) when it is not there.
+/// The shared corpus, or `None` (said on stderr) when it is not there. Under CI (`CI` set)
+/// or with `JITBF_REQUIRE_CORPUS` set, a missing corpus fails the test instead.
 fn corpus() -> Option<Vec<Case>> {
     let dir = match std::env::var_os("JITBF_CORPUS") {
         Some(dir) => PathBuf::from(dir),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
     };
     if !dir.is_dir() {
-        eprintln!(
-            "note: corpus tests skipped: {} does not exist (set JITBF_CORPUS)",
+        let required = ["CI", "JITBF_REQUIRE_CORPUS"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty() && x != "false"));
+        assert!(
+            !required,
+            "the benchmark corpus is missing: {} does not exist (set JITBF_CORPUS; CI and \
+             JITBF_REQUIRE_CORPUS make this an error)",
+            dir.display()
+        );
+        // Written straight to stderr so that it shows without --nocapture.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED corpus tests: {} does not exist (see the README's \"The benchmark \
+             corpus\"; set JITBF_CORPUS to use one elsewhere)",
             dir.display()
         );
         return None;

@@ -24,7 +24,7 @@
 //! output only at a *safe point*, where the buffer and its count agree:
 //!
 //! * **JIT.** Generated code keeps its output cursor in `r12` and calls `write(2)` itself
-//!   ([`crate::jit::codegen`]). The handler reads `r12` from the interrupted context, writes
+//!   (`jit::codegen`). The handler reads `r12` from the interrupted context, writes
 //!   the bytes from the buffer's start to `r12`, and sets the context's `r12` back to the
 //!   start (moving any unwritten rest there first), so the code resumes with an emptier
 //!   buffer. This is safe anywhere in the generated code except the stretches listed in
@@ -32,10 +32,10 @@
 //!   (partly written) and the exit path (which hands `r12` to Rust). Outside the generated
 //!   code (the thread is in Rust, before or after the run, or in another handler) is not a
 //!   safe point either.
-//! * **Interpreter.** The buffer lives here ([`Watch`]), with its count in an atomic that the
+//! * **Interpreter.** The buffer lives here (`Watch`), with its count in an atomic that the
 //!   interpreter updates after storing each byte, and a second count of the bytes a handler
 //!   has already written. Any point is safe except while the interpreter writes the buffer
-//!   itself (between [`Watch::pending`] and [`Watch::written`]).
+//!   itself (between `Watch::pending` and `Watch::written`).
 //!
 //! A tick at an unsafe point does nothing (the next one will do it). A termination signal at
 //! an unsafe point is *deferred*: the timer is set to tick every millisecond, and the first
@@ -158,6 +158,7 @@ pub fn enable(settings: AutoFlush) -> io::Result<()> {
 }
 
 /// Where the JIT's code is and what its handler needs, for a watched JIT run.
+#[cfg_attr(not(jitbf_jit), allow(dead_code))]
 pub(crate) struct JitCode {
     /// Address range of the generated code.
     pub code: std::ops::Range<usize>,
@@ -215,6 +216,7 @@ impl Watch {
     }
 
     /// Watches the JIT's buffer at `buf` while generated code runs.
+    #[cfg_attr(not(jitbf_jit), allow(dead_code))]
     pub(crate) fn jit(fd: Option<i32>, buf: *mut u8, code: JitCode) -> Watch {
         Watch::new(fd, buf, false, Some(code))
     }

@@ -389,16 +389,17 @@ unsafe fn chain(
 ///
 /// # Safety
 /// `uc` is the `ucontext_t` of the interrupted thread, which runs `run`.
+#[cfg_attr(not(jitbf_jit), allow(unused_variables))]
 unsafe fn safe_point(run: &Shared, uc: *mut libc::c_void) -> bool {
     match &run.jit {
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(jitbf_jit)]
         Some(jit) => {
             // SAFETY: per this function's contract.
             let rip = unsafe { (*(uc as *mut libc::ucontext_t)).uc_mcontext.gregs }
                 [libc::REG_RIP as usize] as usize;
             jit.code.contains(&rip) && !jit.no_flush.iter().any(|r| r.contains(&rip))
         }
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(not(jitbf_jit))]
         Some(_) => false,
         None => !run.busy.load(Ordering::SeqCst),
     }
@@ -409,9 +410,10 @@ unsafe fn safe_point(run: &Shared, uc: *mut libc::c_void) -> bool {
 ///
 /// # Safety
 /// As [`safe_point`], which returned true.
+#[cfg_attr(not(jitbf_jit), allow(unused_variables))]
 unsafe fn flush(run: &Shared, uc: *mut libc::c_void, patient: bool) {
     match &run.jit {
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(jitbf_jit)]
         Some(jit) => {
             // SAFETY: per this function's contract; at a safe point `buf..r12` are the
             // pending bytes of the buffer, which the interrupted code is not touching.
@@ -437,7 +439,7 @@ unsafe fn flush(run: &Shared, uc: *mut libc::c_void, patient: bool) {
                 }
             }
         }
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(not(jitbf_jit))]
         Some(_) => {}
         None => {
             let from = run.flushed.load(Ordering::Acquire);

@@ -4,31 +4,35 @@
 //! `objdump -S`: each group of instructions sits under the Brainfuck source and the IR op it
 //! implements.
 //!
+//! <!-- generated: jitbf -O1 --emit asm -e '+++[>+<-]>.' | from "; 1:1" to "; exit" -->
 //! ```text
-//! ; prologue
-//! 0000  55                             push rbp
+//! $ jitbf -O1 --emit asm -e '+++[>+<-]>.'
 //! ...
 //! ; 1:1     +++                    p[0] += 3
-//! 0031  80 43 00 03                    add byte ptr [rbx],3
+//! 002b  80 43 00 03                    add byte ptr [rbx],3
 //! ; 1:4     [                      while p[0] {
-//! 0035  0f 84 0e 00 00 00              je 0049
+//! 002f  0f 84 15 00 00 00              je 004a
+//! 0035  66 0f 1f 84 00 00 00 00 00     nop [rax+rax]
+//! 003e  66 90                          xchg ax,ax
 //! ; 1:5     >+<                      check p[0..=1]
 //! ; 1:6     +                        p[1] += 1
-//! 003b  80 43 01 01                    add byte ptr [rbx+1],1
-//! ...
+//! 0040  80 43 01 01                    add byte ptr [rbx+1],1
+//! ; 1:8     -                        p[0] -= 1
+//! 0044  80 43 00 ff                    add byte ptr [rbx],0xff
+//! ; 1:9     ]                      } while p[0]
+//! 0048  75 f6                          jne 0040
+//! ; 1:10    >                      check p[0..=1]
 //! ; 1:11    .                      out p[1]
-//! 0049  0f b6 43 01                    movzx eax,byte ptr [rbx+1]
-//! 004d  e8 49 00 00 00                 call 009b <putc>
+//! 004a  0f b6 43 01                    movzx eax,byte ptr [rbx+1]
+//! 004e  e8 43 00 00 00                 call 0096 <putc>
 //! ; end of program
-//! ...
-//! ; putc
-//! 009b  41 88 04 24                    mov [r12],al
+//! 0053  b8 00 00 00 00                 mov eax,0
 //! ...
 //! ```
 //!
-//! (`+++[>+<-]>.` at `-O1`; at `-O2` its output is known at compile time, and the listing
-//! ends with that output as data: `; data: 1 byte of constant output`, then
-//! `01d6  03                             "\x03"`.)
+//! (At `-O2` the output of that program is known at compile time: the code prints it from
+//! a constant, and the listing ends with that constant as data, `; data: 1 byte of constant
+//! output` and a line with the bytes shown as a quoted string.)
 //!
 //! # How to read it
 //!
@@ -74,14 +78,57 @@ const BYTES_WIDTH: usize = BYTES_PER_LINE * 3 - 1;
 /// Brainfuck commands shown in a header; longer fragments end with `…`.
 const FRAGMENT_MAX: usize = 20;
 
-/// The listing of `code` (compiled from `ir`, parsed from `source`).
-pub(crate) fn listing(code: &Code, ir: &Ir, source: &[u8]) -> String {
+/// The listing in structured form: what `jitbf --emit asm` prints (its [`Display`]
+/// is exactly that text), and what `jitbf explore` links to the source and the IR.
+///
+/// [`Display`]: std::fmt::Display
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    /// The headers and instructions, in the order they are printed.
+    pub entries: Vec<Entry>,
+    /// Hex digits of the offset column.
+    pub width: usize,
+}
+
+/// One header or one instruction of a [`Listing`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// A `;` line naming the code below it.
+    Header {
+        /// The text, `;` included.
+        text: String,
+        /// The IR instruction it names (`None` for the prologue, shared code and data).
+        ir: Option<u32>,
+    },
+    /// One instruction, or up to ten bytes of data.
+    Insn(Insn),
+}
+
+/// One decoded instruction (or bytes that do not decode, or constant data).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Insn {
+    /// Offset from the start of the code.
+    pub offset: usize,
+    /// The encoding.
+    pub bytes: Vec<u8>,
+    /// The instruction in Intel syntax, `(bad)`, or data as a quoted string.
+    pub text: String,
+    /// The IR instructions whose headers stand above it (several when fused; empty for the
+    /// prologue and shared code).
+    pub ir: std::ops::Range<u32>,
+    /// Whether these bytes are data, not instructions.
+    pub data: bool,
+}
+
+/// The listing of `code` in structured form.
+pub(crate) fn structured(code: &Code, ir: &Ir, source: &[u8]) -> Listing {
     let len = code.bytes.len();
     let code_end = code.data_start.min(len);
     let width = format!("{:x}", len.max(1) - 1).len().max(4);
 
     // Headers, each with the offset where the code it names starts.
-    let mut heads: Vec<(usize, String)> = vec![(code.entry, "; prologue".to_string())];
+    let mut heads: Vec<(usize, String, Option<u32>)> =
+        vec![(code.entry, "; prologue".to_string(), None)];
     let map = LineMap::new(source);
     let positions: Vec<String> = ir
         .code
@@ -102,7 +149,7 @@ pub(crate) fn listing(code: &Code, ir: &Ir, source: &[u8]) -> String {
             ir.display(&ins.op),
             w = FRAGMENT_MAX + 1,
         );
-        heads.push((at, head));
+        heads.push((at, head, Some(i as u32)));
         if matches!(ins.op, Op::Loop { .. } | Op::If { .. }) {
             depth += 1;
         }
@@ -110,10 +157,10 @@ pub(crate) fn listing(code: &Code, ir: &Ir, source: &[u8]) -> String {
     heads.extend(
         code.symbols
             .iter()
-            .map(|&(at, name)| (at as usize, format!("; {name}"))),
+            .map(|&(at, name)| (at as usize, format!("; {name}"), None)),
     );
     // Stable: headers at the same offset keep their order (program before shared code).
-    heads.sort_by_key(|&(at, _)| at);
+    heads.sort_by_key(|h| h.0);
 
     let mut formatter = IntelFormatter::with_options(
         Some(Box::new(Targets {
@@ -128,25 +175,32 @@ pub(crate) fn listing(code: &Code, ir: &Ir, source: &[u8]) -> String {
     opts.set_uppercase_hex(false);
     opts.set_show_branch_size(false);
 
-    let mut out = String::new();
+    let mut entries = Vec::new();
     let mut pos = 0;
     let mut k = 0;
     while k < heads.len() {
         let at = heads[k].0;
+        let mut group: Option<std::ops::Range<u32>> = None;
         while k < heads.len() && heads[k].0 == at {
-            out.push_str(&heads[k].1);
-            out.push('\n');
+            let (_, text, ir) = &heads[k];
+            if let Some(i) = *ir {
+                group = Some(group.map_or(i..i + 1, |g| g.start..i + 1));
+            }
+            entries.push(Entry::Header {
+                text: text.clone(),
+                ir: *ir,
+            });
             k += 1;
         }
         let end = heads.get(k).map_or(code_end, |h| h.0).min(code_end);
         if end > pos {
             let start = at.max(pos);
             decode(
-                &mut out,
+                &mut entries,
                 &mut formatter,
                 &code.bytes[start..end],
                 start,
-                width,
+                group.unwrap_or(0..0),
             );
             pos = end;
         }
@@ -155,35 +209,69 @@ pub(crate) fn listing(code: &Code, ir: &Ir, source: &[u8]) -> String {
     if len > code_end {
         let data = &code.bytes[code_end..];
         let n = data.len();
-        let _ = writeln!(
-            out,
-            "; data: {n} byte{} of constant output",
-            if n == 1 { "" } else { "s" }
-        );
+        entries.push(Entry::Header {
+            text: format!(
+                "; data: {n} byte{} of constant output",
+                if n == 1 { "" } else { "s" }
+            ),
+            ir: None,
+        });
         for (j, chunk) in data.chunks(BYTES_PER_LINE).enumerate() {
-            let text = format!("\"{}\"", chunk.escape_ascii());
-            line(&mut out, code_end + j * BYTES_PER_LINE, chunk, &text, width);
+            entries.push(Entry::Insn(Insn {
+                offset: code_end + j * BYTES_PER_LINE,
+                bytes: chunk.to_vec(),
+                text: format!("\"{}\"", chunk.escape_ascii()),
+                ir: 0..0,
+                data: true,
+            }));
         }
     }
-    out
+    Listing { entries, width }
 }
 
-/// Disassembles `bytes`, found at code offset `base`, into `out`.
+impl std::fmt::Display for Listing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = String::new();
+        for entry in &self.entries {
+            match entry {
+                Entry::Header { text, .. } => {
+                    out.push_str(text);
+                    out.push('\n');
+                }
+                Entry::Insn(insn) => {
+                    for (j, chunk) in insn.bytes.chunks(BYTES_PER_LINE).enumerate() {
+                        let text = if j == 0 { insn.text.as_str() } else { "" };
+                        line(
+                            &mut out,
+                            insn.offset + j * BYTES_PER_LINE,
+                            chunk,
+                            text,
+                            self.width,
+                        );
+                    }
+                }
+            }
+        }
+        f.write_str(&out)
+    }
+}
+
+/// Disassembles `bytes`, found at code offset `base` and implementing the IR instructions
+/// `ir`, into `out`.
 fn decode(
-    out: &mut String,
+    out: &mut Vec<Entry>,
     formatter: &mut IntelFormatter,
     bytes: &[u8],
     base: usize,
-    width: usize,
+    ir: std::ops::Range<u32>,
 ) {
     let mut decoder = Decoder::with_ip(64, bytes, base as u64, DecoderOptions::NONE);
     let mut ins = Instruction::default();
-    let mut text = String::new();
     while decoder.can_decode() {
         let at = decoder.position();
         decoder.decode_out(&mut ins);
         let mut n = ins.len();
-        text.clear();
+        let mut text = String::new();
         if ins.is_invalid() || n == 0 || at + n > bytes.len() {
             // Show one byte and go on after it.
             n = 1;
@@ -194,11 +282,13 @@ fn decode(
         } else {
             formatter.format(&ins, &mut text);
         }
-        let enc = &bytes[at..at + n];
-        for (j, chunk) in enc.chunks(BYTES_PER_LINE).enumerate() {
-            let text = if j == 0 { text.as_str() } else { "" };
-            line(out, base + at + j * BYTES_PER_LINE, chunk, text, width);
-        }
+        out.push(Entry::Insn(Insn {
+            offset: base + at,
+            bytes: bytes[at..at + n].to_vec(),
+            text,
+            ir: ir.clone(),
+            data: false,
+        }));
     }
 }
 
@@ -320,7 +410,7 @@ mod tests {
     fn listing_follows_the_ir_and_matches_the_code() {
         // At -O1 the loop stays a loop, with checks that need no code of their own.
         let program = Program::new(b"+++[>+<-]>.", &config(OptLevel::O1)).unwrap();
-        let jit = program.compile().unwrap();
+        let jit = super::super::Jit::new(&program).unwrap();
         let listing = jit.disassemble();
 
         assert!(listing.starts_with("; prologue\n0000  55 "), "{listing}");
@@ -386,7 +476,7 @@ mod tests {
                         ..config(opt_level)
                     };
                     let program = Program::new(source, &config).unwrap();
-                    let jit = program.compile().unwrap();
+                    let jit = super::super::Jit::new(&program).unwrap();
                     let listing = jit.disassemble();
                     assert!(!listing.contains("(bad)"), "{listing}");
                     assert_headers_follow_the_ir(&listing, &program);
@@ -399,7 +489,7 @@ mod tests {
     #[test]
     fn branch_targets_are_code_offsets() {
         let program = Program::new(b",[>+.<-]", &Config::default()).unwrap();
-        let jit = program.compile().unwrap();
+        let jit = super::super::Jit::new(&program).unwrap();
         let listing = jit.disassemble();
         let rows = rows(&listing);
         let starts: Vec<usize> = rows.iter().map(|r| r.0).collect();
@@ -442,7 +532,7 @@ mod tests {
                 .any(|i| matches!(i.op, Op::Print { .. })),
             "the output is known at compile time"
         );
-        let jit = program.compile().unwrap();
+        let jit = super::super::Jit::new(&program).unwrap();
         let listing = jit.disassemble();
         let (code, data) = listing
             .split_once("; data: 1 byte of constant output\n")
@@ -459,7 +549,7 @@ mod tests {
     fn long_data_is_split_and_escaped() {
         // Outputs 10, 20, ..., 120: twelve bytes, some of them not printable.
         let program = Program::new("++++++++++.".repeat(12), &Config::default()).unwrap();
-        let jit = program.compile().unwrap();
+        let jit = super::super::Jit::new(&program).unwrap();
         let listing = jit.disassemble();
         let data = listing
             .split_once("; data: 12 bytes of constant output\n")
@@ -477,7 +567,7 @@ mod tests {
     fn empty_program_lists_the_shared_code() {
         let program = Program::new(b"no commands here", &Config::default()).unwrap();
         assert!(program.ir().code.is_empty());
-        let jit = program.compile().unwrap();
+        let jit = super::super::Jit::new(&program).unwrap();
         let listing = jit.disassemble();
         assert!(listing.starts_with("; prologue\n"), "{listing}");
         assert!(listing.contains("\n; end of program\n"), "{listing}");
@@ -502,7 +592,7 @@ mod tests {
             data_start: 4,
             bias: 0,
         };
-        let listing = listing(&code, &Ir::default(), b"");
+        let listing = structured(&code, &Ir::default(), b"").to_string();
         assert_eq!(
             listing,
             "; prologue\n\

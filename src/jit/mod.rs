@@ -17,6 +17,7 @@
 
 pub mod codegen;
 pub mod disasm;
+pub mod encoding;
 pub mod fault;
 pub mod runtime;
 
@@ -41,11 +42,27 @@ pub struct Options {
     /// Remember which cell `eax` and the flags hold, to skip loads and compares (on by
     /// default). Off, every test of a cell compares it in memory.
     pub cache: bool,
+    /// Check the code generator while it works (off by default; tests and the fuzzer turn
+    /// it on). Every piece of generated code is decoded and compared with the effect it was
+    /// declared to have (always done in debug builds), and the generated code checks, at
+    /// the start of every IR instruction, that each register and the flags hold what the
+    /// code generator believes they hold; if not, the run fails with
+    /// [`crate::RuntimeError::Internal`] naming the instruction. Slower code; same results.
+    pub verify: bool,
+    /// Unit tests of the verification: before IR instruction `n`, make the code generator
+    /// believe that `eax` holds `p[1]`.
+    #[cfg(test)]
+    pub(crate) sabotage: Option<usize>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { cache: true }
+        Options {
+            cache: true,
+            verify: false,
+            #[cfg(test)]
+            sabotage: None,
+        }
     }
 }
 
@@ -53,6 +70,11 @@ impl Options {
     /// These options with the register and flags cache on or off.
     pub fn cache(self, cache: bool) -> Options {
         Options { cache, ..self }
+    }
+
+    /// These options with self-checks on or off (see [`Options::verify`]).
+    pub fn verify(self, verify: bool) -> Options {
+        Options { verify, ..self }
     }
 }
 
@@ -137,20 +159,40 @@ impl<'p> Jit<'p> {
     /// The machine code as an annotated listing: each group of instructions under the
     /// Brainfuck source and the IR op it implements (`jitbf --emit asm`).
     pub fn disassemble(&self) -> String {
+        self.listing().to_string()
+    }
+
+    /// The annotated listing in structured form: each instruction with its offset, bytes,
+    /// text and the IR instructions it implements (what `jitbf explore` shows).
+    pub fn listing(&self) -> disasm::Listing {
         let ir = self.program.ir();
         if self.code.instr_offsets.is_empty() {
             // Running needs no map from IR to code, so it was not kept: compile again (the
             // same input gives the same code) with it.
             if let Ok(code) = codegen::compile(ir, self.program.config(), true, self.options) {
                 debug_assert_eq!(code.bytes, self.code.bytes);
-                return disasm::listing(&code, ir, self.program.source());
+                return disasm::structured(&code, ir, self.program.source());
             }
         }
-        disasm::listing(&self.code, ir, self.program.source())
+        disasm::structured(&self.code, ir, self.program.source())
     }
 
     fn code_start(&self) -> u64 {
         self.buffer.as_ptr() as u64
+    }
+
+    /// Explains a `VERIFY` exit: where the code generator's beliefs were wrong.
+    fn verify_error(&self, ctx: &Ctx) -> RuntimeError {
+        let off = ctx.fault_rip.wrapping_sub(self.code_start());
+        let ir = self.program.ir();
+        let at = match self.code.instr_at(off as u32) {
+            Some(i) => format!("before IR instruction {i} ({})", ir.display(&ir.code[i].op)),
+            None => "outside the program".to_string(),
+        };
+        RuntimeError::Internal(format!(
+            "run-time verification failed at code offset {off:#x}, {at}: a register or the \
+             flags did not hold what the code generator believed"
+        ))
     }
 
     /// Explains a `FAULT` exit: which move left the tape.
@@ -304,6 +346,7 @@ impl Executor for Jit<'_> {
             status::FAULT => Err(self.fault_error(&ctx, &tape)),
             status::OUTPUT => Err(RuntimeError::Output(os_error(ctx.errno))),
             status::INPUT => Err(RuntimeError::Input(os_error(ctx.errno))),
+            status::VERIFY => Err(self.verify_error(&ctx)),
             other => Err(RuntimeError::Internal(format!(
                 "unknown exit status {other}"
             ))),
@@ -371,7 +414,7 @@ mod tests {
             for level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
                 let config = Config::default().cell_bits(bits).opt_level(level);
                 let program = Program::new(src, &config).unwrap();
-                let jit = program.compile().unwrap();
+                let jit = super::Jit::new(&program).unwrap();
                 let code = &jit.code;
                 let mut decoder =
                     Decoder::with_ip(64, &code.bytes[..code.data_start], 0, DecoderOptions::NONE);

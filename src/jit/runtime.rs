@@ -87,6 +87,9 @@ pub(crate) mod status {
     pub const OUTPUT: u64 = 2;
     /// `read` failed: see `Ctx::errno`.
     pub const INPUT: u64 = 3;
+    /// Run-time verification ([`crate::jit::Options::verify`]) found that the code
+    /// generator's record of a register or the flags was wrong: see `Ctx::fault_rip`.
+    pub const VERIFY: u64 = 4;
 }
 
 /// The system page size.

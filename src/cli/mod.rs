@@ -1,0 +1,322 @@
+//! The `jitbf` command line, as a library module: the binary's `main` only calls [`main`].
+//!
+//! Each subcommand has its own file: [`run`] (the default: `jitbf FILE` is `jitbf run FILE`),
+//! [`bench`](mod@bench), [`explore`] and [`generate`] (`completions` and `man`). The command tree is
+//! declared with clap's derive API in [`Cli`]; a new subcommand is one more variant of
+//! [`Command`], its `Args` struct and function in a file of its own, and one arm in
+//! [`dispatch`].
+//!
+//! # `jitbf FILE` and the subcommands
+//!
+//! Running a program needs no subcommand, but the other commands are words too, so a
+//! program file named `bench` or a second file name could be taken for a subcommand. The
+//! rule is simple and does not depend on which files exist: if the first argument is the
+//! name of a subcommand (or `--help`/`--version`), it is that subcommand; anything else
+//! means `run` ([`normalize`] inserts it). So `jitbf a.b b.b` reports an unexpected second
+//! file, and a program named `bench` runs with `jitbf ./bench` or `jitbf run bench` (the
+//! error for `jitbf bench` says so when such a file exists).
+//!
+//! # Exit status and messages
+//!
+//! `0` when the program ends, `1` on a runtime error, `2` on a usage or compile error. Errors
+//! go to stderr, with the source line they are about and, on a terminal, in colour (see
+//! [`crate::diagnostic`]; `NO_COLOR` turns colour off, `CLICOLOR_FORCE` on).
+
+pub mod bench;
+pub mod explore;
+pub mod generate;
+pub mod run;
+mod source;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::{CellBits, Config, Eof, Error, OptLevel};
+
+pub use self::source::ProgramSource;
+
+/// Compile a Brainfuck program to x86-64 machine code and run it.
+///
+/// `jitbf FILE` runs FILE (`-` reads the program from standard input); `jitbf -e CODE`
+/// runs CODE. The other commands are below.
+#[derive(Parser, Debug)]
+#[command(
+    name = "jitbf",
+    version,
+    after_help = EXIT_STATUS,
+    override_usage = "jitbf [OPTIONS] <FILE>\n       jitbf [OPTIONS] -e <CODE>\n       jitbf <COMMAND> ...",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    args_override_self = true
+)]
+pub struct Cli {
+    /// The options of `jitbf FILE` (which is `jitbf run FILE`), listed here for `--help`,
+    /// the man page and shell completions; [`normalize`] routes them to `run`.
+    #[command(flatten)]
+    pub run: run::RunArgs,
+
+    /// The subcommand (always present after [`normalize`]).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a program (what `jitbf FILE` does).
+    #[command(
+        override_usage = "jitbf [OPTIONS] <FILE>\n       jitbf [OPTIONS] -e <CODE>",
+        after_help = EXIT_STATUS,
+        args_override_self = true
+    )]
+    Run(run::RunArgs),
+    /// Time a program with the JIT and with the interpreters.
+    ///
+    /// Runs it with the JIT, with the interpreter on the same optimized IR and with the
+    /// reference interpreter on the literal IR, and shows the times and the speedups.
+    #[command(args_override_self = true)]
+    Bench(bench::BenchArgs),
+    /// Write a web page with the source, the IR and the machine code side by side.
+    ///
+    /// One self-contained HTML file, with tabs for -O0, -O1 and -O2; hover over or click a
+    /// command, an IR instruction or a machine instruction to see what became of what.
+    #[command(args_override_self = true)]
+    Explore(explore::ExploreArgs),
+    /// Print a shell completion script.
+    ///
+    /// For example `jitbf completions bash > ~/.local/share/bash-completion/completions/jitbf`.
+    Completions(generate::CompletionsArgs),
+    /// Print the manual page (roff).
+    ///
+    /// For example `jitbf man > jitbf.1 && man ./jitbf.1`; `jitbf man bench` prints the page
+    /// of `jitbf bench`, jitbf-bench(1).
+    Man(generate::ManArgs),
+}
+
+const EXIT_STATUS: &str = "\
+Exit status: 0 when the program ends, 1 on a runtime error (pointer off the tape,
+failed I/O), 2 on a usage or compile error (bad options, unreadable file, unbalanced brackets).";
+
+/// Options that change what a program means or how it is compiled.
+#[derive(Args, Debug, Clone)]
+pub struct Semantics {
+    /// What `,` stores at end of input.
+    #[arg(long, value_enum, default_value_t = EofArg::Unchanged)]
+    pub eof: EofArg,
+
+    /// Number of tape cells.
+    #[arg(long, value_name = "CELLS", default_value_t = crate::DEFAULT_TAPE_CELLS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=crate::MAX_TAPE_CELLS as u64))]
+    pub tape_size: u64,
+
+    /// Cell width in bits; arithmetic wraps at this width.
+    #[arg(long, value_name = "BITS", default_value = "8", value_parser = ["8", "16", "32"])]
+    pub cell_bits: String,
+}
+
+/// `--eof`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum EofArg {
+    /// Leave the cell unchanged.
+    Unchanged,
+    /// Store 0.
+    Zero,
+    /// Store the largest cell value (255 for 8-bit cells).
+    Max,
+}
+
+/// `-O0`, `-O1`, `-O2` as clap parses them.
+pub fn opt_level(value: Option<&str>, default: OptLevel) -> OptLevel {
+    match value {
+        Some("0") => OptLevel::O0,
+        Some("1") => OptLevel::O1,
+        Some(_) => OptLevel::O2,
+        None => default,
+    }
+}
+
+impl Semantics {
+    /// The configuration at optimization level `opt_level`.
+    pub fn config(&self, opt_level: OptLevel) -> Config {
+        Config {
+            cell_bits: match self.cell_bits.as_str() {
+                "16" => CellBits::U16,
+                "32" => CellBits::U32,
+                _ => CellBits::U8,
+            },
+            eof: match self.eof {
+                EofArg::Unchanged => Eof::Unchanged,
+                EofArg::Zero => Eof::Zero,
+                EofArg::Max => Eof::Max,
+            },
+            tape_cells: self.tape_size as usize,
+            opt_level,
+        }
+    }
+}
+
+/// Inserts `run` after the program name unless the first argument names a subcommand or
+/// asks for help or the version (see the [module docs](self)).
+pub fn normalize(mut args: Vec<OsString>) -> Vec<OsString> {
+    let command = Cli::command();
+    let first = args.get(1).and_then(|a| a.to_str());
+    let explicit = first.is_some_and(|first| {
+        matches!(first, "-h" | "--help" | "-V" | "--version" | "help")
+            || command
+                .get_subcommands()
+                .any(|c| c.get_name() == first || c.get_all_aliases().any(|a| a == first))
+    });
+    if !explicit {
+        args.insert(1.min(args.len()), OsString::from("run"));
+    }
+    args
+}
+
+/// Runs the command line `args` (program name first) and returns the exit status.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args = normalize(args.into_iter().collect());
+    let matches = match Cli::command().try_get_matches_from(&args) {
+        Ok(matches) => matches,
+        Err(e) => return clap_error(e, &args),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e, &args),
+    };
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(fail) => {
+            to_stderr(&fail.message);
+            ExitCode::from(fail.status)
+        }
+    }
+}
+
+/// Runs the parsed command.
+pub fn dispatch(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Some(Command::Run(args)) => run::run(&args),
+        Some(Command::Bench(args)) => bench::bench(&args),
+        Some(Command::Explore(args)) => explore::explore(&args),
+        Some(Command::Completions(args)) => generate::completions(&args),
+        Some(Command::Man(args)) => generate::man(&args),
+        // `normalize` always puts a subcommand in; parsed directly, the top level runs.
+        None => run::run(&cli.run),
+    }
+}
+
+/// Prints clap's error (or help) and exits as clap would, adding a hint when the command
+/// was a subcommand's name that is also a file here.
+fn clap_error(e: clap::Error, args: &[OsString]) -> ExitCode {
+    let _ = e.print();
+    let status = e.exit_code();
+    if status != 0
+        && let Some(first) = args.get(1).and_then(|a| a.to_str())
+        && first != "run"
+        && std::path::Path::new(first).is_file()
+    {
+        to_stderr(&format!(
+            "note: '{first}' is a jitbf command; to run the program file '{first}', write \
+             `jitbf ./{first}` or `jitbf run {first}`\n"
+        ));
+    }
+    ExitCode::from(u8::try_from(status).unwrap_or(2))
+}
+
+/// Writes a message to stderr, keeping its colours only where they are wanted (a terminal,
+/// `NO_COLOR` unset, or `CLICOLOR_FORCE` set). If stderr itself cannot be written
+/// (`2>/dev/full`), there is nobody left to tell: the exit status still says what happened.
+pub fn to_stderr(message: &str) {
+    let mut err = anstream::stderr();
+    let _ = err.write_all(message.as_bytes());
+    let _ = err.flush();
+}
+
+/// A message for stderr (possibly with colour codes) and an exit status.
+#[derive(Debug)]
+pub struct Failure {
+    /// The message, ending with a newline.
+    pub message: String,
+    /// The exit status.
+    pub status: u8,
+}
+
+impl Failure {
+    /// A usage error (exit status 2): bad options, unreadable files.
+    pub fn usage(message: impl std::fmt::Display) -> Failure {
+        Failure {
+            message: crate::diagnostic::render_message(&message.to_string(), true),
+            status: 2,
+        }
+    }
+
+    /// An error from the library, shown with the source line it is about.
+    pub fn from(e: Error, source: &[u8], name: &str, status: u8) -> Failure {
+        Failure {
+            message: crate::diagnostic::render_styled(&e, source, name, true),
+            status,
+        }
+    }
+
+    /// A failed write of jitbf's own output (exit status 1, as for a program's output).
+    pub fn output(e: std::io::Error) -> Failure {
+        Failure::usage(crate::RuntimeError::Output(e)).with_status(1)
+    }
+
+    /// This failure with another exit status.
+    pub fn with_status(self, status: u8) -> Failure {
+        Failure { status, ..self }
+    }
+}
+
+/// Writes `bytes` to `path`, or to stdout when `path` is `None` or `-`. Failing is an I/O
+/// error (exit status 1), as for a program's output.
+pub fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<(), Failure> {
+    match path.filter(|p| p.as_os_str() != "-") {
+        Some(path) => std::fs::write(path, bytes).map_err(|e| {
+            Failure::usage(format!("cannot write {}: {e}", path.display())).with_status(1)
+        }),
+        // (Not `print!`, which panics when stdout cannot be written.)
+        None => std::io::stdout()
+            .lock()
+            .write_all(bytes)
+            .and_then(|()| std::io::stdout().lock().flush())
+            .map_err(Failure::output),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_is_inserted_unless_a_subcommand_comes_first() {
+        let cases: [(&[&str], &[&str]); 7] = [
+            (&["jitbf", "a.b", "b.b"], &["jitbf", "run", "a.b", "b.b"]),
+            (
+                &["jitbf", "-O1", "bench"],
+                &["jitbf", "run", "-O1", "bench"],
+            ),
+            (&["jitbf", "./bench"], &["jitbf", "run", "./bench"]),
+            (&["jitbf", "bench", "x.b"], &["jitbf", "bench", "x.b"]),
+            (&["jitbf", "--help"], &["jitbf", "--help"]),
+            (&["jitbf", "explore", "x"], &["jitbf", "explore", "x"]),
+            (&["jitbf"], &["jitbf", "run"]),
+        ];
+        for (given, expected) in cases {
+            assert_eq!(normalize(args(given)), args(expected), "{given:?}");
+        }
+    }
+}

@@ -1,0 +1,494 @@
+//! x86-64 code generation: IR to machine code, with dynasm.
+//!
+//! # Register convention
+//!
+//! Fixed for the whole of the generated code (all callee-saved, so they survive `syscall`):
+//!
+//! | register | holds                                                          |
+//! |----------|----------------------------------------------------------------|
+//! | `rbx`    | the tape pointer: address of cell `p + bias` (see below)       |
+//! | `r12`    | output cursor: next free byte of the output buffer             |
+//! | `r13`    | end of the output buffer                                       |
+//! | `r14`    | the `Ctx` block (fds, buffers, saved `rsp`, results)           |
+//!
+//! `rax`, `rcx`, `rdx`, `rsi`, `rdi` and `r8`-`r11` are scratch; `syscall` clobbers `rax`,
+//! `rcx` and `r11`, and a call to a shared subroutine may overwrite any of them.
+//!
+//! Cell offsets become displacements from `rbx`. Folding pointer moves into offsets makes
+//! them grow (mandelbrot works around `p[190]`), so `rbx` is *biased*: it points at cell
+//! `p + bias`, with `bias` the program's median offset, and `p[off]` is
+//! `[rbx + (off - bias) * cell size]`, which mostly fits a one-byte displacement. With bias
+//! 0, `p[3] += 1` on 16-bit cells is `add word [rbx+6], 1`.
+//!
+//! # How code is emitted
+//!
+//! Program code is a sequence of [`inst::Inst`]s, each emitted by [`Gen::emit`], which
+//! encodes it and tells the [`track::Tracker`] what it did, from the one table of declared
+//! effects ([`inst::Inst::effect`]). The tracker remembers which cell a register or the flags
+//! hold, so that a load or a compare can be skipped; it forgets at every label where paths
+//! join. Longer sequences (scans, address compares) are emitted by [`Gen::sequence`] under a
+//! declared effect of their own. In debug builds every piece is then decoded and checked
+//! against its declaration ([`verify`]), and with [`super::Options::verify`] the generated
+//! code also checks the tracker's beliefs at run time, at the start of every IR instruction.
+//!
+//! The code for each kind of IR instruction is in its own file: [`cells`] (arithmetic and
+//! I/O), [`control`] (loops, ifs, pointer moves and bounds checks), [`scan`] (scan loops),
+//! and [`subroutines`] (prologue, exits and the shared `putc`/`flush`/`getc`).
+//!
+//! # Layout
+//!
+//! The entry point (prologue) comes first, then one block of code per IR instruction, then
+//! the epilogue and the shared subroutines, then the bytes of constant output.
+//!
+//! # Bounds checks
+//!
+//! An IR `Check` costs nothing when the generated code touches the extreme cells of its
+//! window anyway: if the pointer left the tape, that access lands in a guard page (see
+//! [`super::fault`]). For an extreme that is not touched before the window ends, a *probe*
+//! (`cmp byte [rbx+off], 0`, a load) is emitted. Offsets too large for the guard regions, and
+//! the right end of a tape that is not a whole number of pages, are compared explicitly.
+//! The codegen records, for every code range, which check or scan it belongs to (`Unit`),
+//! so a fault can be traced to the IR.
+
+/// `dynasm!` with the register aliases of the convention above (`p`, `out`, `out_end`,
+/// `ctx`), for the code written with dynasm directly: scans and subroutines.
+macro_rules! asm {
+    ($ops:expr; $($t:tt)*) => {
+        dynasmrt::dynasm!($ops
+            ; .arch x64
+            ; .alias p, rbx
+            ; .alias out, r12
+            ; .alias out_end, r13
+            ; .alias ctx, r14
+            ; $($t)*
+        )
+    };
+}
+
+/// Offset of a field of the context block ([`super::runtime::Ctx`]), as a displacement from
+/// `r14`.
+macro_rules! ctx {
+    ($field:ident) => {
+        std::mem::offset_of!($crate::jit::runtime::Ctx, $field) as i32
+    };
+}
+
+pub(crate) mod cells;
+pub(crate) mod control;
+pub(crate) mod inst;
+pub(crate) mod scan;
+pub(crate) mod subroutines;
+pub(crate) mod track;
+pub(crate) mod verify;
+
+#[cfg(test)]
+mod tests;
+
+use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
+
+use self::inst::{Effect, Enc, Inst, Ops, Reg, reg_asm, reg2_asm};
+use self::subroutines::Subroutines;
+use self::track::Tracker;
+use super::Options;
+use super::runtime::page_size;
+use crate::ir::{CheckId, Ir, Op};
+use crate::{Config, Eof};
+
+/// What a stretch of code is doing, for tracing a fault back to the IR.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unit {
+    /// Nothing that can fault.
+    None,
+    /// The window of a `Check`: the tape pointer register holds `p` of the check.
+    Check(CheckId),
+    /// A scan loop (the IR instruction index): the tape pointer register holds `p` at the
+    /// start of the scan.
+    Scan(u32),
+}
+
+/// Generated code and the tables that describe it.
+pub(crate) struct Code {
+    /// Machine code, position independent.
+    pub bytes: Vec<u8>,
+    /// Offset of the entry point.
+    pub entry: usize,
+    /// Offset of the fault stub.
+    pub fault_stub: usize,
+    /// Offset of the exit path: `rax` holds the status, any stack depth will do.
+    pub exit: u32,
+    /// Where the output cursor `r12` and the output buffer do not simply mean "the bytes
+    /// from `Ctx::out_buf` to `r12` wait to be written": the prologue (before `r12` is set),
+    /// `putc` (a byte stored but not yet counted), `flush` (part may be written already) and
+    /// the exit path (which hands `r12` to Rust). Everywhere else the autoflush signal
+    /// handler may write the pending bytes and reset `r12` (see `crate::autoflush`), so no
+    /// other code may write `r12` or the output buffer: keep output in these subroutines
+    /// (`crate::jit::tests` checks it).
+    pub no_flush: Vec<std::ops::Range<u32>>,
+    /// `(start offset, unit)`, sorted by offset: each unit runs to the next entry.
+    pub units: Vec<(u32, Unit)>,
+    /// Code offset at which each IR instruction's code starts (an instruction fused into
+    /// the one before it starts where that one does). One more entry marks the code's end.
+    /// Empty unless asked for (listings, profiler maps and run-time verification need it;
+    /// running does not).
+    pub instr_offsets: Vec<u32>,
+    /// Where the shared code after the program starts, with names: `(offset, name)`,
+    /// sorted (exit, fault stub, subroutines).
+    pub symbols: Vec<(u32, &'static str)>,
+    /// Offset where the constant data (the bytes of `print`s) starts: not code.
+    pub data_start: usize,
+    /// The tape pointer register holds the address of cell `p + bias`.
+    pub bias: i32,
+}
+
+impl Code {
+    /// The unit the instruction at code offset `off` belongs to.
+    pub(crate) fn unit_at(&self, off: u32) -> Unit {
+        match self.units.partition_point(|&(start, _)| start <= off) {
+            0 => Unit::None,
+            i => self.units[i - 1].1,
+        }
+    }
+
+    /// The IR instruction whose code contains offset `off` (needs `instr_offsets`).
+    pub(crate) fn instr_at(&self, off: u32) -> Option<usize> {
+        let i = self.instr_offsets.partition_point(|&start| start <= off);
+        (i > 0 && i < self.instr_offsets.len()).then(|| i - 1)
+    }
+}
+
+/// The median offset of the cells the program accesses.
+fn typical_offset(ir: &Ir) -> i32 {
+    let mut offs: Vec<i32> = ir
+        .code
+        .iter()
+        .filter_map(|ins| match ins.op {
+            Op::Add { off, .. }
+            | Op::Set { off, .. }
+            | Op::Out { off }
+            | Op::In { off }
+            | Op::Loop { off }
+            | Op::EndLoop { off }
+            | Op::If { off }
+            | Op::Scan { off, .. } => Some(off),
+            Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } => Some(dst),
+            _ => None,
+        })
+        .collect();
+    if offs.is_empty() {
+        return 0;
+    }
+    let mid = offs.len() / 2;
+    *offs.select_nth_unstable(mid).1
+}
+
+/// Compiles `ir` for `config`; `offsets` records [`Code::instr_offsets`].
+pub(crate) fn compile(
+    ir: &Ir,
+    config: &Config,
+    offsets: bool,
+    options: Options,
+) -> Result<Code, String> {
+    let cs = config.cell_bits.bytes() as i32;
+    // Room for typical code, so the buffers rarely grow (fresh memory is costly).
+    let n = ir.code.len();
+    let mut ops = Ops::new_with_capacity(0, 12 * n + 2048, 0, 0, n, 0, n);
+    let sub = Subroutines::new(&mut ops);
+    let enc = Enc {
+        cell_bytes: cs,
+        bias: typical_offset(ir),
+    };
+    let offsets = offsets || options.verify;
+    let mut g = Gen {
+        ops,
+        sub,
+        enc,
+        ir,
+        eof: config.eof,
+        exact_right: !(config.tape_cells * cs as usize).is_multiple_of(page_size()),
+        units: Vec::new(),
+        unit_open: false,
+        loops: Vec::new(),
+        strings: Vec::new(),
+        track: Tracker::default(),
+        options,
+        pieces: (cfg!(debug_assertions) || options.verify).then(Vec::new),
+        instr_offsets: Vec::with_capacity(if offsets { n + 1 } else { 0 }),
+        no_flush: Vec::new(),
+    };
+    let entry = g.ops.offset().0;
+    g.prologue();
+    g.no_flush.push(entry as u32..g.here());
+    let mut i = 0;
+    while i < n {
+        let here = g.here();
+        #[cfg(test)]
+        if options.sabotage == Some(i) {
+            g.track.apply(&Effect {
+                loads: Some((Reg::Rax, 1)),
+                ..Effect::NONE
+            });
+        }
+        if options.verify {
+            g.assert_beliefs();
+        }
+        let next = g.instr(i);
+        if offsets {
+            g.instr_offsets.extend(std::iter::repeat_n(here, next - i));
+        }
+        i = next;
+    }
+    g.close_unit();
+    let end = g.here();
+    if offsets {
+        g.instr_offsets.push(end);
+    }
+    let (fault_stub, exit) = g.epilogue_and_subroutines();
+    let data_start = g.ops.offset().0;
+    for (label, range) in std::mem::take(&mut g.strings) {
+        let bytes = &ir.bytes[range];
+        dynasm!(g.ops
+            ; .arch x64
+            ; =>label
+            ; .bytes bytes
+        );
+    }
+    g.ops.commit().map_err(|e| e.to_string())?;
+    let mut symbols = vec![(end, "end of program"), (fault_stub as u32, "fault stub")];
+    for (label, name) in g.sub.named(options.verify) {
+        let at = g
+            .ops
+            .labels()
+            .resolve_dynamic(label)
+            .map_err(|e| e.to_string())?;
+        symbols.push((at.0 as u32, name));
+    }
+    symbols.sort_unstable();
+    symbols.dedup_by_key(|s| s.0);
+    let Gen {
+        ops,
+        units,
+        instr_offsets,
+        pieces,
+        no_flush,
+        ..
+    } = g;
+    let bytes = ops.finalize().map_err(|e| e.to_string())?;
+    if let Some(pieces) = pieces {
+        verify::check(&bytes, &pieces, enc, fault_stub..data_start)
+            .map_err(|e| format!("code generator self-check failed: {e}"))?;
+    }
+    Ok(Code {
+        bytes,
+        entry,
+        fault_stub,
+        exit,
+        no_flush,
+        units,
+        instr_offsets,
+        symbols,
+        data_start,
+        bias: enc.bias,
+    })
+}
+
+/// An open loop or if.
+struct Frame {
+    body: DynamicLabel,
+    end: DynamicLabel,
+}
+
+/// The code generator's state while it compiles one program.
+pub(crate) struct Gen<'a> {
+    ops: Ops,
+    ir: &'a Ir,
+    /// Cell size and pointer bias, for encoding cell operands.
+    enc: Enc,
+    eof: Eof,
+    /// The tape does not end on a page boundary: check the right end explicitly.
+    exact_right: bool,
+    units: Vec<(u32, Unit)>,
+    unit_open: bool,
+    /// Open loops and ifs.
+    loops: Vec<Frame>,
+    /// Labels for the bytes of `Print`s and where they are in `Ir::bytes`.
+    strings: Vec<(DynamicLabel, std::ops::Range<usize>)>,
+    /// The shared subroutines and exits.
+    sub: Subroutines,
+    instr_offsets: Vec<u32>,
+    /// What registers and flags are known to hold.
+    track: Tracker,
+    options: Options,
+    /// Every piece of program code with its declared effect, for [`verify`].
+    pieces: Option<Vec<verify::Piece>>,
+    /// See [`Code::no_flush`].
+    no_flush: Vec<std::ops::Range<u32>>,
+}
+
+impl Gen<'_> {
+    fn here(&self) -> u32 {
+        self.ops.offset().0 as u32
+    }
+
+    /// Emits one instruction of program code and applies its declared effect.
+    fn emit(&mut self, inst: Inst) {
+        let start = self.here();
+        inst.encode(&mut self.ops, self.enc);
+        self.record(start, inst.effect());
+    }
+
+    /// Emits a sequence of instructions written with dynasm directly (never with
+    /// [`Gen::emit`]), declaring what it does as a whole.
+    fn sequence(&mut self, effect: Effect, code: impl FnOnce(&mut Self)) {
+        let start = self.here();
+        code(self);
+        self.record(start, effect);
+    }
+
+    fn record(&mut self, start: u32, effect: Effect) {
+        self.track.apply(&effect);
+        let end = self.here();
+        if let Some(pieces) = &mut self.pieces {
+            pieces.push(verify::Piece { start, end, effect });
+        }
+    }
+
+    /// Places `label` where paths join: what the tracker knew no longer holds.
+    fn join(&mut self, label: DynamicLabel) {
+        dynasm!(self.ops; .arch x64; =>label);
+        self.track.forget();
+    }
+
+    /// A register holding `p[off]` that the generator may use instead of memory.
+    fn reg_holding(&self, off: i32) -> Option<Reg> {
+        self.track.reg_holding(off).filter(|_| self.options.cache)
+    }
+
+    /// True if ZF already tells whether `p[off]` is 0 (and the generator may rely on it).
+    fn flags_hold(&self, off: i32) -> bool {
+        self.options.cache && self.track.flags() == Some(off)
+    }
+
+    fn open_unit(&mut self, unit: Unit) {
+        let here = self.here();
+        self.units.push((here, unit));
+        self.unit_open = true;
+    }
+
+    /// Ends the current unit: code from here on cannot fault on its behalf.
+    fn close_unit(&mut self) {
+        if self.unit_open {
+            let here = self.here();
+            self.units.push((here, Unit::None));
+            self.unit_open = false;
+        }
+    }
+
+    /// Pads with no-ops to a 16-byte boundary, where a loop's first instruction fetches
+    /// best. The padding is the multi-byte `nop` forms (one instruction for up to 9 bytes).
+    fn align_loop(&mut self) {
+        const NOPS: [&[u8]; 10] = [
+            &[],
+            &[0x90],
+            &[0x66, 0x90],
+            &[0x0f, 0x1f, 0x00],
+            &[0x0f, 0x1f, 0x40, 0x00],
+            &[0x0f, 0x1f, 0x44, 0x00, 0x00],
+            &[0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+            &[0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+            &[0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+            &[0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+        ];
+        let mut pad = (16 - self.here() % 16) % 16;
+        while pad > 0 {
+            let n = pad.min(9) as usize;
+            self.ops.extend(NOPS[n].iter().copied());
+            pad -= n as u32;
+        }
+    }
+
+    /// Displacement from the tape pointer register of cell `p[off]`.
+    fn disp(&self, off: i32) -> i32 {
+        self.enc.disp(off)
+    }
+
+    /// Bytes in `n` cells.
+    fn bytes(&self, n: i32) -> i32 {
+        n * self.enc.cell_bytes
+    }
+
+    /// Emits instruction `i` (and any it fuses with); returns the next instruction index.
+    fn instr(&mut self, i: usize) -> usize {
+        match self.ir.code[i].op {
+            Op::Add { off, val } => self.emit(Inst::AddImm { off, val }),
+            Op::Set { off, val } => self.emit(Inst::StoreImm { off, val }),
+            Op::MulAdd { src, dst, k } => self.mul_add(src, dst, k),
+            Op::MulSet { src, dst, k } => self.mul_set(src, dst, k),
+            Op::Move { delta } => return self.move_p(i, delta),
+            Op::Check(id) => self.check(i, id),
+            Op::Out { off } => self.out(off),
+            Op::Print { start, len } => self.print(start, len),
+            Op::In { off } => self.input(off),
+            Op::Loop { off } => self.open_loop(off, true),
+            Op::If { off } => self.open_loop(off, false),
+            Op::EndLoop { off } => self.end_loop(off, 0),
+            Op::EndIf => self.end_if(),
+            Op::Scan { off, step, check } => self.scan(i, off, step, check),
+        }
+        i + 1
+    }
+
+    /// [`super::Options::verify`]: code that checks, at run time, everything the tracker
+    /// believes a register or the flags hold, and exits with status `VERIFY` if it is wrong.
+    /// It changes no register and leaves ZF as it found it.
+    fn assert_beliefs(&mut self) {
+        let fail = self.sub.verify_failed;
+        let cs = self.enc.cell_bytes;
+        let mut beliefs = self.track.claims();
+        // The flags last: checking them leaves ZF alone but not the other flags, which the
+        // register checks save and restore.
+        beliefs.sort_by_key(|&(reg, _)| reg.is_none());
+        for (reg, off) in beliefs {
+            let d = self.disp(off);
+            let ok = self.ops.new_dynamic_label();
+            match reg {
+                Some(reg) => {
+                    // A second register to load the cell into, saved around the check.
+                    let t = if reg == Reg::Rcx { Reg::Rdx } else { Reg::Rcx };
+                    dynasm!(self.ops; .arch x64; pushfq);
+                    reg_asm!(self.ops, t; push r_q);
+                    match cs {
+                        1 => reg_asm!(self.ops, t; movzx r_d, BYTE [rbx + d]),
+                        2 => reg_asm!(self.ops, t; movzx r_d, WORD [rbx + d]),
+                        _ => reg_asm!(self.ops, t; mov r_d, DWORD [rbx + d]),
+                    }
+                    reg2_asm!(self.ops, t, reg; cmp s_d, r_d);
+                    reg_asm!(self.ops, t; pop r_q);
+                    dynasm!(self.ops
+                        ; .arch x64
+                        ; je =>ok
+                        ; call =>fail
+                        ; =>ok
+                        ; popfq
+                    );
+                }
+                None => {
+                    let zero = self.ops.new_dynamic_label();
+                    dynasm!(self.ops; .arch x64; jz =>zero);
+                    self.cmp_cell_raw(d, cs);
+                    dynasm!(self.ops; .arch x64; jne =>ok; call =>fail; =>zero);
+                    self.cmp_cell_raw(d, cs);
+                    dynasm!(self.ops; .arch x64; je =>ok; call =>fail; =>ok);
+                }
+            }
+        }
+    }
+
+    /// `cmp cell [rbx + d], 0`, outside the tracked instructions (for [`Gen::assert_beliefs`]).
+    fn cmp_cell_raw(&mut self, d: i32, cs: i32) {
+        match cs {
+            1 => dynasm!(self.ops; .arch x64; cmp BYTE [rbx + d], 0),
+            2 => dynasm!(self.ops; .arch x64; cmp WORD [rbx + d], 0),
+            _ => dynasm!(self.ops; .arch x64; cmp DWORD [rbx + d], 0),
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! The code generator's beliefs, tested per IR instruction.
+//!
+//! For every kind of IR instruction, small hand-built programs put a belief in place (a
+//! register holds a cell, the flags reflect a cell), run the instruction, and then use a
+//! cell in a way that would exploit a stale belief (a test, an output, a multiply). They run
+//! with [`Options::verify`], so the generated code checks every belief at run time before
+//! each instruction, and their output must match the interpreter's, at every cell width and
+//! with the cache on and off.
+
+use crate::ir::{Instr, Ir, Op, Reach, Span};
+use crate::jit::{Jit, Options};
+use crate::{CellBits, Config, Eof, Executor, Io, OptLevel, Program, RuntimeError, Stats};
+
+/// A program made of `ops` (no source: spans are empty).
+fn program(ops: &[Op], mut ir: Ir, config: Config) -> Program {
+    ir.code = ops
+        .iter()
+        .map(|&op| Instr {
+            op,
+            span: Span::default(),
+        })
+        .collect();
+    Program {
+        source: Vec::new(),
+        ir,
+        config,
+        stats: Stats::default(),
+    }
+}
+
+fn run(program: &Program, input: &[u8], options: Option<Options>) -> (Vec<u8>, String) {
+    let mut io = Io::memory(input);
+    let r = match options {
+        None => program.interpreter().run(&mut io),
+        Some(options) => Jit::with_options(program, options).unwrap().run(&mut io),
+    };
+    (io.take_output(), format!("{r:?}"))
+}
+
+/// Runs `ops` on `input` with the interpreter and with the verifying JIT (cache on and off)
+/// and requires the same output and result.
+fn agree(ops: &[Op], ir: &Ir, input: &[u8], cell_bits: CellBits, eof: Eof) {
+    let config = Config {
+        cell_bits,
+        eof,
+        tape_cells: 64,
+        opt_level: OptLevel::O2,
+    };
+    let p = program(ops, ir.clone(), config);
+    let want = run(&p, input, None);
+    for cache in [true, false] {
+        let options = Options::default().cache(cache).verify(true);
+        let got = run(&p, input, Some(options));
+        assert_eq!(
+            got, want,
+            "{ops:?} on {input:?}, {cell_bits:?} {eof:?}, cache {cache}"
+        );
+    }
+}
+
+/// Instructions that leave a belief about cell `c` behind.
+fn producers(c: i32) -> Vec<Vec<Op>> {
+    vec![
+        vec![Op::Add { off: c, val: 1 }],
+        vec![Op::Add {
+            off: c,
+            val: u32::MAX,
+        }],
+        vec![Op::Out { off: c }],
+        vec![Op::MulAdd {
+            src: c,
+            dst: 5,
+            k: 3,
+        }],
+        vec![Op::If { off: c }, Op::EndIf],
+    ]
+}
+
+/// Instructions that use cell `c` in a way a stale belief would get wrong.
+fn consumers(c: i32) -> Vec<Vec<Op>> {
+    vec![
+        vec![Op::If { off: c }, Op::Print { start: 0, len: 1 }, Op::EndIf],
+        vec![Op::Out { off: c }],
+        vec![
+            Op::MulAdd {
+                src: c,
+                dst: 6,
+                k: 1,
+            },
+            Op::Out { off: 6 },
+        ],
+        vec![
+            Op::Loop { off: c },
+            Op::Add { off: 7, val: 1 },
+            Op::Set { off: c, val: 0 },
+            Op::EndLoop { off: c },
+            Op::Out { off: 7 },
+        ],
+    ]
+}
+
+/// Every kind of IR instruction (with its partners, for the bracketing ones), acting on
+/// cells among 0..=3. `check` is a bounds check of one step right, for the scans.
+fn subjects(check: crate::ir::CheckId) -> Vec<Vec<Op>> {
+    let mut all = Vec::new();
+    for c in 0..=2 {
+        all.extend([
+            vec![Op::Add { off: c, val: 1 }],
+            vec![Op::Add { off: c, val: 0xff }],
+            vec![Op::Add { off: c, val: 0x100 }],
+            vec![Op::Set { off: c, val: 0 }],
+            vec![Op::Set { off: c, val: 9 }],
+            vec![Op::Out { off: c }],
+            vec![Op::In { off: c }],
+            vec![Op::Print { start: 0, len: 2 }],
+            vec![Op::If { off: c }, Op::Add { off: 3, val: 1 }, Op::EndIf],
+            vec![
+                Op::Loop { off: c },
+                Op::Set { off: c, val: 0 },
+                Op::EndLoop { off: c },
+            ],
+            vec![
+                Op::Check(check),
+                Op::Move { delta: 1 },
+                Op::Move { delta: -1 },
+            ],
+            vec![
+                Op::Loop { off: c },
+                Op::Check(check),
+                Op::Move { delta: 1 },
+                Op::EndLoop { off: c },
+            ],
+            vec![
+                Op::Scan {
+                    off: c,
+                    step: 1,
+                    check,
+                },
+                Op::Set { off: 0, val: 0 },
+            ],
+            vec![Op::Check(check)],
+        ]);
+        for src in 0..=2 {
+            for k in [1, 2, 0xff, 0x8000, 0x1_0001] {
+                all.push(vec![Op::MulAdd { src, dst: c, k }]);
+                all.push(vec![Op::MulSet { src, dst: c, k }]);
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn every_ir_instruction_keeps_the_beliefs_true() {
+    let mut ir = Ir {
+        bytes: b"ab".to_vec(),
+        ..Ir::default()
+    };
+    let check = ir.add_excursion(
+        0,
+        [Reach {
+            off: 1,
+            pos: 0,
+            count: 1,
+            dir: 1,
+        }],
+    );
+    // Inputs that make cells zero, small, 0x80 and 0xff (and end of input half-way).
+    let inputs: [&[u8]; 4] = [b"\0\0\0", b"\x01\x00\xff", b"\x80\x01", b"\xff\xff\x00\x05"];
+    let mut runs = 0;
+    for subject in subjects(check) {
+        for c in 0..=2 {
+            for producer in producers(c) {
+                for consumer in consumers(c) {
+                    let mut ops = vec![Op::In { off: 0 }, Op::In { off: 1 }, Op::In { off: 2 }];
+                    ops.extend(&producer);
+                    ops.extend(&subject);
+                    ops.extend(&consumer);
+                    // Rotate through inputs, cell widths and EOF modes (coprime cycles).
+                    let widths = [CellBits::U8, CellBits::U16, CellBits::U32];
+                    let eofs = [Eof::Unchanged, Eof::Zero, Eof::Max];
+                    let (w, e) = (widths[runs % 3], eofs[(runs / 3) % 3]);
+                    agree(&ops, &ir, inputs[runs % inputs.len()], w, e);
+                    runs += 1;
+                }
+            }
+        }
+    }
+    assert!(runs > 1000, "{runs}");
+}
+
+#[test]
+fn a_wrong_belief_is_caught_at_run_time() {
+    // `in p[0]` leaves the byte in eax; the sabotage makes the generator believe eax holds
+    // p[1] (which is 0), so `out p[1]` would print 5 instead of 0.
+    let ops = [Op::In { off: 0 }, Op::Out { off: 1 }];
+    let p = program(&ops, Ir::default(), Config::default());
+    let mut options = Options::default().verify(true);
+    options.sabotage = Some(1);
+    let mut io = Io::memory(*b"\x05");
+    let err = Jit::with_options(&p, options)
+        .unwrap()
+        .run(&mut io)
+        .unwrap_err();
+    match err {
+        RuntimeError::Internal(msg) => {
+            assert!(msg.contains("before IR instruction 1 (out p[1])"), "{msg}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // Without verification the lie goes unnoticed: this is what the check is for.
+    options.verify = false;
+    let mut io = Io::memory(*b"\x05");
+    Jit::with_options(&p, options)
+        .unwrap()
+        .run(&mut io)
+        .unwrap();
+    assert_eq!(io.take_output(), [5]);
+}

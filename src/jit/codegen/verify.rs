@@ -1,0 +1,404 @@
+//! Checking the declared effects against the machine: every piece of program code is decoded
+//! with iced-x86 and compared with the [`Effect`] it was emitted under.
+//!
+//! [`super::inst`] declares what each instruction does; the [`super::track`]er believes those
+//! declarations. If a declaration were wrong (say, `imul` declared to keep the flags), the
+//! tracker would skip a compare that is needed and the program would compute a wrong answer
+//! only on some inputs. This check turns such a mistake into a failure the first time the
+//! instruction is emitted in any test: for each emitted piece it asks iced-x86 which registers,
+//! memory and flags the decoded instructions really write, and requires that
+//!
+//! * every general-purpose register written is one the effect admits (`rbx` only if the
+//!   pointer moves; `r12`-`r15` and `rbp` never: their roles are fixed);
+//! * the only memory written is the declared cell, at the cell's width (calls may push);
+//! * ZF is not touched when the flags are declared kept, and when the flags are declared to
+//!   reflect a cell or register, the last instruction to write ZF is a `cmp cell, 0`, an
+//!   `add cell, ..` or a `test reg, reg` of exactly that operand, and defines ZF;
+//! * a declared load is a `movzx`/`mov` of exactly that cell into that register, and a
+//!   declared pointer move is the `lea rbx, [rbx + d]` of exactly that distance.
+//!
+//! The shared subroutines, which `call`s declare to overwrite every scratch register, are
+//! checked to write nothing else but their own state (the output cursor `r12`, the context
+//! block, the stack).
+//!
+//! This runs in debug builds (every test) and with [`crate::jit::Options::verify`]; release
+//! builds skip it, as it costs a decode of all generated code.
+
+use iced_x86::{
+    Decoder, DecoderOptions, Instruction, InstructionInfoFactory, Mnemonic, OpAccess, OpKind,
+    Register, RflagsBits,
+};
+
+use super::inst::{Effect, Enc, Flags, Move, Regs};
+
+/// A piece of emitted code and the effect it was declared with.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Piece {
+    pub start: u32,
+    pub end: u32,
+    pub effect: Effect,
+}
+
+/// Hardware numbers of registers that no program code may write.
+const FIXED: [Register; 5] = [
+    Register::RBP,
+    Register::R12,
+    Register::R13,
+    Register::R14,
+    Register::R15,
+];
+
+/// Checks every piece against `code`; `subroutines` is the range of the shared subroutines.
+/// Returns a description of the first mismatch.
+pub(crate) fn check(
+    code: &[u8],
+    pieces: &[Piece],
+    enc: Enc,
+    subroutines: std::ops::Range<usize>,
+) -> Result<(), String> {
+    let mut info = InstructionInfoFactory::new();
+    for piece in pieces {
+        let bytes = &code[piece.start as usize..piece.end as usize];
+        let insts: Vec<Instruction> =
+            Decoder::with_ip(64, bytes, u64::from(piece.start), DecoderOptions::NONE)
+                .into_iter()
+                .collect();
+        check_piece(&insts, &piece.effect, enc, &mut info).map_err(|e| {
+            format!(
+                "code at {:#x}: {e} (declared {:?})",
+                piece.start, piece.effect
+            )
+        })?;
+    }
+    let subs = &code[subroutines.clone()];
+    for ins in Decoder::with_ip(64, subs, subroutines.start as u64, DecoderOptions::NONE) {
+        check_subroutine(&ins, &mut info)
+            .map_err(|e| format!("subroutine code at {:#x}: {e}", ins.ip()))?;
+    }
+    Ok(())
+}
+
+fn check_piece(
+    insts: &[Instruction],
+    effect: &Effect,
+    enc: Enc,
+    info: &mut InstructionInfoFactory,
+) -> Result<(), String> {
+    let cell_disp = |off: i32| i64::from(enc.disp(off));
+    let mut last_zf: Option<&Instruction> = None;
+    for ins in insts {
+        if ins.is_invalid() {
+            return Err("bytes that do not decode".into());
+        }
+        let i = info.info(ins);
+        for used in i.used_registers() {
+            if !writes(used.access()) {
+                continue;
+            }
+            let full = used.register().full_register();
+            if full.is_xmm() || full.is_ymm() || full.is_zmm() {
+                continue; // vector registers are never tracked
+            }
+            match full {
+                Register::RSP | Register::RIP => {} // calls
+                Register::RBX if effect.moves != Move::None => {}
+                r if FIXED.contains(&r) || r == Register::RBX => {
+                    return Err(format!("{ins} writes {r:?}, which it may not"));
+                }
+                r => {
+                    let num = r.number() as u8;
+                    let declared = effect.regs.contains_num(num)
+                        || effect.loads.is_some_and(|(reg, _)| reg.num() == num);
+                    if !declared {
+                        return Err(format!("{ins} writes {r:?}, which is not declared"));
+                    }
+                }
+            }
+        }
+        for mem in i.used_memory() {
+            if !writes(mem.access()) || mem.base() == Register::RSP {
+                continue;
+            }
+            let ok = effect.cell.is_some_and(|off| {
+                mem.base() == Register::RBX
+                    && mem.index() == Register::None
+                    && mem.displacement() as i64 == cell_disp(off)
+                    && mem.memory_size().size() == enc.cell_bytes as usize
+            });
+            if !ok {
+                return Err(format!("{ins} writes memory that is not the declared cell"));
+            }
+        }
+        if ins.rflags_modified() & RflagsBits::ZF != 0 {
+            if effect.flags == Flags::Kept {
+                return Err(format!("{ins} changes ZF, declared kept"));
+            }
+            last_zf = Some(ins);
+        }
+    }
+    match effect.flags {
+        Flags::Cell(off) => {
+            let ins = last_zf.ok_or("no instruction sets the flags declared")?;
+            let on_cell = ins.op0_kind() == OpKind::Memory
+                && ins.memory_base() == Register::RBX
+                && ins.memory_displacement64() as i64 == cell_disp(off)
+                && ins.memory_size().size() == enc.cell_bytes as usize;
+            let sets = match ins.mnemonic() {
+                Mnemonic::Add => true,
+                Mnemonic::Cmp => ins.op1_kind() != OpKind::Register && ins.immediate(1) == 0,
+                _ => false,
+            };
+            if !(on_cell && sets) || ins.rflags_undefined() & RflagsBits::ZF != 0 {
+                return Err(format!("{ins} does not make ZF reflect p[{off}]"));
+            }
+        }
+        Flags::Reg(reg) => {
+            let ins = last_zf.ok_or("no instruction sets the flags declared")?;
+            let r = ins.op0_register();
+            let ok = ins.mnemonic() == Mnemonic::Test
+                && ins.op1_register() == r
+                && r.is_gpr32()
+                && r.number() as u8 == reg.num();
+            if !ok {
+                return Err(format!("{ins} does not make ZF reflect {reg:?}"));
+            }
+        }
+        Flags::Kept | Flags::Lost => {}
+    }
+    if let Some((reg, off)) = effect.loads {
+        let last = insts
+            .iter()
+            .rev()
+            .find(|ins| writes_reg(ins, reg.num(), info))
+            .ok_or("the declared load is missing")?;
+        let ok = matches!(last.mnemonic(), Mnemonic::Movzx | Mnemonic::Mov)
+            && last.op0_register().is_gpr32()
+            && last.op1_kind() == OpKind::Memory
+            && last.memory_base() == Register::RBX
+            && last.memory_displacement64() as i64 == cell_disp(off)
+            && last.memory_size().size() == enc.cell_bytes as usize;
+        if !ok {
+            return Err(format!("{last} is not a load of p[{off}] into {reg:?}"));
+        }
+    }
+    if let Move::By(cells) = effect.moves {
+        let last = insts
+            .iter()
+            .rev()
+            .find(|ins| writes_reg(ins, 3, info))
+            .ok_or("the declared pointer move is missing")?;
+        let ok = last.mnemonic() == Mnemonic::Lea
+            && last.memory_base() == Register::RBX
+            && last.memory_index() == Register::None
+            && last.memory_displacement64() as i64 == i64::from(cells * enc.cell_bytes);
+        if !ok {
+            return Err(format!("{last} is not a move of {cells} cells"));
+        }
+    }
+    Ok(())
+}
+
+/// Subroutines may write scratch registers, their own `r12`, and memory through the context
+/// block, the output cursor and the stack.
+fn check_subroutine(ins: &Instruction, info: &mut InstructionInfoFactory) -> Result<(), String> {
+    if ins.is_invalid() {
+        return Err("bytes that do not decode".into());
+    }
+    let i = info.info(ins);
+    for used in i.used_registers() {
+        let full = used.register().full_register();
+        let allowed = matches!(full, Register::RSP | Register::RIP | Register::R12)
+            || Regs::SCRATCH.contains_num(full.number() as u8) && full.is_gpr64();
+        if writes(used.access()) && !allowed {
+            return Err(format!("{ins} writes {full:?}"));
+        }
+    }
+    for mem in i.used_memory() {
+        let ok = matches!(mem.base(), Register::RSP | Register::R12 | Register::R14);
+        if writes(mem.access()) && !ok {
+            return Err(format!("{ins} writes memory through {:?}", mem.base()));
+        }
+    }
+    Ok(())
+}
+
+fn writes(access: OpAccess) -> bool {
+    matches!(
+        access,
+        OpAccess::Write | OpAccess::CondWrite | OpAccess::ReadWrite | OpAccess::ReadCondWrite
+    )
+}
+
+fn writes_reg(ins: &Instruction, num: u8, info: &mut InstructionInfoFactory) -> bool {
+    info.info(ins).used_registers().iter().any(|u| {
+        writes(u.access()) && {
+            let full = u.register().full_register();
+            full.is_gpr64() && full.number() as u8 == num
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use dynasmrt::{DynasmApi, DynasmLabelApi};
+
+    use super::*;
+    use crate::jit::codegen::inst::{Cond, Inst, Ops, Reg};
+
+    /// Every form of every instruction, at every cell width and both displacement sizes.
+    fn all_forms(ops: &mut Ops) -> Vec<Inst> {
+        let label = ops.new_dynamic_label();
+        let mut forms = Vec::new();
+        for off in [0, 1, -3, 200, -5000] {
+            forms.extend([
+                Inst::AddImm { off, val: 3 },
+                Inst::AddImm { off, val: u32::MAX },
+                Inst::StoreImm { off, val: 0 },
+                Inst::StoreImm { off, val: 70_000 },
+                Inst::CmpZero { off },
+            ]);
+            for reg in Reg::SCRATCH {
+                forms.extend([
+                    Inst::Load { reg, off },
+                    Inst::Store { off, reg },
+                    Inst::AddReg { off, reg },
+                ]);
+            }
+        }
+        for reg in Reg::SCRATCH {
+            forms.extend([
+                Inst::Test { reg },
+                Inst::Zero { reg },
+                Inst::MovImm { reg, imm: 7 },
+                Inst::MovImm { reg, imm: -1 },
+                Inst::MovImm { reg, imm: 1 << 40 },
+                Inst::AddP { reg },
+                Inst::CmpCtx { reg, field: 16 },
+                Inst::LeaLabel { reg, label },
+            ]);
+            for src in Reg::SCRATCH {
+                for k in [2, 255, 1000, u32::MAX] {
+                    forms.push(Inst::MulImm { dst: reg, src, k });
+                }
+            }
+        }
+        for cells in [1, -1, 40, -100_000] {
+            forms.push(Inst::MoveP { cells });
+        }
+        for cond in [
+            Cond::Zero,
+            Cond::NonZero,
+            Cond::Sign,
+            Cond::NotSign,
+            Cond::Below,
+            Cond::AboveEqual,
+        ] {
+            forms.push(Inst::Jump {
+                cond,
+                target: label,
+            });
+        }
+        forms.push(Inst::Call { target: label });
+        forms
+    }
+
+    fn assemble(enc: Enc, with: impl Fn(&Inst) -> Effect) -> (Vec<u8>, Vec<Piece>) {
+        let mut ops = Ops::new(0);
+        let forms = all_forms(&mut ops);
+        let mut pieces = Vec::new();
+        for inst in &forms {
+            let start = ops.offset().0 as u32;
+            inst.encode(&mut ops, enc);
+            let end = ops.offset().0 as u32;
+            pieces.push(Piece {
+                start,
+                end,
+                effect: with(inst),
+            });
+        }
+        // Place the one label the forms use.
+        let first = forms
+            .iter()
+            .find_map(|i| match i {
+                Inst::LeaLabel { label, .. } => Some(*label),
+                _ => None,
+            })
+            .unwrap();
+        dynasmrt::dynasm!(ops; .arch x64; =>first; ret);
+        (ops.finalize().unwrap(), pieces)
+    }
+
+    #[test]
+    fn every_declared_effect_matches_the_machine() {
+        for cell_bytes in [1, 2, 4] {
+            for bias in [0, 7] {
+                let enc = Enc { cell_bytes, bias };
+                let (code, pieces) = assemble(enc, Inst::effect);
+                assert!(pieces.len() > 300);
+                check(&code, &pieces, enc, 0..0).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_wrong_declaration_is_caught() {
+        let enc = Enc {
+            cell_bytes: 1,
+            bias: 0,
+        };
+        // Pretend `imul` keeps the flags (the bug of issue 8), or that a load comes from the
+        // next cell, or that a store writes nothing, or that `add` leaves a register alone.
+        type Lie = fn(&Inst) -> Option<Effect>;
+        let lies: [(&str, Lie); 4] = [
+            ("changes ZF, declared kept", |i| match i {
+                Inst::MulImm { .. } => Some(Effect {
+                    flags: Flags::Kept,
+                    ..i.effect()
+                }),
+                _ => None,
+            }),
+            ("is not a load of", |i| match *i {
+                Inst::Load { reg, off } => Some(Effect {
+                    loads: Some((reg, off + 1)),
+                    ..i.effect()
+                }),
+                _ => None,
+            }),
+            ("writes memory that is not the declared cell", |i| match i {
+                Inst::StoreImm { .. } => Some(Effect {
+                    cell: None,
+                    ..i.effect()
+                }),
+                _ => None,
+            }),
+            ("which is not declared", |i| match i {
+                Inst::AddP { .. } => Some(Effect {
+                    regs: Regs::NONE,
+                    ..i.effect()
+                }),
+                _ => None,
+            }),
+        ];
+        for (message, lie) in lies {
+            let (code, pieces) = assemble(enc, |i| lie(i).unwrap_or_else(|| i.effect()));
+            let err = check(&code, &pieces, enc, 0..0).unwrap_err();
+            assert!(err.contains(message), "{message}: {err}");
+        }
+    }
+
+    #[test]
+    fn subroutines_may_not_touch_the_tape_pointer() {
+        let mut ops = Ops::new(0);
+        dynasmrt::dynasm!(ops; .arch x64; mov rax, [r14 + 8]; add r12, 1; ret);
+        let ok = ops.finalize().unwrap();
+        let enc = Enc {
+            cell_bytes: 1,
+            bias: 0,
+        };
+        check(&ok, &[], enc, 0..ok.len()).unwrap();
+        let mut ops = Ops::new(0);
+        dynasmrt::dynasm!(ops; .arch x64; add rbx, 1; ret);
+        let bad = ops.finalize().unwrap();
+        assert!(check(&bad, &[], enc, 0..bad.len()).is_err());
+    }
+}

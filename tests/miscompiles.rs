@@ -1,0 +1,98 @@
+//! Every miscompile found so far, as a regression test.
+//!
+//! Each program runs with the reference interpreter (`-O0`, the definition) and with the JIT
+//! at every level, at every cell width, with the code generator's register and flags cache
+//! on and off, and with its self-checks on ([`jitbf::jit::Options::verify`]): all must give
+//! the same output and the same result, and the known right answer.
+
+#![cfg(all(target_arch = "x86_64", target_os = "linux"))]
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use jitbf::jit::{Jit, Options};
+use jitbf::{CellBits, Config, Eof, Executor, Io, OptLevel, Program};
+
+/// Output and result (`Ok`, or the error's text) of one run.
+type Outcome = (Vec<u8>, Result<(), String>);
+
+fn interp(src: &str, config: Config, input: &[u8]) -> Outcome {
+    let program = Program::new(src, &config).unwrap();
+    let mut io = Io::memory(input);
+    let r = program
+        .interpreter()
+        .run(&mut io)
+        .map_err(|e| e.to_string());
+    (io.take_output(), r)
+}
+
+/// The JIT on another thread, so that a miscompiled endless loop fails the test.
+fn jit(src: &str, config: Config, options: Options, input: &[u8]) -> Outcome {
+    let (tx, rx) = mpsc::channel();
+    let (src, input) = (src.to_string(), input.to_vec());
+    std::thread::spawn(move || {
+        let program = Program::new(src, &config).unwrap();
+        let mut jit = Jit::with_options(&program, options).unwrap();
+        let mut io = Io::memory(input);
+        let r = jit.run(&mut io).map_err(|e| e.to_string());
+        let _ = tx.send((io.take_output(), r));
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("the JIT ends a program the interpreter ends")
+}
+
+/// Checks `src` everywhere against the interpreter, and the interpreter against `expected`.
+fn everywhere(src: &str, input: &[u8], expected: &[u8]) {
+    for cell_bits in [CellBits::U8, CellBits::U16, CellBits::U32] {
+        let base = Config::default().cell_bits(cell_bits).eof(Eof::Unchanged);
+        let reference = interp(src, base.opt_level(OptLevel::O0), input);
+        assert_eq!(
+            reference,
+            (expected.to_vec(), Ok(())),
+            "{src} {cell_bits:?}"
+        );
+        for level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
+            for cache in [true, false] {
+                for verify in [false, true] {
+                    let options = Options::default().cache(cache).verify(verify);
+                    let got = jit(src, base.opt_level(level), options, input);
+                    assert_eq!(
+                        got, reference,
+                        "{src} {cell_bits:?} {level:?} cache {cache} verify {verify}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+// Issue 8: `imul` (multiply-set) left ZF undefined, but the code generator still believed
+// the flags reflected an earlier cell and skipped the compare of the next test.
+
+#[test]
+fn multiply_set_then_if() {
+    // Printed 01 00 at -O2.
+    everywhere(",>,<[->+>++<<]>[+.[-]]>.", b"\0\0", b"\0");
+}
+
+#[test]
+fn multiply_set_then_scan() {
+    // Faulted ("unexpected memory fault in generated code") at -O2.
+    everywhere(">,>,<<>[->->>>++<<<<]>[<<<]", b"", b"");
+}
+
+#[test]
+fn multiply_set_then_scan_then_output() {
+    // Printed 07 at -O2.
+    everywhere(
+        ">>>>>>>>>+++++++>>,>,<<>[->->>>++<<<<]>[<<<]>>>.",
+        b"",
+        b"\0",
+    );
+}
+
+#[test]
+fn multiply_set_then_loop() {
+    // Never ended at -O2.
+    everywhere(",>,><<[->+>>>>>++<<<<<<][]>[[]+]", b"", b"");
+}
