@@ -44,7 +44,7 @@ pub struct Options {
     pub cache: bool,
     /// Check the code generator while it works (off by default; tests and the fuzzer turn
     /// it on). Every piece of generated code is decoded and compared with the effect it was
-    /// declared to have (always done in debug builds), and the generated code checks, at
+    /// declared to have (always done in debug builds for programs of up to 65,536 IR instructions), and the generated code checks, at
     /// the start of every IR instruction, that each register and the flags hold what the
     /// code generator believes they hold; if not, the run fails with
     /// [`crate::RuntimeError::Internal`] naming the instruction. Slower code; same results.

@@ -94,6 +94,12 @@ use super::runtime::page_size;
 use crate::ir::{CheckId, Ir, Op};
 use crate::{Config, Eof};
 
+/// Largest program (in IR instructions) whose code debug builds check against the declared
+/// effects without being asked ([`super::Options::verify`] checks any size): the check
+/// decodes all the code, which for the multi-megabyte sources of the scale tests would take
+/// longer than the tests allow.
+const DEBUG_VERIFY_MAX: usize = 1 << 16;
+
 /// What a stretch of code is doing, for tracing a fault back to the IR.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Unit {
@@ -211,7 +217,7 @@ pub(crate) fn compile(
         strings: Vec::new(),
         track: Tracker::default(),
         options,
-        pieces: (cfg!(debug_assertions) || options.verify).then(Vec::new),
+        pieces: (options.verify || cfg!(debug_assertions) && n <= DEBUG_VERIFY_MAX).then(Vec::new),
         instr_offsets: Vec::with_capacity(if offsets { n + 1 } else { 0 }),
         no_flush: Vec::new(),
     };

@@ -21,7 +21,7 @@
 //! checked to write nothing else but their own state (the output cursor `r12`, the context
 //! block, the stack).
 //!
-//! This runs in debug builds (every test) and with [`crate::jit::Options::verify`]; release
+//! This runs in debug builds (every test; programs of up to 2^16 IR instructions) and with [`crate::jit::Options::verify`]; release
 //! builds skip it, as it costs a decode of all generated code.
 
 use iced_x86::{
