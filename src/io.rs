@@ -172,13 +172,17 @@ impl<'a> Port<'a> {
     #[inline]
     pub(crate) fn put(&mut self, byte: u8) -> io::Result<()> {
         let full = self.out.push(byte);
-        if full || (byte == b'\n' && self.line_flush) {
-            return self.flush();
+        if full || (byte == b'\n' && self.line_flush) || self.out.has_failed() {
+            return self.flush_now();
         }
-        match self.out.failed() {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        Ok(())
+    }
+
+    /// [`Port::flush`], kept out of the interpreter's loop.
+    #[cold]
+    #[inline(never)]
+    fn flush_now(&mut self) -> io::Result<()> {
+        self.flush()
     }
 
     /// Writes out everything buffered.

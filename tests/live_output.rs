@@ -6,6 +6,7 @@
 //!   minutes), and ends soon after its reader goes away (`| head -c 20`);
 //! * output pending when SIGINT, SIGTERM or SIGHUP arrives is written, and the process dies of
 //!   the signal; a process blocked on a full pipe still dies of it (within about a second);
+//! * Ctrl-C typed on a terminal writes what is pending and kills with SIGINT;
 //! * after end of input on a terminal (one Ctrl-D), later `,` do not wait for another;
 //! * as a library: nothing happens unless enabled; enabled, termination signals write pending
 //!   output even with the ticks off, and the ticks write it with no signal at all.
@@ -259,6 +260,40 @@ fn slow_output_reaches_a_terminal() {
         let got = collect_until(&out, &what, |b| b.len() >= 20);
         assert!(got.iter().all(|&b| b == b'0'), "{what}: {got:?}");
         drop(child);
+    }
+}
+
+#[test]
+fn ctrl_c_on_a_terminal_writes_pending_output_and_kills() {
+    // `setsid --ctty` (util-linux) makes the pseudo-terminal jitbf's controlling terminal,
+    // so that Ctrl-C typed on it sends SIGINT, as in an interactive shell.
+    for exec in EXECUTORS {
+        let what = format!("{exec:?} Ctrl-C on a terminal");
+        let (mut master, slave) = pty();
+        let stream = || Stdio::from(slave.try_clone().expect("dup"));
+        let mut child = Guard(
+            Command::new("setsid")
+                .arg("--ctty")
+                .arg(BIN)
+                .args(with(exec, &["-e", QUIET]))
+                .stdin(stream())
+                .stdout(stream())
+                .stderr(stream())
+                .spawn()
+                .expect("spawn setsid"),
+        );
+        drop(slave);
+        let out = chunks(master.try_clone().expect("dup"));
+        child.wait_spinning(100, &what);
+        master.write_all(&[3]).expect("Ctrl-C");
+        let status = child.wait(&what);
+        assert_eq!(
+            status.signal(),
+            Some(Signal::INT.as_raw()),
+            "{what}: {status}"
+        );
+        let got = collect_until(&out, &what, |b| b.windows(3).any(|w| w == b"012"));
+        assert!(got.starts_with(b"012"), "{what}: {got:?}");
     }
 }
 

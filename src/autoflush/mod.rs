@@ -257,6 +257,12 @@ impl Watch {
         n + 1 == crate::io::OUT_BUF
     }
 
+    /// True if a handler's write failed (see [`Watch::failed`]).
+    #[inline]
+    pub(crate) fn has_failed(&self) -> bool {
+        self.shared.failed.load(Ordering::Relaxed) != 0
+    }
+
     /// The `errno` of a failed write by a handler, if one failed.
     #[inline]
     pub(crate) fn failed(&self) -> Option<io::Error> {
