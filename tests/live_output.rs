@@ -201,6 +201,39 @@ fn termination_signals_write_pending_output_and_kill() {
 }
 
 #[test]
+fn an_ignored_signal_stays_ignored() {
+    // Under `nohup`, SIGHUP is ignored; jitbf's handler must not take its place.
+    let what = "nohup jitbf, then SIGHUP";
+    let mut child = Guard(
+        Command::new("nohup")
+            .arg(BIN)
+            .args(["-e", QUIET])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn nohup"),
+    );
+    let out = chunks(child.0.stdout.take().expect("stdout"));
+    child.wait_spinning(100, what);
+    child.signal(Signal::HUP);
+    thread::sleep(Duration::from_millis(300));
+    assert!(child.0.try_wait().unwrap().is_none(), "{what}: it died");
+    child.signal(Signal::TERM);
+    let status = child.wait(what);
+    assert_eq!(
+        status.signal(),
+        Some(Signal::TERM.as_raw()),
+        "{what}: {status}"
+    );
+    assert_eq!(
+        collect_until(&out, what, |b| b.len() >= 3),
+        b"012",
+        "{what}"
+    );
+}
+
+#[test]
 fn a_signal_ends_a_process_blocked_on_a_full_pipe() {
     // Nobody reads: the program blocks in its own write. Its output cannot be written, so
     // the signal waits for a safe point for a second, then the process dies anyway.

@@ -67,10 +67,11 @@ pub(super) fn enable(settings: AutoFlush) -> io::Result<()> {
             format!("signal {sig} cannot be the tick signal"),
         ));
     }
+    // The previous action is recorded before ours is installed: our handler reads it.
     match TICK_SIGNAL.load(Ordering::SeqCst) {
         0 => {
-            let old = install(sig, on_tick as *const () as usize)?;
-            let _ = TICK_PREVIOUS.set(old);
+            let _ = TICK_PREVIOUS.set(current_action(sig)?);
+            install(sig, on_tick as *const () as usize)?;
             TICK_SIGNAL.store(sig, Ordering::SeqCst);
         }
         s if s != sig => {
@@ -87,11 +88,12 @@ pub(super) fn enable(settings: AutoFlush) -> io::Result<()> {
                 continue;
             }
             // A signal ignored on purpose (nohup) stays ignored.
-            if current_action(sig)?.sa_sigaction == libc::SIG_IGN {
+            let old = current_action(sig)?;
+            if old.sa_sigaction == libc::SIG_IGN {
                 continue;
             }
-            let old = install(sig, on_termination as *const () as usize)?;
             let _ = PREVIOUS[i].set(old);
+            install(sig, on_termination as *const () as usize)?;
         }
     }
     let ns = settings.interval.map_or(0, |d| {
@@ -113,8 +115,8 @@ fn current_action(sig: libc::c_int) -> io::Result<libc::sigaction> {
     }
 }
 
-/// Installs `handler` for `sig`; returns the action it replaces.
-fn install(sig: libc::c_int, handler: usize) -> io::Result<libc::sigaction> {
+/// Installs `handler` for `sig`.
+fn install(sig: libc::c_int, handler: usize) -> io::Result<()> {
     // SAFETY: plain data structs, valid pointers; the handlers are async-signal-safe.
     unsafe {
         let mut new: libc::sigaction = std::mem::zeroed();
@@ -131,11 +133,10 @@ fn install(sig: libc::c_int, handler: usize) -> io::Result<libc::sigaction> {
         if tick != 0 {
             libc::sigaddset(&mut new.sa_mask, tick);
         }
-        let mut old: libc::sigaction = std::mem::zeroed();
-        if libc::sigaction(sig, &new, &mut old) != 0 {
+        if libc::sigaction(sig, &new, ptr::null_mut()) != 0 {
             return Err(io::Error::last_os_error());
         }
-        Ok(old)
+        Ok(())
     }
 }
 
