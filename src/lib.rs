@@ -73,24 +73,25 @@
 //! 0002  41 54                          push r12
 //! 0004  41 55                          push r13
 //! 0006  41 56                          push r14
-//! 0008  49 89 fe                       mov r14,rdi
-//! 000b  48 89 f3                       mov rbx,rsi
-//! 000e  48 81 c3 01 00 00 00           add rbx,1
-//! 0015  49 89 a6 38 00 00 00           mov [r14+0x38],rsp
-//! 001c  4d 8b a6 00 00 00 00           mov r12,[r14]
-//! 0023  4d 8d ac 24 00 00 01 00        lea r13,[r12+0x10000]
+//! 0008  41 57                          push r15
+//! 000a  48 83 ec 08                    sub rsp,8
+//! 000e  49 89 fe                       mov r14,rdi
+//! 0011  48 89 f3                       mov rbx,rsi
+//! 0014  48 83 c3 01                    add rbx,1
+//! 0018  49 89 a6 38 00 00 00           mov [r14+0x38],rsp
+//! 001f  4d 8b a6 00 00 00 00           mov r12,[r14]
+//! 0026  4d 8d ac 24 00 00 01 00        lea r13,[r12+0x10000]
 //! ; 1:1     ,                      in p[0]
-//! 002b  e8 fe 00 00 00                 call 012e <getc>
-//! 0030  85 c0                          test eax,eax
-//! 0032  0f 88 03 00 00 00              js 003b
-//! 0038  88 43 ff                       mov [rbx-1],al
+//! 002e  0f b6 4b ff                    movzx ecx,byte ptr [rbx-1]
+//! 0032  e8 0b 01 00 00                 call 0142 <getc>
+//! 0037  85 c0                          test eax,eax
+//! 0039  0f 88 02 00 00 00              js 0041
+//! 003f  89 c1                          mov ecx,eax
 //! ; 1:4     +++                    p[1] = p[0]*3
-//! 003b  0f b6 43 ff                    movzx eax,byte ptr [rbx-1]
-//! 003f  6b d0 03                       imul edx,eax,3
-//! 0042  88 53 00                       mov [rbx],dl
+//! 0041  6b f1 03                       imul esi,ecx,3
 //! ; 1:11    .                      out p[1]
-//! 0045  0f b6 43 00                    movzx eax,byte ptr [rbx]
-//! 0049  e8 43 00 00 00                 call 0091 <putc>
+//! 0044  89 f0                          mov eax,esi
+//! 0046  e8 49 00 00 00                 call 0094 <putc>
 //! ...
 //! ```
 //!
@@ -100,48 +101,60 @@
 //! `mov rbx,rsi`, which receives the address of cell 0). The bias is the program's typical
 //! cell offset, chosen so that displacements stay small: x86 encodes a displacement from
 //! -128 to 127 in one byte, anything else in four. Programs whose loops work far from the
-//! pointer (mandelbrot's around `p[190]`) save three bytes per access. So with a bias of 1,
-//! `in p[0]` stores to `[rbx-1]` and `out p[1]` loads `[rbx]`.
+//! pointer (mandelbrot's around `p[190]`) save three bytes per access. Here the bias is 1,
+//! so `p[0]` is `[rbx-1]`.
 //!
-//! **One instruction, byte by byte.** At `-O1` the loop stays a loop:
+//! The cells themselves mostly live in registers: `p[0]` in `ecx` (loaded first, because at
+//! end of input `,` leaves the cell as it was), `p[1]` in `esi`. Nothing reads them after the
+//! program ends, so they are never written back to the tape. A register holding an 8-bit
+//! cell uses only its low byte; `out` passes it to `putc` in `eax`.
+//!
+//! **One instruction, byte by byte.** At `-O1` the loop stays a loop, and its two cells live
+//! in registers while it runs: loaded once before the first iteration (`ecx` holds `p[0]`,
+//! `esi` holds `p[1]`), updated in registers, and written back once after the last:
 //!
 //! <!-- generated: jitbf -O1 --emit asm -e ',[>+++<-]>.' | from "; 1:2" to "; 1:10" -->
 //! ```text
 //! $ jitbf -O1 --emit asm -e ',[>+++<-]>.'
 //! ...
 //! ; 1:2     [                      while p[0] {
-//! 003b  80 7b 00 00                    cmp byte ptr [rbx],0
-//! 003f  0f 84 15 00 00 00              je 005a
-//! 0045  66 0f 1f 84 00 00 00 00 00     nop [rax+rax]
-//! 004e  66 90                          xchg ax,ax
+//! 003a  80 7b 00 00                    cmp byte ptr [rbx],0
+//! 003e  0f 84 1b 00 00 00              je 005f
+//! 0044  0f b6 4b 00                    movzx ecx,byte ptr [rbx]
+//! 0048  0f b6 73 01                    movzx esi,byte ptr [rbx+1]
+//! 004c  0f 1f 40 00                    nop [rax]
 //! ; 1:3     >+++<                    check p[0..=1]
 //! ; 1:4     +++                      p[1] += 3
-//! 0050  80 43 01 03                    add byte ptr [rbx+1],3
+//! 0050  8d 76 03                       lea esi,[rsi+3]
 //! ; 1:8     -                        p[0] -= 1
-//! 0054  80 43 00 ff                    add byte ptr [rbx],0xff
+//! 0053  80 c1 ff                       add cl,0xff
 //! ; 1:9     ]                      } while p[0]
-//! 0058  75 f6                          jne 0050
+//! 0056  75 f8                          jne 0050
+//! 0058  88 4b 00                       mov [rbx],cl
+//! 005b  40 88 73 01                    mov [rbx+1],sil
 //! ...
 //! ```
 //!
-//! Its `p[1] += 3` is `add byte ptr [rbx+1],3`, four bytes that the [`jit::encoding`]
-//! module takes apart (click an instruction in `jitbf explore` to see the same):
+//! `p[1] += 3` is `lea esi,[rsi+3]`, an addition that leaves the flags alone, while `p[0] -=
+//! 1` is `add cl,0xff`, which sets them: the jump back (`jne`) tests `p[0]` with no compare
+//! of its own. The load of `p[1]` before the loop, `movzx esi,byte ptr [rbx+1]`, is four
+//! bytes that the [`jit::encoding`] module takes apart (click an instruction in `jitbf
+//! explore` to see the same):
 //!
-//! <!-- generated: encoding of "add byte ptr [rbx+1],3" in jitbf -O1 --emit asm -e ',[>+++<-]>.' -->
+//! <!-- generated: encoding of "movzx esi,byte ptr [rbx+1]" in jitbf -O1 --emit asm -e ',[>+++<-]>.' -->
 //! ```text
-//! 80           opcode       one of a group of operations; ModRM.reg picks which: /0 is add
-//! 43           ModRM        ModRM 01 000 011: mod=01 (memory, 8-bit displacement), reg=000 (/0: add), rm=011 (rbx)
+//! 0f b6        opcode       movzx
+//! 73           ModRM        ModRM 01 110 011: mod=01 (memory, 8-bit displacement), reg=110 (esi), rm=011 (rbx)
 //! 01           displacement 8-bit displacement, signed: +1
-//! 03           immediate    8-bit immediate: 3
 //! ```
 //!
-//! The opcode `80` means "an operation on a byte in a register or memory, with a one-byte
-//! immediate"; it covers eight operations, and the three middle bits of the next byte, the
-//! ModRM byte, choose which (`/0` is add). ModRM's top two bits (`mod`) say the operand is in
-//! memory at a register plus a one-byte displacement, and its low three bits (`rm`) name the
-//! register, `rbx`. Then come the displacement (cell 1 is one byte past `rbx` here, where
-//! the bias is 0) and the immediate. `movzx`, `cmp` and `mov` on cells follow the same
-//! pattern; `jitbf explore` shows every instruction's fields.
+//! The opcode `0f b6` means "load a byte and zero-extend it to a register"; the ModRM byte
+//! after it names both operands. Its middle three bits (`reg`) are the destination register,
+//! `esi`; its top two bits (`mod`) say the source is in memory at a register plus a one-byte
+//! displacement, and its low three bits (`rm`) name that register, `rbx`. Then comes the
+//! displacement: cell 1 is one byte past `rbx` here, where the bias is 0. A cell operand is
+//! always this `[rbx + displacement]` pattern; `jitbf explore` shows every instruction's
+//! fields.
 //!
 //! **4. Run.** The [`Executor`] trait runs a program on an [`Io`]; both the JIT and the
 //! [`interp::Interpreter`] implement it, and they agree byte for byte (the tests check it on
@@ -151,7 +164,7 @@
 //!
 //! * **Registers.** The tape pointer lives in `rbx` for the whole run, the output buffer's
 //!   cursor and end in `r12`/`r13`, and `r14` points at a context block (file descriptors,
-//!   buffers, a saved stack pointer). The full table is in the `jit::codegen` module docs.
+//!   buffers, a saved stack pointer). The full table is in the code generator's module docs (`src/jit/codegen/mod.rs`).
 //! * **W^X.** The code is assembled into a plain `Vec<u8>`, copied into a fresh mapping that
 //!   is writable but not executable, and the mapping is then made read+execute. No memory is
 //!   ever writable and executable at once.

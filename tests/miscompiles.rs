@@ -96,3 +96,28 @@ fn multiply_set_then_loop() {
     // Never ended at -O2.
     everywhere(",>,><<[->+>>>>>++<<<<<<][]>[[]+]", b"", b"");
 }
+
+// Cells in registers (issue 9): a bounds probe at the end of a check's window loaded into
+// `eax` after `out` had put the byte there (found by the proptest before it landed).
+
+#[test]
+fn a_probe_does_not_clobber_the_byte_to_print() {
+    everywhere("+>[-]+.", b"", b"\x01");
+}
+
+// A loop that keeps its cells in registers loaded them before the check at the start of its
+// body: a load off the tape outside any check (found by the proptest before it landed).
+
+#[test]
+fn a_loop_does_not_load_cells_before_its_check() {
+    for level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
+        let config = Config::default().tape_cells(1).opt_level(level);
+        let (out, r) = jit("+[+[->>+<<]>[-<+>]+]", config, Options::default(), b"");
+        assert!(out.is_empty());
+        let msg = r.unwrap_err();
+        assert!(
+            msg.starts_with("pointer moved past the end of the tape at 1:6"),
+            "{msg}"
+        );
+    }
+}

@@ -9,24 +9,27 @@
 //! $ jitbf -O1 --emit asm -e '+++[>+<-]>.'
 //! ...
 //! ; 1:1     +++                    p[0] += 3
-//! 002b  80 43 00 03                    add byte ptr [rbx],3
+//! 002a  80 43 00 03                    add byte ptr [rbx],3
 //! ; 1:4     [                      while p[0] {
-//! 002f  0f 84 15 00 00 00              je 004a
-//! 0035  66 0f 1f 84 00 00 00 00 00     nop [rax+rax]
-//! 003e  66 90                          xchg ax,ax
+//! 002e  0f 84 1b 00 00 00              je 004f
+//! 0034  0f b6 4b 00                    movzx ecx,byte ptr [rbx]
+//! 0038  0f b6 73 01                    movzx esi,byte ptr [rbx+1]
+//! 003c  0f 1f 40 00                    nop [rax]
 //! ; 1:5     >+<                      check p[0..=1]
 //! ; 1:6     +                        p[1] += 1
-//! 0040  80 43 01 01                    add byte ptr [rbx+1],1
+//! 0040  8d 76 01                       lea esi,[rsi+1]
 //! ; 1:8     -                        p[0] -= 1
-//! 0044  80 43 00 ff                    add byte ptr [rbx],0xff
+//! 0043  80 c1 ff                       add cl,0xff
 //! ; 1:9     ]                      } while p[0]
-//! 0048  75 f6                          jne 0040
+//! 0046  75 f8                          jne 0040
+//! 0048  88 4b 00                       mov [rbx],cl
+//! 004b  40 88 73 01                    mov [rbx+1],sil
 //! ; 1:10    >                      check p[0..=1]
 //! ; 1:11    .                      out p[1]
-//! 004a  0f b6 43 01                    movzx eax,byte ptr [rbx+1]
-//! 004e  e8 43 00 00 00                 call 0096 <putc>
+//! 004f  0f b6 43 01                    movzx eax,byte ptr [rbx+1]
+//! 0053  e8 49 00 00 00                 call 00a1 <putc>
 //! ; end of program
-//! 0053  b8 00 00 00 00                 mov eax,0
+//! 0058  b8 00 00 00 00                 mov eax,0
 //! ...
 //! ```
 //!
@@ -48,7 +51,7 @@
 //!   by loop nesting). When several IR instructions are compiled into one piece of code (fused),
 //!   or an instruction needs no code at all (a bounds check covered by the cell accesses
 //!   around it costs nothing), all their headers stand above the code they share.
-//! * **Registers** follow the convention of [`super::codegen`]: `rbx` is the tape pointer
+//! * **Registers** follow the convention of the code generator (`src/jit/codegen/mod.rs`): `rbx` is the tape pointer
 //!   `p` (biased: it holds the address of cell `p + bias`, where `bias` is the program's
 //!   typical offset, so a cell operand `p[bias + 2]` of 8-bit cells is `[rbx+2]`); `r12` is
 //!   the output cursor, `r13` the end of the output buffer, and `r14` the context block.
@@ -540,7 +543,10 @@ mod tests {
         let end = jit.code().len() - 1;
         assert_eq!(data, format!("{end:04x}  41{:29}\"A\"\n", ""));
         // The `print` loads the data's address, shown as an offset.
-        assert!(code.contains(&format!("lea r8,[{end:04x}]\n")), "{listing}");
+        assert!(
+            code.contains(&format!("lea rax,[{end:04x}]\n")),
+            "{listing}"
+        );
         assert_headers_follow_the_ir(&listing, &program);
         assert_rows_match(&listing, jit.code());
     }

@@ -1,6 +1,7 @@
 //! The JIT: compiles the IR to x86-64 machine code and runs it (Linux x86-64 only).
 //!
-//! * [`codegen`] emits the code with dynasm and documents the register convention;
+//! * `codegen` (in `src/jit/codegen/`, documented with `cargo doc --document-private-items`)
+//!   emits the code with dynasm and documents the register convention;
 //! * `runtime` maps the tape between guard pages and defines the context block the code
 //!   works with;
 //! * `fault` turns a guard-page `SIGSEGV` into an error report.
@@ -15,7 +16,7 @@
 //! code does its own I/O with `read(2)` and `write(2)` system calls, so the only transitions
 //! between Rust and generated code are this call and its return.
 
-pub mod codegen;
+pub(crate) mod codegen;
 pub mod disasm;
 pub mod encoding;
 pub mod fault;

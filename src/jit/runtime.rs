@@ -13,7 +13,7 @@
 //! a pointer that left the tape lands in a guard and raises `SIGSEGV`, which
 //! [`super::fault`] turns into an error report. The right guard starts exactly at the end of
 //! the tape when the tape is a whole number of pages (the default, 2^20 cells, is); otherwise
-//! the generated code checks the right end explicitly (see [`super::codegen`]).
+//! the generated code checks the right end explicitly (see `src/jit/codegen/`).
 
 use std::ffi::CStr;
 use std::fs::File;

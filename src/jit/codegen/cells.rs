@@ -1,123 +1,229 @@
-//! Code for the IR instructions that compute with cells and do I/O: multiply-adds, `.`,
-//! `print` and `,`. (`Add` and `Set` are single instructions, emitted straight from
-//! [`super::Gen::instr`].)
+//! Code for the IR instructions that compute with cells and do I/O.
+//!
+//! Each chooses between the cell's register and memory (see [`super::alloc`]):
 //!
 //! ```text
-//! p[2] += p[0]*3      movzx eax, byte [rbx]       ; unless eax already holds p[0]
-//!                     imul edx, eax, 3
-//!                     add [rbx+2], dl
-//! out p[2]            movzx eax, byte [rbx+2]
+//! p[1] += 3           add byte [rbx+1], 3         ; used once: stays in memory
+//!                     lea esi, [rsi+3]            ; kept in esi: the flags survive
+//!                     add sil, 3                  ; ... or set them for the next test
+//! p[2] += p[0]*3      imul edx, ecx, 3            ; p[0] in ecx
+//!                     add [rbx+2], dl             ; p[2] in memory
+//! p[2] += p[0]*4      lea esi, [rsi+rcx*4]        ; both in registers
+//! out p[2]            mov eax, esi
 //!                     call putc
 //! ```
 
 use super::Gen;
-use super::inst::{Cond, Inst, Reg};
+use super::inst::{Cond, Inst, Reg, Regs};
 use crate::Eof;
 
 impl Gen<'_> {
-    /// `eax = p[off]`, zero-extended, unless it already is.
-    fn load_eax(&mut self, off: i32) {
-        if self.reg_holding(off) != Some(Reg::Rax) {
-            self.emit(Inst::Load { reg: Reg::Rax, off });
-        }
-    }
-
-    /// Sets ZF from `p[off]`: nothing if the flags already reflect it, `test` if a register
-    /// holds it, else a compare in memory. (A cell held in a register or the flags was
-    /// accessed since `p` last moved, so skipping the memory access never skips a bounds
-    /// fault.)
-    pub(super) fn cmp_zero(&mut self, off: i32) {
-        if self.flags_hold(off) {
-            return;
-        }
-        match self.reg_holding(off) {
-            Some(reg) => self.emit(Inst::Test { reg }),
-            None => self.emit(Inst::CmpZero { off }),
-        }
-    }
-
-    /// `p[dst] += p[src] * k`.
-    pub(super) fn mul_add(&mut self, src: i32, dst: i32, k: u32) {
-        self.load_eax(src);
-        if k == 1 {
+    /// `p[off] += val` (instruction `i`).
+    pub(super) fn add(&mut self, i: usize, off: i32, val: u32) {
+        let flags = self.plan.wants_flags[i];
+        // In its register if it is used again or its memory is out of date; otherwise one
+        // read-modify-write in memory beats an update and a write-back.
+        if self.worth(i, 0) || self.state.is_stale(off) {
+            let reg = self.acquire(off, true, Regs::NONE);
             self.emit(Inst::AddReg {
-                off: dst,
-                reg: Reg::Rax,
+                reg,
+                off,
+                val,
+                flags,
             });
+            self.used(reg, i, 0);
+        } else {
+            self.emit(Inst::AddMem { off, val });
+        }
+    }
+
+    /// `p[off] = val` (instruction `i`).
+    pub(super) fn set(&mut self, i: usize, off: i32, val: u32) {
+        if self.worth(i, 0) {
+            let reg = self.acquire(off, false, Regs::NONE);
+            // `xor` is shorter but loses the flags.
+            if val == 0 && self.state.flags().is_none() {
+                self.emit(Inst::ZeroCell { reg, off });
+            } else {
+                self.emit(Inst::SetReg { reg, off, val });
+            }
+            self.used(reg, i, 0);
+        } else {
+            self.emit(Inst::SetMem { off, val });
+        }
+    }
+
+    /// A register holding the current value of `p[off]` (operand `slot` of instruction
+    /// `i`): its home or a copy, a new home if it is used again, else `rax`.
+    fn value(&mut self, i: usize, slot: usize, off: i32) -> Reg {
+        if let Some(reg) = self.copy_of(off) {
+            if Reg::HOMES.contains(&reg) {
+                self.used(reg, i, slot);
+            }
+            return reg;
+        }
+        if self.worth(i, slot) {
+            let reg = self.acquire(off, true, Regs::NONE);
+            self.used(reg, i, slot);
+            return reg;
+        }
+        self.emit(Inst::Load { reg: Reg::Rax, off });
+        Reg::Rax
+    }
+
+    /// `p[dst] += p[src] * k` (instruction `i`).
+    pub(super) fn mul_add(&mut self, i: usize, src: i32, dst: i32, k: u32) {
+        let mask = self.cell_mask();
+        let k = k & mask;
+        let s = self.value(i, 1, src);
+        let flags = self.plan.wants_flags[i];
+        let in_reg = self.home(dst).is_some() || self.worth(i, 0);
+        // `lea` adds a value times 2, 4 or 8 without touching the flags.
+        let scaled = in_reg && !flags && matches!(k, 2 | 4 | 8);
+        // `+=` and `-=` of the value itself need no multiplication.
+        let (term, sub) = if k == 1 || scaled {
+            (s, false)
+        } else if k == mask {
+            (s, true)
         } else {
             self.emit(Inst::MulImm {
                 dst: Reg::Rdx,
-                src: Reg::Rax,
+                src: s,
                 k,
             });
-            self.emit(Inst::AddReg {
+            (Reg::Rdx, false)
+        };
+        if in_reg {
+            let reg = self.acquire(dst, true, Regs::of(&[s]));
+            if scaled {
+                self.emit(Inst::AddScaled {
+                    reg,
+                    off: dst,
+                    src: s,
+                    scale: k as u8,
+                });
+            } else {
+                self.emit(Inst::AddRegReg {
+                    reg,
+                    off: dst,
+                    src: term,
+                    sub,
+                    flags,
+                });
+            }
+            self.used(reg, i, 0);
+        } else {
+            self.emit(Inst::AddMemReg {
                 off: dst,
-                reg: Reg::Rdx,
+                reg: term,
+                sub,
             });
         }
     }
 
     /// `p[dst] = p[src] * k`.
-    pub(super) fn mul_set(&mut self, src: i32, dst: i32, k: u32) {
-        self.load_eax(src);
-        if k == 1 {
-            self.emit(Inst::Store {
+    pub(super) fn mul_set(&mut self, i: usize, src: i32, dst: i32, k: u32) {
+        let k = k & self.cell_mask();
+        let s = self.value(i, 1, src);
+        if self.home(dst).is_some() || self.worth(i, 0) {
+            let reg = self.acquire(dst, false, Regs::of(&[s]));
+            self.emit(Inst::MulSet {
+                reg,
                 off: dst,
-                reg: Reg::Rax,
+                src: s,
+                k,
             });
+            self.used(reg, i, 0);
+        } else if k == 1 {
+            self.emit(Inst::StoreMem { off: dst, reg: s });
         } else {
             self.emit(Inst::MulImm {
                 dst: Reg::Rdx,
-                src: Reg::Rax,
+                src: s,
                 k,
             });
-            self.emit(Inst::Store {
+            self.emit(Inst::StoreMem {
                 off: dst,
                 reg: Reg::Rdx,
             });
         }
     }
 
+    /// The largest cell value.
+    fn cell_mask(&self) -> u32 {
+        match self.enc.cell_bytes {
+            1 => 0xff,
+            2 => 0xffff,
+            _ => u32::MAX,
+        }
+    }
+
     /// `.`: the byte goes to `putc` in `al`.
     pub(super) fn out(&mut self, off: i32) {
-        self.load_eax(off);
-        self.close_unit();
+        match self.copy_of(off) {
+            Some(Reg::Rax) => {}
+            Some(src) => self.emit(Inst::CopyCell {
+                dst: Reg::Rax,
+                src,
+                off,
+            }),
+            None => self.emit(Inst::Load { reg: Reg::Rax, off }),
+        }
+        self.end_window();
         self.emit(Inst::Call {
             target: self.sub.putc,
+            clobbers: Regs::of(&[Reg::Rax]),
+            needs: Some((Reg::Rax, off)),
         });
     }
 
     /// Constant output: the bytes go into the code buffer after the code, and `puts` copies
-    /// them to the output buffer.
+    /// `edx` of them from `rax` to the output buffer.
     pub(super) fn print(&mut self, start: u32, len: u32) {
-        self.close_unit();
+        self.end_window();
         let data = self.ops.new_dynamic_label();
         self.strings
             .push((data, start as usize..(start + len) as usize));
         self.emit(Inst::LeaLabel {
-            reg: Reg::R8,
+            reg: Reg::Rax,
             label: data,
         });
         self.emit(Inst::MovImm {
-            reg: Reg::R9,
+            reg: Reg::Rdx,
             imm: i64::from(len),
         });
         self.emit(Inst::Call {
             target: self.sub.puts,
+            clobbers: Regs::of(&[Reg::Rax, Reg::Rdx]),
+            needs: None,
         });
     }
 
-    /// `,`: `getc` returns the byte in `eax`, or -1 at end of input.
-    pub(super) fn input(&mut self, off: i32) {
-        self.close_unit();
+    /// `,` (instruction `i`): `getc` returns the byte in `eax`, or -1 at end of input.
+    pub(super) fn input(&mut self, i: usize, off: i32) {
+        // A register for the cell, chosen before the paths split (when end of input leaves
+        // the cell as it was, it must hold the old value).
+        let home = (self.home(off).is_some() || self.worth(i, 0))
+            .then(|| self.acquire(off, self.eof == Eof::Unchanged, Regs::NONE));
+        self.end_window();
         self.emit(Inst::Call {
             target: self.sub.getc,
+            clobbers: Regs::of(&[Reg::Rax]),
+            needs: None,
         });
-        let store = Inst::Store { off, reg: Reg::Rax };
+        let store = match home {
+            Some(reg) => Inst::MulSet {
+                reg,
+                off,
+                src: Reg::Rax,
+                k: 1,
+            },
+            None => Inst::StoreMem { off, reg: Reg::Rax },
+        };
         let skip = self.ops.new_dynamic_label();
         match self.eof {
             Eof::Unchanged => {
-                self.emit(Inst::Test { reg: Reg::Rax });
+                self.emit(Inst::TestValue { reg: Reg::Rax });
                 self.emit(Inst::Jump {
                     cond: Cond::Sign,
                     target: skip,
@@ -126,7 +232,7 @@ impl Gen<'_> {
                 self.join(skip);
             }
             Eof::Zero => {
-                self.emit(Inst::Test { reg: Reg::Rax });
+                self.emit(Inst::TestValue { reg: Reg::Rax });
                 self.emit(Inst::Jump {
                     cond: Cond::NotSign,
                     target: skip,
@@ -137,6 +243,9 @@ impl Gen<'_> {
             }
             // -1 is all ones: the largest cell value.
             Eof::Max => self.emit(store),
+        }
+        if let Some(reg) = home {
+            self.used(reg, i, 0);
         }
     }
 }

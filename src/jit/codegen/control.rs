@@ -1,49 +1,141 @@
 //! Code for control flow and the pointer: loops, ifs, pointer moves and bounds checks.
 //!
 //! ```text
-//! while p[0] {        cmp byte [rbx], 0          ; unless the flags already tell
-//!                     je end
+//! while p[0] {        test cl, cl                ; p[0] in cl (or cmp byte [rbx], 0)
+//!                     je end                     ; (nothing if the flags already tell)
 //!                   body:                        ; 16-byte aligned
 //!   ...
-//! } while p[0]        cmp byte [rbx], 0
+//! } while p[0]        test cl, cl
 //!                     jne body                   ; two bytes when it reaches
 //!                   end:
 //! ```
 //!
-//! A loop that ends with a pointer move (`[>>]`-like bodies that are not scans) tests its
-//! condition cell *before* the move, at its new offset, so the `lea` that moves `rbx` sits
-//! between the compare and the jump (it leaves the flags alone).
+//! **Loops** come in two kinds. An innermost loop that does not move the pointer and uses
+//! few enough cells keeps them all in registers from before its first test to after its
+//! last ([`FrameKind::Carried`]): each iteration is pure register arithmetic. Any other loop
+//! starts each iteration with every cell in memory: cells changed in registers are written
+//! back before the loop and before the jump back.
+//!
+//! **Ifs** that leave the pointer where it was keep registers across: the body's end is made
+//! to agree with the path that skipped it ([`Gen::conform`]). An `if` whose body moves the
+//! pointer (a peeled first iteration) has every cell in memory on both paths.
+//!
+//! A loop that ends with a pointer move tests its condition cell *before* the move, at its
+//! new offset, so the `lea` that moves `rbx` sits between the test and the jump (it leaves
+//! the flags alone).
+//!
+//! **Bounds checks** cost nothing when the cells at the ends of a check's range are accessed
+//! in memory anyway before anything observable happens: if the pointer left the tape, that
+//! access lands in a guard page (see [`super::super::fault`]). The window of a check lasts
+//! until the next output, input, control flow, check or move; ends not touched in memory by
+//! then are loaded at that point (a *probe*), and ends already known to be on the tape need
+//! nothing. Ends too far for the guard pages, and the right end of a tape that is not a whole
+//! number of pages, are compared explicitly.
 
-use super::inst::{Cond, Inst, Reg};
-use super::{Frame, Gen, Unit};
+use super::inst::{Cond, Inst, Reg, Regs};
+use super::{Frame, FrameKind, Gen, Unit};
 use crate::ir::{CheckId, Op};
 use crate::jit::runtime::GUARD;
 
 impl Gen<'_> {
-    /// `while p[off] {` (`is_loop`) or `if p[off] {`.
-    pub(super) fn open_loop(&mut self, off: i32, is_loop: bool) {
+    /// Sets ZF from `p[off]`: nothing if the flags already reflect it, a `test` of its
+    /// register if one holds it (a new one if `worth`), else a compare in memory.
+    pub(super) fn test_cell(&mut self, off: i32, worth: bool) {
+        if self.flags_hold(off) {
+            return;
+        }
+        if self.copy_of(off).is_none() && worth {
+            self.acquire(off, true, Regs::NONE);
+        }
+        match self.copy_of(off) {
+            Some(reg) => self.emit(Inst::TestReg { reg, off }),
+            None => self.emit(Inst::CmpMem { off }),
+        }
+    }
+
+    /// `while p[off] {` (instruction `i`).
+    pub(super) fn open_loop(&mut self, i: usize, off: i32) {
         let body = self.ops.new_dynamic_label();
         let end = self.ops.new_dynamic_label();
-        self.loops.push(Frame { body, end });
-        self.cmp_zero(off);
-        self.close_unit();
+        let balanced = self.plan.balanced[i];
+        let carried = self
+            .plan
+            .carried
+            .get(&(i as u32))
+            .filter(|_| self.options.cache)
+            .cloned();
+        if carried.is_none() {
+            self.write_back_all();
+        }
+        self.test_cell(off, false);
+        self.end_window();
         self.emit(Inst::Jump {
             cond: Cond::Zero,
             target: end,
         });
-        if is_loop {
-            self.align_loop();
-            // The body is also reached from the end of the loop.
-            self.join(body);
+        // In a loop that does not move the pointer, the check that opens the body is the
+        // same on every iteration: done once, here, when the loop is entered.
+        if balanced && let Some(Op::Check(id)) = self.ir.code.get(i + 1).map(|x| x.op) {
+            self.check(id);
+            self.hoisted = Some(i + 1);
         }
-        // An `if` body is reached only by falling through: what is known still holds.
+        let kind = match carried {
+            Some((cells, writes)) => {
+                // Every cell of the loop in a register for the whole loop, loaded now: those
+                // of the open check's range first (loading them is the check's access), then
+                // the others known to be on the tape. A cell not known to be on the tape
+                // cannot be loaded before the body's own checks: it stays out.
+                let mut pinned = Regs::NONE;
+                for pass in 0..2 {
+                    for &c in &cells {
+                        let ok = match pass {
+                            0 => self.window.is_some_and(|(lo, hi)| lo <= c && c <= hi),
+                            _ => self.state.proven(c),
+                        };
+                        if ok && self.home(c).is_none() {
+                            let reg = self.acquire(c, true, pinned);
+                            pinned = Regs(pinned.0 | Regs::of(&[reg]).0);
+                        } else if let Some(reg) = self.home(c) {
+                            pinned = Regs(pinned.0 | Regs::of(&[reg]).0);
+                        }
+                    }
+                    if pass == 0 {
+                        self.end_window();
+                    }
+                }
+                let held: Vec<i32> = writes
+                    .iter()
+                    .copied()
+                    .filter(|&c| self.home(c).is_some())
+                    .collect();
+                self.align_loop();
+                let head = self.state.homes_only().with_stale(&held);
+                self.place_head(body, head.clone());
+                FrameKind::Carried(head)
+            }
+            None => {
+                self.end_window();
+                self.align_loop();
+                // Every cell in memory; the flags tell about the condition on both ways in.
+                let head = self.state.in_memory(balanced);
+                self.place_head(body, head.clone());
+                FrameKind::InMemory { head, balanced }
+            }
+        };
+        self.loops.push(Frame { body, end, kind });
     }
 
     /// `} while p[off]`, after moving the pointer by `delta` cells (fused with a `Move`).
     pub(super) fn end_loop(&mut self, off: i32, delta: i32) {
-        self.cmp_zero(delta + off);
-        self.close_unit();
-        let Frame { body, end } = self.loops.pop().expect("balanced");
+        let Frame { body, end, kind } = self.loops.pop().expect("balanced");
+        let (head, forget) = match &kind {
+            FrameKind::Carried(head) => (head, false),
+            FrameKind::InMemory { head, balanced } => (head, !balanced),
+            FrameKind::If(_) | FrameKind::IfMoving => unreachable!("an if ends with EndIf"),
+        };
+        self.conform(head, true);
+        self.test_cell(delta + off, false);
+        self.end_window();
         if delta != 0 {
             self.emit(Inst::MoveP { cells: delta });
         }
@@ -51,98 +143,116 @@ impl Gen<'_> {
             cond: Cond::NonZero,
             target: body,
         });
+        if forget {
+            // Leaving after any number of moves: the offsets known on the way out of the
+            // body do not match the path that skipped the loop.
+            self.forget();
+        } else if let Some(skipped) = self.arrivals.get(&end).cloned() {
+            // A loop that kept its cells in registers leaves them out of date in memory;
+            // the path that skipped the loop may not have them in registers at all.
+            self.conform(&skipped, false);
+        }
         self.join(end);
+    }
+
+    /// `if p[off] {` (instruction `i`).
+    pub(super) fn open_if(&mut self, i: usize, off: i32) {
+        let body = self.ops.new_dynamic_label();
+        let end = self.ops.new_dynamic_label();
+        let kind = if self.plan.balanced[i] {
+            self.test_cell(off, self.worth(i, 0));
+            self.end_window();
+            self.emit(Inst::Jump {
+                cond: Cond::Zero,
+                target: end,
+            });
+            FrameKind::If(self.state.clone())
+        } else {
+            self.write_back_all();
+            self.test_cell(off, false);
+            self.end_window();
+            self.emit(Inst::Jump {
+                cond: Cond::Zero,
+                target: end,
+            });
+            FrameKind::IfMoving
+        };
+        self.loops.push(Frame { body, end, kind });
     }
 
     /// The end of an `if`.
     pub(super) fn end_if(&mut self) {
-        self.close_unit();
-        let frame = self.loops.pop().expect("balanced");
-        self.join(frame.end);
+        self.end_window();
+        let Frame { end, kind, .. } = self.loops.pop().expect("balanced");
+        match kind {
+            FrameKind::If(skipped) => self.conform(&skipped, false),
+            FrameKind::IfMoving => {
+                self.write_back_all();
+                // The pointer may have moved: what the body knows is in other offsets, so
+                // nothing is known where the paths join.
+                self.forget();
+            }
+            _ => unreachable!("a loop ends with EndLoop"),
+        }
+        self.join(end);
     }
 
     /// `p += delta` (instruction `i`); returns the next instruction index.
     pub(super) fn move_p(&mut self, i: usize, delta: i32) -> usize {
         if let Some(Op::EndLoop { off }) = self.ir.code.get(i + 1).map(|n| n.op) {
-            // Test the condition cell before moving: `cmp [p+delta+off], 0` is still
-            // inside the window of the check that covers the move.
             self.end_loop(off, delta);
             return i + 2;
         }
-        self.close_unit();
+        self.end_window();
         self.emit(Inst::MoveP { cells: delta });
         i + 1
     }
 
-    /// Opens the window of check `id` (instruction `i`) and makes sure that if the pointer
-    /// left the tape, something in the window faults before the window ends.
-    pub(super) fn check(&mut self, i: usize, id: CheckId) {
-        self.close_unit();
+    /// Opens the window of check `id`: the ends of its range not known to be on the tape
+    /// become pending (see the module docs), or are compared explicitly.
+    pub(super) fn check(&mut self, id: CheckId) {
+        self.end_window();
         self.open_unit(Unit::Check(id));
         let e = *self.ir.excursion(id);
-        let touched = self.window_accesses(i + 1);
-        // A fault only lands in a guard if the cell is within a guard's size of the tape;
-        // the origin is on the tape.
+        self.window = Some((e.lo, e.hi));
+        // The origin is on the tape by construction.
+        self.state.prove(e.origin, e.origin);
+        // A fault only lands in a guard if the cell is within a guard's size of the tape.
         let cs = i64::from(self.enc.cell_bytes);
         let far = |cells: i32| i64::from(cells) * cs >= GUARD as i64 / 2;
-        let (lo_far, hi_far) = (far(e.origin - e.lo), far(e.hi - e.origin));
-        // The origin is on the tape: only moves beyond it need checking.
-        if e.lo < e.origin {
-            if lo_far {
+        if e.lo < e.origin && !self.state.proven(e.lo) {
+            if far(e.origin - e.lo) {
                 self.explicit_check(e.lo, false);
-            } else if !touched.contains(&e.lo) {
-                self.emit(Inst::CmpZero { off: e.lo });
+                self.state.prove(e.lo, e.origin);
+            } else {
+                self.pending.push(e.lo);
             }
         }
-        if e.hi > e.origin {
-            if hi_far || self.exact_right {
+        if e.hi > e.origin && !self.state.proven(e.hi) {
+            if far(e.hi - e.origin) || self.exact_right {
                 self.explicit_check(e.hi, true);
-            } else if !touched.contains(&e.hi) {
-                self.emit(Inst::CmpZero { off: e.hi });
+                self.state.prove(e.origin, e.hi);
+            } else {
+                self.pending.push(e.hi);
             }
         }
     }
 
-    /// Offsets that the code of the window starting at instruction `i` will load or store
-    /// before the window closes.
-    fn window_accesses(&self, mut i: usize) -> Vec<i32> {
-        let code = &self.ir.code;
-        let mut touched = Vec::new();
-        while let Some(ins) = code.get(i) {
-            match ins.op {
-                Op::Add { off, .. } | Op::Set { off, .. } => touched.push(off),
-                Op::MulAdd { src, dst, .. } | Op::MulSet { src, dst, .. } => {
-                    touched.extend([src, dst])
-                }
-                // The first access of these happens before the window closes.
-                Op::Out { off }
-                | Op::Loop { off }
-                | Op::If { off }
-                | Op::EndLoop { off }
-                | Op::Scan { off, .. } => {
-                    touched.push(off);
-                    break;
-                }
-                Op::Move { delta } => {
-                    if let Some(Op::EndLoop { off }) = code.get(i + 1).map(|n| n.op) {
-                        touched.push(delta + off);
-                    }
-                    break;
-                }
-                Op::Check(_) | Op::In { .. } | Op::Print { .. } | Op::EndIf => break,
+    /// Ends the open check window: pending ends are loaded (they fault here if the pointer
+    /// left the tape), and code from here on cannot fault on the check's behalf.
+    pub(super) fn end_window(&mut self) {
+        self.window = None;
+        for off in std::mem::take(&mut self.pending) {
+            if !self.state.proven(off) {
+                self.emit(Inst::Probe { off });
             }
-            i += 1;
         }
-        touched
+        self.close_unit();
     }
 
     /// Compares the address of cell `off` with the tape's start (`right == false`) or end,
     /// calling the failure path if it is off the tape. The call's return address identifies
     /// the unit.
-    ///
-    /// Careful: a loaded register or the flags could seem to make a later access of the
-    /// window unnecessary, but that access is the bounds check only when it is near the
-    /// tape; here nothing is skipped, and the compare itself loses the flags.
     fn explicit_check(&mut self, off: i32, right: bool) {
         let d = (i64::from(off) - i64::from(self.enc.bias)) * i64::from(self.enc.cell_bytes);
         let ok = self.ops.new_dynamic_label();
@@ -161,7 +271,7 @@ impl Gen<'_> {
             field,
         });
         self.emit(Inst::Jump { cond, target: ok });
-        self.emit(Inst::Call {
+        self.emit(Inst::CallNoReturn {
             target: self.sub.oob,
         });
         self.join(ok);

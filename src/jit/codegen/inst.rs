@@ -1,22 +1,31 @@
 //! The instructions program code is made of, and what each one does: one table.
 //!
-//! The code generator remembers what some registers and the flags hold (see
-//! [`super::track`]) so that it can skip a load or a compare. That memory is only as good as
-//! its knowledge of every instruction emitted in between: a single instruction that changes
-//! the flags without the generator knowing (`imul` leaves ZF undefined) makes a later loop test
-//! read stale flags, and the program silently computes a wrong answer. So every instruction of
-//! program code is an [`Inst`], and [`Inst::effect`] states, in one `match`, what it does to
-//! the registers, the flags, the tape and the tape pointer. The generator never updates its
-//! memory by hand; [`super::Gen::emit`] encodes an `Inst` and applies its declared effect.
+//! The code generator keeps cells in registers and remembers what registers and flags hold
+//! (see [`super::state`]), so that a cell is loaded once, updated in a register and stored
+//! once, and a loop test right after `p[0] -= 1` needs no compare. That memory is only as good
+//! as its knowledge of every instruction emitted: a single instruction that changed the flags
+//! without the generator knowing (`imul` leaves ZF undefined) would make a later loop test
+//! read stale flags, and the program would silently compute a wrong answer. So every
+//! instruction of program code is an [`Inst`], and [`Inst::effect`] states, in one `match`,
+//! what it does to registers, flags, cells, memory and the tape pointer, and
+//! [`Inst::requires`] what must be true before it runs (for example that a register holds the
+//! cell it updates). [`super::Gen::emit`] checks the requirement, encodes the instruction and
+//! applies the effect; nothing else changes what the generator believes.
 //!
-//! Longer sequences whose details the generator does not track (the scans, the bounds checks
-//! that compare addresses) declare one [`Effect`] for the whole sequence, which says which
-//! registers it may overwrite.
+//! Longer sequences whose details the generator does not track (the scans) declare one
+//! [`Effect`] for the whole sequence.
 //!
 //! The declarations are checked against the processor's real behaviour: in debug builds (so in
 //! every test) and with [`crate::jit::Options::verify`], [`super::verify`] decodes every piece
-//! of emitted code with iced-x86 and fails if it writes a register, a cell or a flag that its
+//! of emitted code with iced-x86 and fails if it writes a register, memory or a flag that its
 //! declaration does not admit.
+//!
+//! # Cells in registers
+//!
+//! A register that holds a cell holds its value in the low 8, 16 or 32 bits (the cell width);
+//! the bits above are undefined, so additions may use `lea` (which leaves the flags alone),
+//! and every instruction that looks at the value (a test, a store, an output) uses the cell
+//! width. Cell values are read from memory with `movzx`.
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm, x64::X64Relocation};
 
@@ -42,84 +51,160 @@ macro_rules! reg_asm {
             Reg::Rax => dynasm!($ops; .arch x64; .alias r_b, al; .alias r_w, ax; .alias r_d, eax; .alias r_q, rax; $($t)*),
             Reg::Rcx => dynasm!($ops; .arch x64; .alias r_b, cl; .alias r_w, cx; .alias r_d, ecx; .alias r_q, rcx; $($t)*),
             Reg::Rdx => dynasm!($ops; .arch x64; .alias r_b, dl; .alias r_w, dx; .alias r_d, edx; .alias r_q, rdx; $($t)*),
+            Reg::Rbp => dynasm!($ops; .arch x64; .alias r_b, bpl; .alias r_w, bp; .alias r_d, ebp; .alias r_q, rbp; $($t)*),
             Reg::Rsi => dynasm!($ops; .arch x64; .alias r_b, sil; .alias r_w, si; .alias r_d, esi; .alias r_q, rsi; $($t)*),
             Reg::Rdi => dynasm!($ops; .arch x64; .alias r_b, dil; .alias r_w, di; .alias r_d, edi; .alias r_q, rdi; $($t)*),
             Reg::R8 => dynasm!($ops; .arch x64; .alias r_b, r8b; .alias r_w, r8w; .alias r_d, r8d; .alias r_q, r8; $($t)*),
             Reg::R9 => dynasm!($ops; .arch x64; .alias r_b, r9b; .alias r_w, r9w; .alias r_d, r9d; .alias r_q, r9; $($t)*),
             Reg::R10 => dynasm!($ops; .arch x64; .alias r_b, r10b; .alias r_w, r10w; .alias r_d, r10d; .alias r_q, r10; $($t)*),
             Reg::R11 => dynasm!($ops; .arch x64; .alias r_b, r11b; .alias r_w, r11w; .alias r_d, r11d; .alias r_q, r11; $($t)*),
+            Reg::R15 => dynasm!($ops; .arch x64; .alias r_b, r15b; .alias r_w, r15w; .alias r_d, r15d; .alias r_q, r15; $($t)*),
         }
     };
 }
 
-/// [`reg_asm!`] with a second register, `src`, named `s_d` (its 32-bit form).
+/// [`reg_asm!`] with a second register, `src`, named `s_b`, `s_w`, `s_d` and `s_q`.
 macro_rules! reg2_asm {
     ($ops:expr, $reg:expr, $src:expr; $($t:tt)*) => {
         match $src {
-            Reg::Rax => reg_asm!($ops, $reg; .alias s_d, eax; $($t)*),
-            Reg::Rcx => reg_asm!($ops, $reg; .alias s_d, ecx; $($t)*),
-            Reg::Rdx => reg_asm!($ops, $reg; .alias s_d, edx; $($t)*),
-            Reg::Rsi => reg_asm!($ops, $reg; .alias s_d, esi; $($t)*),
-            Reg::Rdi => reg_asm!($ops, $reg; .alias s_d, edi; $($t)*),
-            Reg::R8 => reg_asm!($ops, $reg; .alias s_d, r8d; $($t)*),
-            Reg::R9 => reg_asm!($ops, $reg; .alias s_d, r9d; $($t)*),
-            Reg::R10 => reg_asm!($ops, $reg; .alias s_d, r10d; $($t)*),
-            Reg::R11 => reg_asm!($ops, $reg; .alias s_d, r11d; $($t)*),
+            Reg::Rax => reg_asm!($ops, $reg; .alias s_b, al; .alias s_w, ax; .alias s_d, eax; .alias s_q, rax; $($t)*),
+            Reg::Rcx => reg_asm!($ops, $reg; .alias s_b, cl; .alias s_w, cx; .alias s_d, ecx; .alias s_q, rcx; $($t)*),
+            Reg::Rdx => reg_asm!($ops, $reg; .alias s_b, dl; .alias s_w, dx; .alias s_d, edx; .alias s_q, rdx; $($t)*),
+            Reg::Rbp => reg_asm!($ops, $reg; .alias s_b, bpl; .alias s_w, bp; .alias s_d, ebp; .alias s_q, rbp; $($t)*),
+            Reg::Rsi => reg_asm!($ops, $reg; .alias s_b, sil; .alias s_w, si; .alias s_d, esi; .alias s_q, rsi; $($t)*),
+            Reg::Rdi => reg_asm!($ops, $reg; .alias s_b, dil; .alias s_w, di; .alias s_d, edi; .alias s_q, rdi; $($t)*),
+            Reg::R8 => reg_asm!($ops, $reg; .alias s_b, r8b; .alias s_w, r8w; .alias s_d, r8d; .alias s_q, r8; $($t)*),
+            Reg::R9 => reg_asm!($ops, $reg; .alias s_b, r9b; .alias s_w, r9w; .alias s_d, r9d; .alias s_q, r9; $($t)*),
+            Reg::R10 => reg_asm!($ops, $reg; .alias s_b, r10b; .alias s_w, r10w; .alias s_d, r10d; .alias s_q, r10; $($t)*),
+            Reg::R11 => reg_asm!($ops, $reg; .alias s_b, r11b; .alias s_w, r11w; .alias s_d, r11d; .alias s_q, r11; $($t)*),
+            Reg::R15 => reg_asm!($ops, $reg; .alias s_b, r15b; .alias s_w, r15w; .alias s_d, r15d; .alias s_q, r15; $($t)*),
         }
     };
 }
 
-pub(crate) use {reg_asm, reg2_asm};
+/// `dynasm!` with `r` naming `reg` at the cell width: `width_asm!(ops, cs, reg; test r, r)` is
+/// `test sil, sil`, `test si, si` or `test esi, esi` for 1-, 2- and 4-byte cells.
+macro_rules! width_asm {
+    ($ops:expr, $cs:expr, $reg:expr; $($t:tt)*) => {
+        match ($cs, $reg) {
+            (1, Reg::Rax) => dynasm!($ops; .arch x64; .alias r, al; $($t)*),
+            (1, Reg::Rcx) => dynasm!($ops; .arch x64; .alias r, cl; $($t)*),
+            (1, Reg::Rdx) => dynasm!($ops; .arch x64; .alias r, dl; $($t)*),
+            (1, Reg::Rbp) => dynasm!($ops; .arch x64; .alias r, bpl; $($t)*),
+            (1, Reg::Rsi) => dynasm!($ops; .arch x64; .alias r, sil; $($t)*),
+            (1, Reg::Rdi) => dynasm!($ops; .arch x64; .alias r, dil; $($t)*),
+            (1, Reg::R8) => dynasm!($ops; .arch x64; .alias r, r8b; $($t)*),
+            (1, Reg::R9) => dynasm!($ops; .arch x64; .alias r, r9b; $($t)*),
+            (1, Reg::R10) => dynasm!($ops; .arch x64; .alias r, r10b; $($t)*),
+            (1, Reg::R11) => dynasm!($ops; .arch x64; .alias r, r11b; $($t)*),
+            (1, Reg::R15) => dynasm!($ops; .arch x64; .alias r, r15b; $($t)*),
+            (2, Reg::Rax) => dynasm!($ops; .arch x64; .alias r, ax; $($t)*),
+            (2, Reg::Rcx) => dynasm!($ops; .arch x64; .alias r, cx; $($t)*),
+            (2, Reg::Rdx) => dynasm!($ops; .arch x64; .alias r, dx; $($t)*),
+            (2, Reg::Rbp) => dynasm!($ops; .arch x64; .alias r, bp; $($t)*),
+            (2, Reg::Rsi) => dynasm!($ops; .arch x64; .alias r, si; $($t)*),
+            (2, Reg::Rdi) => dynasm!($ops; .arch x64; .alias r, di; $($t)*),
+            (2, Reg::R8) => dynasm!($ops; .arch x64; .alias r, r8w; $($t)*),
+            (2, Reg::R9) => dynasm!($ops; .arch x64; .alias r, r9w; $($t)*),
+            (2, Reg::R10) => dynasm!($ops; .arch x64; .alias r, r10w; $($t)*),
+            (2, Reg::R11) => dynasm!($ops; .arch x64; .alias r, r11w; $($t)*),
+            (2, Reg::R15) => dynasm!($ops; .arch x64; .alias r, r15w; $($t)*),
+            (_, Reg::Rax) => dynasm!($ops; .arch x64; .alias r, eax; $($t)*),
+            (_, Reg::Rcx) => dynasm!($ops; .arch x64; .alias r, ecx; $($t)*),
+            (_, Reg::Rdx) => dynasm!($ops; .arch x64; .alias r, edx; $($t)*),
+            (_, Reg::Rbp) => dynasm!($ops; .arch x64; .alias r, ebp; $($t)*),
+            (_, Reg::Rsi) => dynasm!($ops; .arch x64; .alias r, esi; $($t)*),
+            (_, Reg::Rdi) => dynasm!($ops; .arch x64; .alias r, edi; $($t)*),
+            (_, Reg::R8) => dynasm!($ops; .arch x64; .alias r, r8d; $($t)*),
+            (_, Reg::R9) => dynasm!($ops; .arch x64; .alias r, r9d; $($t)*),
+            (_, Reg::R10) => dynasm!($ops; .arch x64; .alias r, r10d; $($t)*),
+            (_, Reg::R11) => dynasm!($ops; .arch x64; .alias r, r11d; $($t)*),
+            (_, Reg::R15) => dynasm!($ops; .arch x64; .alias r, r15d; $($t)*),
+        }
+    };
+}
+
+/// An instruction `op cell, reg` with the cell `[rbx + d]` and `reg` at the cell width:
+/// `cell_reg_op!(ops, cs, d, reg; add)` is `add byte [rbx+d], sil` for 1-byte cells.
+macro_rules! cell_reg_op {
+    ($ops:expr, $cs:expr, $d:expr, $reg:expr; $op:ident) => {{
+        let d: i32 = $d;
+        match ($cs, i8::try_from(d)) {
+            (1, Ok(d)) => reg_asm!($ops, $reg; $op BYTE [BYTE rbx + d], r_b),
+            (1, Err(_)) => reg_asm!($ops, $reg; $op BYTE [rbx + d], r_b),
+            (2, Ok(d)) => reg_asm!($ops, $reg; $op WORD [BYTE rbx + d], r_w),
+            (2, Err(_)) => reg_asm!($ops, $reg; $op WORD [rbx + d], r_w),
+            (_, Ok(d)) => reg_asm!($ops, $reg; $op DWORD [BYTE rbx + d], r_d),
+            (_, Err(_)) => reg_asm!($ops, $reg; $op DWORD [rbx + d], r_d),
+        }
+    }};
+}
+
+pub(crate) use {reg_asm, width_asm};
 
 /// The assembler the code generator writes into.
 pub(crate) type Ops = VecAssembler<X64Relocation>;
 
-/// A general-purpose register, by its hardware number. Only the scratch registers appear
-/// here; `rbx`, `r12`-`r14` have fixed roles (see the register table in [`super`]).
+/// A general-purpose register, by its hardware number. `rbx`, `r12`-`r14` have fixed roles
+/// (see the register table in [`super`]) and never appear here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Reg {
     Rax = 0,
     Rcx = 1,
     Rdx = 2,
+    Rbp = 5,
     Rsi = 6,
     Rdi = 7,
     R8 = 8,
     R9 = 9,
     R10 = 10,
     R11 = 11,
+    R15 = 15,
 }
 
 impl Reg {
-    /// Every scratch register (caller-saved in the SysV ABI; the subroutines and `syscall`
-    /// may overwrite them).
-    pub(crate) const SCRATCH: [Reg; 9] = [
+    /// Every register the generated program code may use.
+    pub(crate) const ALL: [Reg; 11] = [
         Reg::Rax,
         Reg::Rcx,
         Reg::Rdx,
+        Reg::Rbp,
         Reg::Rsi,
         Reg::Rdi,
         Reg::R8,
         Reg::R9,
         Reg::R10,
         Reg::R11,
+        Reg::R15,
     ];
 
-    /// The hardware register number (dynasm's `Rq(n)`, `Rd(n)`, ...).
+    /// The registers that may be the home of a cell. `rax` and `rdx` are left for values on
+    /// their way (the byte `putc` writes, `getc`'s result, products).
+    pub(crate) const HOMES: [Reg; 9] = [
+        Reg::Rcx,
+        Reg::Rsi,
+        Reg::Rdi,
+        Reg::R8,
+        Reg::R9,
+        Reg::R10,
+        Reg::R11,
+        Reg::Rbp,
+        Reg::R15,
+    ];
+
+    /// The hardware register number.
     pub(crate) fn num(self) -> u8 {
         self as u8
     }
 }
 
-/// A set of scratch registers, one bit per hardware register number.
+/// A set of registers, one bit per hardware register number.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Regs(pub(crate) u16);
 
 impl Regs {
     /// No register.
     pub(crate) const NONE: Regs = Regs(0);
-
-    /// Every scratch register.
-    pub(crate) const SCRATCH: Regs = Regs::of(&Reg::SCRATCH);
 
     /// The set of `regs`.
     pub(crate) const fn of(regs: &[Reg]) -> Regs {
@@ -151,10 +236,9 @@ pub(crate) enum Flags {
     Kept,
     /// Changed in a way the generator does not track (or left undefined).
     Lost,
-    /// ZF is set exactly when the cell `p[off]` (after the instruction) is 0.
-    Cell(i32),
-    /// ZF is set exactly when the register is 0 (it reflects whatever the register holds).
-    Reg(Reg),
+    /// ZF is set exactly when the cell `p[off]` is 0: the instruction computed the flags
+    /// from the cell's value at the cell width, in memory (`via: None`) or in a register.
+    Cell { off: i32, via: Option<Reg> },
 }
 
 /// How an instruction moves the tape pointer register.
@@ -171,26 +255,35 @@ pub(crate) enum Move {
 /// What an instruction (or a declared sequence) does to the state the generator tracks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Effect {
-    /// Registers that may be overwritten.
+    /// Registers that may be overwritten (whatever they held is gone).
     pub regs: Regs,
-    /// Afterwards this register holds the cell `p[off]`, zero-extended to 32 bits.
-    pub loads: Option<(Reg, i32)>,
+    /// Afterwards this register holds the current value of the cell `p[off]`.
+    pub holds: Option<(Reg, i32)>,
+    /// The cell `p[off]` gets a new value: copies of the old one are stale.
+    pub changes: Option<i32>,
+    /// Afterwards the memory of the cell `p[off]` holds its current value.
+    pub stores: Option<i32>,
+    /// The memory of the cell `p[off]` is read or written, which proves it is on the tape.
+    pub touches: Option<i32>,
     /// The flags afterwards.
     pub flags: Flags,
-    /// A cell written (anything known about its old value is stale).
-    pub cell: Option<i32>,
     /// The tape pointer register's movement.
     pub moves: Move,
+    /// Control never continues after it (a call of the failure path).
+    pub ends: bool,
 }
 
 impl Effect {
     /// Nothing tracked changes.
     pub(crate) const NONE: Effect = Effect {
         regs: Regs::NONE,
-        loads: None,
+        holds: None,
+        changes: None,
+        stores: None,
+        touches: None,
         flags: Flags::Kept,
-        cell: None,
         moves: Move::None,
+        ends: false,
     };
 
     /// A sequence that may overwrite `regs` and the flags, and otherwise leaves the tracked
@@ -202,6 +295,16 @@ impl Effect {
             ..Effect::NONE
         }
     }
+}
+
+/// What must hold before an instruction runs (checked by [`super::Gen::emit`]; a violation
+/// is a bug in the code generator, reported as a compile error).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Requires {
+    /// This register holds the current value of this cell.
+    pub holds: Option<(Reg, i32)>,
+    /// The memory of this cell holds its current value.
+    pub current: Option<i32>,
 }
 
 /// A condition for a jump.
@@ -218,27 +321,76 @@ pub(crate) enum Cond {
 }
 
 /// One instruction of program code. Cell operands are offsets from the pointer `p`; the
-/// encoder turns them into displacements from `rbx` (see [`Enc`]). Register operands are
-/// used at the cell width (`al`, `ax` or `eax`) where they meet a cell, at 32 bits otherwise.
+/// encoder turns them into displacements from `rbx` (see [`Enc`]). "At the cell width" means
+/// the 8-, 16- or 32-bit form of a register or memory operand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Inst {
-    /// `add cell, imm`: `p[off] += val`.
-    AddImm { off: i32, val: u32 },
-    /// `mov cell, imm`: `p[off] = val`.
-    StoreImm { off: i32, val: u32 },
-    /// `movzx reg, cell` (`mov` for 32-bit cells): `reg = p[off]`.
+    // --- Cells in memory ---
+    /// `add cell, imm`: `p[off] += val` in memory.
+    AddMem { off: i32, val: u32 },
+    /// `mov cell, imm`: `p[off] = val` in memory.
+    SetMem { off: i32, val: u32 },
+    /// `add cell, reg` (`sub` if `sub`): `p[off] += reg` (or `-=`) in memory, at the cell width.
+    AddMemReg { off: i32, reg: Reg, sub: bool },
+    /// `mov cell, reg`: `p[off] = reg` (a value that is not a cell, such as a product).
+    StoreMem { off: i32, reg: Reg },
+    /// `cmp cell, 0`: ZF tells whether `p[off]` is 0.
+    CmpMem { off: i32 },
+    /// `movzx reg, cell` (`mov` for 32-bit cells): `reg` now holds `p[off]`.
     Load { reg: Reg, off: i32 },
-    /// `mov cell, reg`: `p[off] = reg` (truncated to the cell width).
-    Store { off: i32, reg: Reg },
-    /// `add cell, reg`: `p[off] += reg`.
-    AddReg { off: i32, reg: Reg },
-    /// `imul dst, src, k` (32 bits).
+    /// `mov cell, reg`: writes back the cell `reg` holds, so memory is current again.
+    WriteBack { off: i32, reg: Reg },
+    /// `movzx edx, cell`: a load whose only purpose is to fault if the cell is off the tape
+    /// (into `rdx`, which never carries a value from one IR instruction to the next).
+    Probe { off: i32 },
+
+    // --- Cells in registers ---
+    /// `add r, imm` at the cell width (flags set), or `lea r, [r + imm]` (flags kept):
+    /// `p[off] += val` in its register `reg`.
+    AddReg {
+        reg: Reg,
+        off: i32,
+        val: u32,
+        flags: bool,
+    },
+    /// `mov r32, imm`: `p[off] = val`, now held in `reg`.
+    SetReg { reg: Reg, off: i32, val: u32 },
+    /// `xor r32, r32`: `p[off] = 0`, now held in `reg` (shorter than `mov`, loses the flags).
+    ZeroCell { reg: Reg, off: i32 },
+    /// `test r, r` at the cell width: ZF tells whether `p[off]`, held in `reg`, is 0.
+    TestReg { reg: Reg, off: i32 },
+    /// `p[off] += src` in its register `reg`: `add r, s` at the cell width (`sub` if `sub`;
+    /// flags set), or `lea r32, [r + s]` (`flags: false`, not with `sub`).
+    AddRegReg {
+        reg: Reg,
+        off: i32,
+        src: Reg,
+        sub: bool,
+        flags: bool,
+    },
+    /// `lea r32, [r + s*scale]` (scale 2, 4 or 8): `p[off] += src * scale` in `reg`.
+    AddScaled {
+        reg: Reg,
+        off: i32,
+        src: Reg,
+        scale: u8,
+    },
+    /// `imul r32, s32, k` (`mov r32, s32` for `k == 1`): `p[off] = src * k`, now in `reg`.
+    MulSet {
+        reg: Reg,
+        off: i32,
+        src: Reg,
+        k: u32,
+    },
+
+    // --- Values on their way ---
+    /// `mov dst32, src32`: a copy of the cell `p[off]`, which `src` holds.
+    CopyCell { dst: Reg, src: Reg, off: i32 },
+    /// `imul dst32, src32, k`.
     MulImm { dst: Reg, src: Reg, k: u32 },
-    /// `cmp cell, 0`: ZF tells whether `p[off]` is 0. Also a bounds probe: a load.
-    CmpZero { off: i32 },
-    /// `test reg, reg` (32 bits).
-    Test { reg: Reg },
-    /// `xor reg, reg` (32 bits): `reg = 0`.
+    /// `test reg32, reg32` of a value that is not a cell (`getc`'s result).
+    TestValue { reg: Reg },
+    /// `xor reg32, reg32`: `reg = 0`.
     Zero { reg: Reg },
     /// `mov reg, imm`: a 32-bit immediate, zero-extended, or a 64-bit one.
     MovImm { reg: Reg, imm: i64 },
@@ -248,139 +400,298 @@ pub(crate) enum Inst {
     CmpCtx { reg: Reg, field: i32 },
     /// `lea reg, [rip + label]`.
     LeaLabel { reg: Reg, label: DynamicLabel },
+
+    // --- The pointer and control flow ---
     /// `lea rbx, [rbx + cells * cell size]`: `p += cells`, flags untouched.
     MoveP { cells: i32 },
     /// `jcc label` (a forward jump: the long form).
     Jump { cond: Cond, target: DynamicLabel },
     /// `jcc label` to a label already placed: the short form when it reaches.
     JumpBack { cond: Cond, target: DynamicLabel },
-    /// `call label`: one of the shared subroutines, which may overwrite every scratch
-    /// register and the flags.
-    Call { target: DynamicLabel },
+    /// `call label`: a shared subroutine, which overwrites `clobbers` and the flags and
+    /// preserves every other register; `needs`: its argument, a register holding a cell
+    /// (`putc` takes the byte to write in `al`).
+    Call {
+        target: DynamicLabel,
+        clobbers: Regs,
+        needs: Option<(Reg, i32)>,
+    },
+    /// `call label` to a subroutine that never returns (a failed bounds check).
+    CallNoReturn { target: DynamicLabel },
 }
 
 impl Inst {
     /// What the instruction does to the tracked state. **The** place where this is said.
     pub(crate) fn effect(&self) -> Effect {
         let none = Effect::NONE;
+        let mem_flags = |off| Flags::Cell { off, via: None };
+        let reg_flags = |off, reg| Flags::Cell {
+            off,
+            via: Some(reg),
+        };
         match *self {
-            Inst::AddImm { off, .. } | Inst::AddReg { off, .. } => Effect {
-                flags: Flags::Cell(off),
-                cell: Some(off),
+            Inst::AddMem { off, .. } | Inst::AddMemReg { off, .. } => Effect {
+                changes: Some(off),
+                stores: Some(off),
+                touches: Some(off),
+                flags: mem_flags(off),
                 ..none
             },
-            Inst::StoreImm { off, .. } | Inst::Store { off, .. } => Effect {
-                cell: Some(off),
+            Inst::SetMem { off, .. } | Inst::StoreMem { off, .. } => Effect {
+                changes: Some(off),
+                stores: Some(off),
+                touches: Some(off),
+                ..none
+            },
+            Inst::CmpMem { off } => Effect {
+                touches: Some(off),
+                flags: mem_flags(off),
                 ..none
             },
             Inst::Load { reg, off } => Effect {
                 regs: Regs::of(&[reg]),
-                loads: Some((reg, off)),
+                holds: Some((reg, off)),
+                touches: Some(off),
                 ..none
             },
-            // imul leaves ZF (and SF, AF, PF) undefined.
-            Inst::MulImm { dst, .. } => Effect::clobbers(Regs::of(&[dst])),
-            Inst::CmpZero { off } => Effect {
-                flags: Flags::Cell(off),
+            Inst::WriteBack { off, .. } => Effect {
+                stores: Some(off),
+                touches: Some(off),
                 ..none
             },
-            Inst::Test { reg } => Effect {
-                flags: Flags::Reg(reg),
+            Inst::Probe { off } => Effect {
+                regs: Regs::of(&[Reg::Rdx]),
+                touches: Some(off),
                 ..none
             },
-            Inst::Zero { reg } | Inst::AddP { reg } => Effect::clobbers(Regs::of(&[reg])),
-            Inst::MovImm { reg, .. } | Inst::LeaLabel { reg, .. } => Effect {
+            Inst::AddReg {
+                reg, off, flags, ..
+            }
+            | Inst::AddRegReg {
+                reg,
+                off,
+                sub: false,
+                flags,
+                ..
+            } => Effect {
+                regs: Regs::of(&[reg]),
+                holds: Some((reg, off)),
+                changes: Some(off),
+                flags: if flags {
+                    reg_flags(off, reg)
+                } else {
+                    Flags::Kept
+                },
+                ..none
+            },
+            // `sub` always sets the flags.
+            Inst::AddRegReg {
+                reg,
+                off,
+                sub: true,
+                ..
+            } => Effect {
+                regs: Regs::of(&[reg]),
+                holds: Some((reg, off)),
+                changes: Some(off),
+                flags: reg_flags(off, reg),
+                ..none
+            },
+            Inst::ZeroCell { reg, off } => Effect {
+                regs: Regs::of(&[reg]),
+                holds: Some((reg, off)),
+                changes: Some(off),
+                flags: Flags::Lost,
+                ..none
+            },
+            Inst::SetReg { reg, off, .. } | Inst::AddScaled { reg, off, .. } => Effect {
+                regs: Regs::of(&[reg]),
+                holds: Some((reg, off)),
+                changes: Some(off),
+                ..none
+            },
+            // imul leaves ZF (and SF, AF, PF) undefined; mov leaves the flags alone.
+            Inst::MulSet { reg, off, k, .. } => Effect {
+                regs: Regs::of(&[reg]),
+                holds: Some((reg, off)),
+                changes: Some(off),
+                flags: if k == 1 { Flags::Kept } else { Flags::Lost },
+                ..none
+            },
+            Inst::TestReg { reg, off } => Effect {
+                flags: reg_flags(off, reg),
+                ..none
+            },
+            Inst::CopyCell { dst, off, .. } => Effect {
+                regs: Regs::of(&[dst]),
+                holds: Some((dst, off)),
+                ..none
+            },
+            Inst::MovImm { reg: dst, .. } => Effect {
+                regs: Regs::of(&[dst]),
+                ..none
+            },
+            Inst::LeaLabel { reg, .. } => Effect {
                 regs: Regs::of(&[reg]),
                 ..none
             },
-            Inst::CmpCtx { .. } => Effect::clobbers(Regs::NONE),
+            Inst::MulImm { dst, .. } => Effect::clobbers(Regs::of(&[dst])),
+            Inst::Zero { reg } | Inst::AddP { reg } => Effect::clobbers(Regs::of(&[reg])),
+            Inst::TestValue { .. } | Inst::CmpCtx { .. } => Effect::clobbers(Regs::NONE),
             Inst::MoveP { cells } => Effect {
                 moves: Move::By(cells),
                 ..none
             },
             Inst::Jump { .. } | Inst::JumpBack { .. } => none,
-            Inst::Call { .. } => Effect::clobbers(Regs::SCRATCH),
+            Inst::Call { clobbers, .. } => Effect::clobbers(clobbers),
+            Inst::CallNoReturn { .. } => Effect {
+                ends: true,
+                ..Effect::clobbers(Regs::NONE)
+            },
+        }
+    }
+
+    /// What must be true before the instruction runs.
+    pub(crate) fn requires(&self) -> Requires {
+        let holds = |reg, off| Requires {
+            holds: Some((reg, off)),
+            current: None,
+        };
+        let current = |off| Requires {
+            holds: None,
+            current: Some(off),
+        };
+        match *self {
+            // Read-modify-write in memory, or a read of memory: memory must be current.
+            Inst::AddMem { off, .. }
+            | Inst::AddMemReg { off, .. }
+            | Inst::CmpMem { off }
+            | Inst::Load { off, .. } => current(off),
+            Inst::WriteBack { off, reg }
+            | Inst::CopyCell { src: reg, off, .. }
+            | Inst::Call {
+                needs: Some((reg, off)),
+                ..
+            }
+            | Inst::TestReg { reg, off }
+            | Inst::AddReg { reg, off, .. }
+            | Inst::AddRegReg { reg, off, .. }
+            | Inst::AddScaled { reg, off, .. } => holds(reg, off),
+            _ => Requires::default(),
         }
     }
 
     /// Appends the machine code.
+    #[allow(clippy::useless_conversion)] // dynasm's dynamic registers take `impl Into<u8>`
     pub(crate) fn encode(&self, ops: &mut Ops, enc: Enc) {
+        let cs = enc.cell_bytes;
         match *self {
-            Inst::AddImm { off, val } => {
+            Inst::AddMem { off, val } => {
                 let d = enc.disp(off);
-                match enc.cell_bytes {
+                match cs {
                     1 => at_cell!(ops, d; add BYTE, val as i8),
                     2 => at_cell!(ops, d; add WORD, val as i16),
                     _ => at_cell!(ops, d; add DWORD, val as i32),
                 }
             }
-            Inst::StoreImm { off, val } => {
+            Inst::SetMem { off, val } => {
                 let d = enc.disp(off);
-                match enc.cell_bytes {
+                match cs {
                     1 => at_cell!(ops, d; mov BYTE, val as i8),
                     2 => at_cell!(ops, d; mov WORD, val as i16),
                     _ => at_cell!(ops, d; mov DWORD, val as i32),
                 }
             }
-            Inst::Load { reg, off } => {
+            Inst::AddMemReg { off, reg, sub } => {
                 let d = enc.disp(off);
-                match (enc.cell_bytes, i8::try_from(d)) {
-                    (1, Ok(d)) => reg_asm!(ops, reg; movzx r_d, BYTE [BYTE rbx + d]),
-                    (1, Err(_)) => reg_asm!(ops, reg; movzx r_d, BYTE [rbx + d]),
-                    (2, Ok(d)) => reg_asm!(ops, reg; movzx r_d, WORD [BYTE rbx + d]),
-                    (2, Err(_)) => reg_asm!(ops, reg; movzx r_d, WORD [rbx + d]),
-                    (_, Ok(d)) => reg_asm!(ops, reg; mov r_d, DWORD [BYTE rbx + d]),
-                    (_, Err(_)) => reg_asm!(ops, reg; mov r_d, DWORD [rbx + d]),
+                if sub {
+                    cell_reg_op!(ops, cs, d, reg; sub)
+                } else {
+                    cell_reg_op!(ops, cs, d, reg; add)
                 }
             }
-            Inst::Store { off, reg } => {
-                let d = enc.disp(off);
-                match (enc.cell_bytes, i8::try_from(d)) {
-                    (1, Ok(d)) => reg_asm!(ops, reg; mov BYTE [BYTE rbx + d], r_b),
-                    (1, Err(_)) => reg_asm!(ops, reg; mov BYTE [rbx + d], r_b),
-                    (2, Ok(d)) => reg_asm!(ops, reg; mov WORD [BYTE rbx + d], r_w),
-                    (2, Err(_)) => reg_asm!(ops, reg; mov WORD [rbx + d], r_w),
-                    (_, Ok(d)) => reg_asm!(ops, reg; mov DWORD [BYTE rbx + d], r_d),
-                    (_, Err(_)) => reg_asm!(ops, reg; mov DWORD [rbx + d], r_d),
-                }
+            Inst::StoreMem { off, reg } | Inst::WriteBack { off, reg } => {
+                cell_reg_op!(ops, cs, enc.disp(off), reg; mov)
             }
-            Inst::AddReg { off, reg } => {
+            Inst::CmpMem { off } => {
                 let d = enc.disp(off);
-                match (enc.cell_bytes, i8::try_from(d)) {
-                    (1, Ok(d)) => reg_asm!(ops, reg; add BYTE [BYTE rbx + d], r_b),
-                    (1, Err(_)) => reg_asm!(ops, reg; add BYTE [rbx + d], r_b),
-                    (2, Ok(d)) => reg_asm!(ops, reg; add WORD [BYTE rbx + d], r_w),
-                    (2, Err(_)) => reg_asm!(ops, reg; add WORD [rbx + d], r_w),
-                    (_, Ok(d)) => reg_asm!(ops, reg; add DWORD [BYTE rbx + d], r_d),
-                    (_, Err(_)) => reg_asm!(ops, reg; add DWORD [rbx + d], r_d),
-                }
-            }
-            Inst::MulImm { dst, src, k } => {
-                let k = k as i32;
-                match i8::try_from(k) {
-                    Ok(k) => reg2_asm!(ops, dst, src; imul r_d, s_d, BYTE k as _),
-                    Err(_) => reg2_asm!(ops, dst, src; imul r_d, s_d, k),
-                }
-            }
-            Inst::CmpZero { off } => {
-                let d = enc.disp(off);
-                match enc.cell_bytes {
+                match cs {
                     1 => at_cell!(ops, d; cmp BYTE, 0),
                     2 => at_cell!(ops, d; cmp WORD, 0),
                     _ => at_cell!(ops, d; cmp DWORD, 0),
                 }
             }
-            Inst::Test { reg } => reg_asm!(ops, reg; test r_d, r_d),
-            Inst::Zero { reg } => reg_asm!(ops, reg; xor r_d, r_d),
+            Inst::Load { reg, off } => load(ops, cs, reg, enc.disp(off)),
+            Inst::Probe { off } => load(ops, cs, Reg::Rdx, enc.disp(off)),
+            Inst::AddReg {
+                reg, val, flags, ..
+            } => {
+                // The amount, reduced to the cell width and sign-extended: `-1` rather than
+                // `255`, so that it fits the one-byte immediate forms.
+                let v = match cs {
+                    1 => i32::from(val as i8),
+                    2 => i32::from(val as i16),
+                    _ => val as i32,
+                };
+                match (flags, i8::try_from(v)) {
+                    (true, Ok(v8)) => width_asm!(ops, cs, reg; add r, BYTE v8 as _),
+                    (true, Err(_)) => match cs {
+                        2 => reg_asm!(ops, reg; add r_w, v as i16),
+                        _ => reg_asm!(ops, reg; add r_d, v),
+                    },
+                    (false, Ok(v8)) => reg_asm!(ops, reg; lea r_d, [BYTE r_q + v8]),
+                    (false, Err(_)) => reg_asm!(ops, reg; lea r_d, [r_q + v]),
+                }
+            }
+            Inst::SetReg { reg, val, .. } => reg_asm!(ops, reg; mov r_d, val as i32),
             Inst::MovImm { reg, imm } => match u32::try_from(imm) {
                 Ok(imm) => reg_asm!(ops, reg; mov r_d, imm as i32),
                 Err(_) => reg_asm!(ops, reg; mov r_q, QWORD imm),
             },
+            Inst::TestReg { reg, .. } => width_asm!(ops, cs, reg; test r, r),
+            Inst::AddRegReg {
+                reg,
+                src,
+                sub,
+                flags,
+                ..
+            } => {
+                let (r, s) = (reg.num(), src.num());
+                match (flags || sub, sub, cs) {
+                    (false, _, _) => reg2_asm!(ops, reg, src; lea r_d, [r_q + s_q]),
+                    (true, false, 1) => dynasm!(ops; .arch x64; add Rb(r), Rb(s)),
+                    (true, false, 2) => dynasm!(ops; .arch x64; add Rw(r), Rw(s)),
+                    (true, false, _) => reg2_asm!(ops, reg, src; add r_d, s_d),
+                    (true, true, 1) => dynasm!(ops; .arch x64; sub Rb(r), Rb(s)),
+                    (true, true, 2) => dynasm!(ops; .arch x64; sub Rw(r), Rw(s)),
+                    (true, true, _) => reg2_asm!(ops, reg, src; sub r_d, s_d),
+                }
+            }
+            Inst::AddScaled {
+                reg, src, scale, ..
+            } => match scale {
+                2 => reg2_asm!(ops, reg, src; lea r_d, [r_q + s_q * 2]),
+                4 => reg2_asm!(ops, reg, src; lea r_d, [r_q + s_q * 4]),
+                _ => reg2_asm!(ops, reg, src; lea r_d, [r_q + s_q * 8]),
+            },
+            Inst::MulSet { reg, src, k, .. } | Inst::MulImm { dst: reg, src, k } => {
+                if k == 1 {
+                    reg2_asm!(ops, reg, src; mov r_d, s_d)
+                } else {
+                    match i8::try_from(k as i32) {
+                        Ok(k) => reg2_asm!(ops, reg, src; imul r_d, s_d, BYTE k as _),
+                        Err(_) => reg2_asm!(ops, reg, src; imul r_d, s_d, k as i32),
+                    }
+                }
+            }
+            Inst::CopyCell { dst, src, .. } => reg2_asm!(ops, dst, src; mov r_d, s_d),
+            Inst::TestValue { reg } => reg_asm!(ops, reg; test r_d, r_d),
+            Inst::Zero { reg } | Inst::ZeroCell { reg, .. } => reg_asm!(ops, reg; xor r_d, r_d),
             Inst::AddP { reg } => reg_asm!(ops, reg; add r_q, rbx),
             Inst::CmpCtx { reg, field } => reg_asm!(ops, reg; cmp r_q, [r14 + field]),
             Inst::LeaLabel { reg, label } => reg_asm!(ops, reg; lea r_q, [=>label]),
             Inst::MoveP { cells } => {
-                let d = cells * enc.cell_bytes;
+                let d = cells * cs;
                 match i8::try_from(d) {
                     Ok(d) => dynasm!(ops; .arch x64; lea rbx, [BYTE rbx + d]),
                     Err(_) => dynasm!(ops; .arch x64; lea rbx, [rbx + d]),
@@ -404,8 +715,22 @@ impl Inst {
                     _ => Inst::Jump { cond, target }.encode(ops, enc),
                 }
             }
-            Inst::Call { target } => dynasm!(ops; .arch x64; call =>target),
+            Inst::Call { target, .. } | Inst::CallNoReturn { target } => {
+                dynasm!(ops; .arch x64; call =>target)
+            }
         }
+    }
+}
+
+/// `movzx r32, cell` (`mov` for 32-bit cells).
+fn load(ops: &mut Ops, cs: i32, reg: Reg, d: i32) {
+    match (cs, i8::try_from(d)) {
+        (1, Ok(d)) => reg_asm!(ops, reg; movzx r_d, BYTE [BYTE rbx + d]),
+        (1, Err(_)) => reg_asm!(ops, reg; movzx r_d, BYTE [rbx + d]),
+        (2, Ok(d)) => reg_asm!(ops, reg; movzx r_d, WORD [BYTE rbx + d]),
+        (2, Err(_)) => reg_asm!(ops, reg; movzx r_d, WORD [rbx + d]),
+        (_, Ok(d)) => reg_asm!(ops, reg; mov r_d, DWORD [BYTE rbx + d]),
+        (_, Err(_)) => reg_asm!(ops, reg; mov r_d, DWORD [rbx + d]),
     }
 }
 

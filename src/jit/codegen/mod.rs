@@ -23,7 +23,7 @@
 //! # How code is emitted
 //!
 //! Program code is a sequence of [`inst::Inst`]s, each emitted by [`Gen::emit`], which
-//! encodes it and tells the [`track::Tracker`] what it did, from the one table of declared
+//! encodes it and tells the [`state::State`] what it did, from the one table of declared
 //! effects ([`inst::Inst::effect`]). The tracker remembers which cell a register or the flags
 //! hold, so that a load or a compare can be skipped; it forgets at every label where paths
 //! join. Longer sequences (scans, address compares) are emitted by [`Gen::sequence`] under a
@@ -73,22 +73,26 @@ macro_rules! ctx {
     };
 }
 
+pub(crate) mod alloc;
 pub(crate) mod cells;
 pub(crate) mod control;
 pub(crate) mod inst;
+pub(crate) mod plan;
 pub(crate) mod scan;
+pub(crate) mod state;
 pub(crate) mod subroutines;
-pub(crate) mod track;
 pub(crate) mod verify;
 
 #[cfg(test)]
 mod tests;
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
+use rustc_hash::FxHashMap;
 
-use self::inst::{Effect, Enc, Inst, Ops, Reg, reg_asm, reg2_asm};
+use self::inst::{Effect, Enc, Inst, Ops, Reg, reg_asm, width_asm};
+use self::plan::{NEVER, Plan};
+use self::state::State;
 use self::subroutines::Subroutines;
-use self::track::Tracker;
 use super::Options;
 use super::runtime::page_size;
 use crate::ir::{CheckId, Ir, Op};
@@ -215,7 +219,16 @@ pub(crate) fn compile(
         unit_open: false,
         loops: Vec::new(),
         strings: Vec::new(),
-        track: Tracker::default(),
+        state: State::new(),
+        plan: Plan::new(ir),
+        next_use: [NEVER; 16],
+        arrivals: FxHashMap::default(),
+        heads: FxHashMap::default(),
+        pending: Vec::new(),
+        error: None,
+        at: 0,
+        window: None,
+        hoisted: None,
         options,
         pieces: (options.verify || cfg!(debug_assertions) && n <= DEBUG_VERIFY_MAX).then(Vec::new),
         instr_offsets: Vec::with_capacity(if offsets { n + 1 } else { 0 }),
@@ -227,10 +240,11 @@ pub(crate) fn compile(
     let mut i = 0;
     while i < n {
         let here = g.here();
+        g.at = i;
         #[cfg(test)]
         if options.sabotage == Some(i) {
-            g.track.apply(&Effect {
-                loads: Some((Reg::Rax, 1)),
+            let _ = g.state.apply(&Effect {
+                holds: Some((Reg::Rax, 1)),
                 ..Effect::NONE
             });
         }
@@ -243,7 +257,7 @@ pub(crate) fn compile(
         }
         i = next;
     }
-    g.close_unit();
+    g.end_window();
     let end = g.here();
     if offsets {
         g.instr_offsets.push(end);
@@ -257,6 +271,9 @@ pub(crate) fn compile(
             ; =>label
             ; .bytes bytes
         );
+    }
+    if let Some(e) = g.error.take() {
+        return Err(format!("code generator self-check failed: {e}"));
     }
     g.ops.commit().map_err(|e| e.to_string())?;
     let mut symbols = vec![(end, "end of program"), (fault_stub as u32, "fault stub")];
@@ -301,6 +318,21 @@ pub(crate) fn compile(
 struct Frame {
     body: DynamicLabel,
     end: DynamicLabel,
+    kind: FrameKind,
+}
+
+/// How an open loop or if treats the registers.
+enum FrameKind {
+    /// A loop that keeps its cells in registers throughout: the state at its head.
+    Carried(State),
+    /// A loop that starts each iteration with every cell in memory (the head state), and
+    /// whether its body leaves the pointer where it was.
+    InMemory { head: State, balanced: bool },
+    /// An `if` whose body leaves the pointer where it was: the state on the path that skips
+    /// the body, which the body's end must agree with.
+    If(State),
+    /// An `if` whose body moves the pointer: every cell is in memory on both paths.
+    IfMoving,
 }
 
 /// The code generator's state while it compiles one program.
@@ -321,8 +353,28 @@ pub(crate) struct Gen<'a> {
     /// The shared subroutines and exits.
     sub: Subroutines,
     instr_offsets: Vec<u32>,
-    /// What registers and flags are known to hold.
-    track: Tracker,
+    /// What registers, flags and memory are known to hold.
+    state: State,
+    /// Look-ahead facts about the program.
+    plan: Plan,
+    /// For each register, the next instruction that uses the cell it holds.
+    next_use: [u32; 16],
+    /// For each forward jump target not yet placed, the merged state of the jumps to it.
+    arrivals: FxHashMap<DynamicLabel, State>,
+    /// The state at each loop head.
+    heads: FxHashMap<DynamicLabel, State>,
+    /// Extremes of the open bounds-check window not yet known to be on the tape: each
+    /// is loaded at the end of the window unless something touches it first.
+    pending: Vec<i32>,
+    /// The first violated requirement or impossible merge: a bug in the code generator,
+    /// reported as a compile error.
+    error: Option<String>,
+    /// The IR instruction being compiled (for error messages).
+    at: usize,
+    /// The range of the open bounds-check window.
+    window: Option<(i32, i32)>,
+    /// A check done before its loop was entered (see [`Gen::open_loop`]): no code of its own.
+    hoisted: Option<usize>,
     options: Options,
     /// Every piece of program code with its declared effect, for [`verify`].
     pieces: Option<Vec<verify::Piece>>,
@@ -335,10 +387,24 @@ impl Gen<'_> {
         self.ops.offset().0 as u32
     }
 
-    /// Emits one instruction of program code and applies its declared effect.
+    /// Emits one instruction of program code: checks its requirement, encodes it, and
+    /// applies its declared effect.
     fn emit(&mut self, inst: Inst) {
+        if let Err(e) = self.state.check(&inst.requires()) {
+            self.fail(format!("{inst:?} needs what is not so: {e}"));
+        }
         let start = self.here();
         inst.encode(&mut self.ops, self.enc);
+        match inst {
+            Inst::Jump { target, .. } => self.arrive(target),
+            Inst::JumpBack { target, .. } => {
+                let head = self.heads.get(&target).cloned().unwrap_or_default();
+                if let Err(e) = self.state.compatible(&head) {
+                    self.fail(format!("jump back to a loop head: {e}"));
+                }
+            }
+            _ => {}
+        }
         self.record(start, inst.effect());
     }
 
@@ -351,27 +417,83 @@ impl Gen<'_> {
     }
 
     fn record(&mut self, start: u32, effect: Effect) {
-        self.track.apply(&effect);
+        if let Err(e) = self.state.apply(&effect) {
+            self.fail(e);
+        }
+        if let Some(off) = effect.touches {
+            self.pending.retain(|&p| p != off);
+        }
         let end = self.here();
         if let Some(pieces) = &mut self.pieces {
             pieces.push(verify::Piece { start, end, effect });
         }
     }
 
-    /// Places `label` where paths join: what the tracker knew no longer holds.
-    fn join(&mut self, label: DynamicLabel) {
-        dynasm!(self.ops; .arch x64; =>label);
-        self.track.forget();
+    /// Records the first bug found in the code generator's bookkeeping.
+    fn fail(&mut self, e: String) {
+        if self.error.is_none() {
+            self.error = Some(match self.ir.code.get(self.at) {
+                Some(ins) => format!(
+                    "at IR instruction {} ({}): {e}",
+                    self.at,
+                    self.ir.display(&ins.op)
+                ),
+                None => e,
+            });
+        }
     }
 
-    /// A register holding `p[off]` that the generator may use instead of memory.
-    fn reg_holding(&self, off: i32) -> Option<Reg> {
-        self.track.reg_holding(off).filter(|_| self.options.cache)
+    /// A jump to `label` (placed later) carries the current state there.
+    fn arrive(&mut self, label: DynamicLabel) {
+        let merged = match self.arrivals.remove(&label) {
+            Some(other) => other.merge(&self.state),
+            None => Ok(self.state.clone()),
+        };
+        match merged {
+            Ok(s) => {
+                self.arrivals.insert(label, s);
+            }
+            Err(e) => self.fail(format!("paths to one label disagree: {e}")),
+        }
+    }
+
+    /// Places `label` where paths join: the state is what the paths agree on.
+    fn join(&mut self, label: DynamicLabel) {
+        dynasm!(self.ops; .arch x64; =>label);
+        if let Some(other) = self.arrivals.remove(&label) {
+            match other.merge(&self.state) {
+                Ok(s) => self.state = s,
+                Err(e) => self.fail(format!("paths disagree where they join: {e}")),
+            }
+        }
+    }
+
+    /// Places a loop head `label` with the state `head`, which the code falling into it must
+    /// be compatible with (so must every jump back to it).
+    fn place_head(&mut self, label: DynamicLabel, head: State) {
+        if let Err(e) = self.state.compatible(&head) {
+            self.fail(format!("entering a loop: {e}"));
+        }
+        dynasm!(self.ops; .arch x64; =>label);
+        self.state = head.clone();
+        self.heads.insert(label, head);
+    }
+
+    /// Forgets every register and flag (the pointer is not where the paths' offsets assume),
+    /// which needs every cell's memory to be current.
+    fn forget(&mut self) {
+        if !self.state.stale().is_empty() {
+            self.fail(format!(
+                "forgetting cells {:?} held only in registers",
+                self.state.stale()
+            ));
+        }
+        self.state = State::new();
     }
 
     /// True if ZF already tells whether `p[off]` is 0 (and the generator may rely on it).
     fn flags_hold(&self, off: i32) -> bool {
-        self.options.cache && self.track.flags() == Some(off)
+        self.options.cache && self.state.flags() == Some(off)
     }
 
     fn open_unit(&mut self, unit: Unit) {
@@ -425,17 +547,18 @@ impl Gen<'_> {
     /// Emits instruction `i` (and any it fuses with); returns the next instruction index.
     fn instr(&mut self, i: usize) -> usize {
         match self.ir.code[i].op {
-            Op::Add { off, val } => self.emit(Inst::AddImm { off, val }),
-            Op::Set { off, val } => self.emit(Inst::StoreImm { off, val }),
-            Op::MulAdd { src, dst, k } => self.mul_add(src, dst, k),
-            Op::MulSet { src, dst, k } => self.mul_set(src, dst, k),
+            Op::Add { off, val } => self.add(i, off, val),
+            Op::Set { off, val } => self.set(i, off, val),
+            Op::MulAdd { src, dst, k } => self.mul_add(i, src, dst, k),
+            Op::MulSet { src, dst, k } => self.mul_set(i, src, dst, k),
             Op::Move { delta } => return self.move_p(i, delta),
-            Op::Check(id) => self.check(i, id),
+            Op::Check(_) if self.hoisted == Some(i) => {}
+            Op::Check(id) => self.check(id),
             Op::Out { off } => self.out(off),
             Op::Print { start, len } => self.print(start, len),
-            Op::In { off } => self.input(off),
-            Op::Loop { off } => self.open_loop(off, true),
-            Op::If { off } => self.open_loop(off, false),
+            Op::In { off } => self.input(i, off),
+            Op::Loop { off } => self.open_loop(i, off),
+            Op::If { off } => self.open_if(i, off),
             Op::EndLoop { off } => self.end_loop(off, 0),
             Op::EndIf => self.end_if(),
             Op::Scan { off, step, check } => self.scan(i, off, step, check),
@@ -443,49 +566,61 @@ impl Gen<'_> {
         i + 1
     }
 
-    /// [`super::Options::verify`]: code that checks, at run time, everything the tracker
-    /// believes a register or the flags hold, and exits with status `VERIFY` if it is wrong.
-    /// It changes no register and leaves ZF as it found it.
+    /// [`super::Options::verify`]: code that checks, at run time, what the generator
+    /// believes: that each register holding a cell whose memory is current holds the same
+    /// value (at the cell width), and that ZF tells whether the cell it is believed to reflect
+    /// is 0 (in memory, or in its register if memory is out of date). A wrong belief exits
+    /// with status `VERIFY`. The check changes no register and leaves ZF as it found it.
+    #[allow(clippy::useless_conversion)] // dynasm's dynamic registers take `impl Into<u8>`
     fn assert_beliefs(&mut self) {
         let fail = self.sub.verify_failed;
         let cs = self.enc.cell_bytes;
-        let mut beliefs = self.track.claims();
-        // The flags last: checking them leaves ZF alone but not the other flags, which the
-        // register checks save and restore.
-        beliefs.sort_by_key(|&(reg, _)| reg.is_none());
+        let beliefs: Vec<(Reg, i32)> = self
+            .state
+            .held()
+            .filter(|&(_, off)| !self.state.is_stale(off))
+            .collect();
         for (reg, off) in beliefs {
             let d = self.disp(off);
             let ok = self.ops.new_dynamic_label();
-            match reg {
-                Some(reg) => {
-                    // A second register to load the cell into, saved around the check.
-                    let t = if reg == Reg::Rcx { Reg::Rdx } else { Reg::Rcx };
-                    dynasm!(self.ops; .arch x64; pushfq);
-                    reg_asm!(self.ops, t; push r_q);
-                    match cs {
-                        1 => reg_asm!(self.ops, t; movzx r_d, BYTE [rbx + d]),
-                        2 => reg_asm!(self.ops, t; movzx r_d, WORD [rbx + d]),
-                        _ => reg_asm!(self.ops, t; mov r_d, DWORD [rbx + d]),
-                    }
-                    reg2_asm!(self.ops, t, reg; cmp s_d, r_d);
-                    reg_asm!(self.ops, t; pop r_q);
-                    dynasm!(self.ops
-                        ; .arch x64
-                        ; je =>ok
-                        ; call =>fail
-                        ; =>ok
-                        ; popfq
-                    );
-                }
-                None => {
-                    let zero = self.ops.new_dynamic_label();
-                    dynasm!(self.ops; .arch x64; jz =>zero);
-                    self.cmp_cell_raw(d, cs);
-                    dynasm!(self.ops; .arch x64; jne =>ok; call =>fail; =>zero);
-                    self.cmp_cell_raw(d, cs);
-                    dynasm!(self.ops; .arch x64; je =>ok; call =>fail; =>ok);
-                }
+            // A second register to load the cell into, saved around the check.
+            let t = if reg == Reg::Rcx { Reg::Rdx } else { Reg::Rcx };
+            let (r, tn) = (reg.num(), t.num());
+            dynasm!(self.ops; .arch x64; pushfq);
+            reg_asm!(self.ops, t; push r_q);
+            match cs {
+                1 => dynasm!(self.ops; .arch x64; movzx Rd(tn), BYTE [rbx + d]; cmp Rb(r), Rb(tn)),
+                2 => dynasm!(self.ops; .arch x64; movzx Rd(tn), WORD [rbx + d]; cmp Rw(r), Rw(tn)),
+                _ => dynasm!(self.ops; .arch x64; mov Rd(tn), DWORD [rbx + d]; cmp Rd(r), Rd(tn)),
             }
+            reg_asm!(self.ops, t; pop r_q);
+            dynasm!(self.ops
+                ; .arch x64
+                ; je =>ok
+                ; call =>fail
+                ; =>ok
+                ; popfq
+            );
+        }
+        // The flags last: checking them leaves ZF alone but not the other flags.
+        if let Some(off) = self.state.flags() {
+            let (ok, zero) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+            let in_reg = self.home(off).filter(|_| self.state.is_stale(off));
+            dynasm!(self.ops; .arch x64; jz =>zero);
+            self.test_raw(off, in_reg);
+            dynasm!(self.ops; .arch x64; jne =>ok; call =>fail; =>zero);
+            self.test_raw(off, in_reg);
+            dynasm!(self.ops; .arch x64; je =>ok; call =>fail; =>ok);
+        }
+    }
+
+    /// Sets ZF from cell `off`, in `reg` or in memory, outside the tracked instructions (for
+    /// [`Gen::assert_beliefs`]).
+    fn test_raw(&mut self, off: i32, reg: Option<Reg>) {
+        let cs = self.enc.cell_bytes;
+        match reg {
+            Some(reg) => width_asm!(self.ops, cs, reg; test r, r),
+            None => self.cmp_cell_raw(self.disp(off), cs),
         }
     }
 

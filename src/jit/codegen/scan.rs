@@ -25,8 +25,10 @@ impl Gen<'_> {
     /// `while p[off] != 0 { p += step }`.
     pub(super) fn scan(&mut self, i: usize, off: i32, step: i32, check: CheckId) {
         let done = self.ops.new_dynamic_label();
-        self.cmp_zero(off);
-        self.close_unit();
+        // The scan reads memory: every cell's memory must be current.
+        self.write_back_all();
+        self.test_cell(off, false);
+        self.end_window();
         self.emit(Inst::Jump {
             cond: Cond::Zero,
             target: done,

@@ -15,8 +15,9 @@
 //! the output buffer; they are recorded in [`super::Code::no_flush`], where the autoflush
 //! signal handler keeps off (`crate::autoflush`).
 //!
-//! Program code calls them with `call`; each may overwrite any scratch register and the
-//! flags, which is what [`super::inst::Inst::Call`] declares (and [`super::verify`] checks).
+//! Program code calls them with `call`, and keeps cells in registers across the call: each
+//! subroutine preserves every register except the ones its [`super::inst::Inst::Call`]
+//! declares (`rax`, and `rdx` for `puts`) and the flags, saving what `syscall` overwrites.
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi};
 
@@ -74,14 +75,22 @@ impl Gen<'_> {
         let bias_bytes = self.bytes(self.enc.bias);
         let out_buf_len = crate::io::OUT_BUF as i32;
         asm!(self.ops
-            ; push rbp
+            ; push rbp                   // callee-saved registers the code uses
             ; push rbx
             ; push r12
             ; push r13
-            ; push r14                   // five pushes keep rsp 16-byte aligned
+            ; push r14
+            ; push r15
+            ; sub rsp, 8                 // keeps rsp 16-byte aligned
             ; mov ctx, rdi
             ; mov p, rsi
-            ; add p, bias_bytes
+        );
+        match i8::try_from(bias_bytes) {
+            Ok(0) => {}
+            Ok(b) => asm!(self.ops; add p, BYTE b as _),
+            Err(_) => asm!(self.ops; add p, bias_bytes),
+        }
+        asm!(self.ops
             ; mov [ctx + ctx!(saved_rsp)], rsp
             ; mov out, [ctx + ctx!(out_buf)]
             ; lea out_end, [out + out_buf_len]
@@ -107,6 +116,8 @@ impl Gen<'_> {
             ; mov rsp, [ctx + ctx!(saved_rsp)]
             ; mov [ctx + ctx!(final_p)], p
             ; mov [ctx + ctx!(final_out)], out
+            ; add rsp, 8
+            ; pop r15
             ; pop r14
             ; pop r13
             ; pop r12
@@ -117,7 +128,7 @@ impl Gen<'_> {
         let fault_stub = self.ops.offset().0;
         self.no_flush.push(exit_at..fault_stub as u32);
         if self.options.verify {
-            // Run-time verification found the tracker wrong: the return address says where.
+            // Run-time verification found the generator wrong: the return address says where.
             asm!(self.ops
                 ; =>verify_failed
                 ; pop rax
@@ -143,7 +154,7 @@ impl Gen<'_> {
         let putc_at = self.here();
         asm!(self.ops
             // putc: append al to the output buffer; flush it when full, or after a newline
-            // when the output is a terminal.
+            // when the output is a terminal. Preserves every register but the flags.
             ; =>putc
             ; mov BYTE [out], al
             ; add out, 1
@@ -159,19 +170,31 @@ impl Gen<'_> {
         );
         self.no_flush.push(putc_at..self.here());
         asm!(self.ops
-            // puts: append r9 (> 0) bytes from r8 (neither is touched by putc or flush).
+            // puts: append edx (> 0) bytes from rax. Overwrites rax and rdx.
             ; =>puts
-            ; movzx eax, BYTE [r8]
+            ; push rsi
+            ; mov rsi, rax
+            ; next:
+            ; movzx eax, BYTE [rsi]
             ; call =>putc
-            ; add r8, 1
-            ; sub r9, 1
-            ; jnz =>puts
+            ; add rsi, 1
+            ; sub edx, 1
+            ; jnz <next
+            ; pop rsi
             ; ret
         );
         let flush_at = self.here();
         asm!(self.ops
-            // flush: write out[buf..out] to out_fd; afterwards out = buf.
+            // flush: write out[buf..out] to out_fd; afterwards out = buf. Preserves every
+            // register but the flags and r12 (the output cursor): `syscall` overwrites rcx
+            // and r11, and takes its arguments in rax, rdi, rsi and rdx.
             ; =>flush
+            ; push rax
+            ; push rcx
+            ; push rdx
+            ; push rsi
+            ; push rdi
+            ; push r11
             ; mov rsi, [ctx + ctx!(out_buf)]
             ; write:
             ; mov rdx, out
@@ -193,21 +216,26 @@ impl Gen<'_> {
             ; jmp =>exit
             ; flushed:
             ; mov out, [ctx + ctx!(out_buf)]
+            ; pop r11
+            ; pop rdi
+            ; pop rsi
+            ; pop rdx
+            ; pop rcx
+            ; pop rax
             ; ret
         );
         self.no_flush.push(flush_at..self.here());
         asm!(self.ops
-            // getc: eax = next input byte, or -1 at end of input.
+            // getc: eax = next input byte, or -1 at end of input. Preserves every register
+            // but rax and the flags.
             ; =>getc
             ; mov rax, [ctx + ctx!(in_pos)]
             ; cmp rax, [ctx + ctx!(in_len)]
             ; jae >refill
             ; have:
-            ; mov rcx, [ctx + ctx!(in_buf)]
-            ; movzx ecx, BYTE [rcx + rax]
-            ; add rax, 1
-            ; mov [ctx + ctx!(in_pos)], rax
-            ; mov eax, ecx
+            ; add QWORD [ctx + ctx!(in_pos)], 1
+            ; add rax, [ctx + ctx!(in_buf)]
+            ; movzx eax, BYTE [rax]
             ; ret
             ; refill:
             ; cmp DWORD [ctx + ctx!(in_eof)], 0
@@ -216,6 +244,12 @@ impl Gen<'_> {
             ; je >read
             ; call =>flush          // let the user see any prompt before we wait
             ; read:
+            ; push rcx
+            ; push rdx
+            ; push rsi
+            ; push rdi
+            ; push r11
+            ; again:
             ; mov edi, [ctx + ctx!(in_fd)]
             ; mov rsi, [ctx + ctx!(in_buf)]
             ; mov rdx, [ctx + ctx!(in_cap)]
@@ -226,19 +260,29 @@ impl Gen<'_> {
             ; jz >eof
             ; mov [ctx + ctx!(in_len)], rax
             ; xor eax, eax
+            ; mov [ctx + ctx!(in_pos)], rax
+            ; pop r11
+            ; pop rdi
+            ; pop rsi
+            ; pop rdx
+            ; pop rcx
             ; jmp <have
             ; failed:
             ; cmp rax, -libc::EINTR
-            ; je <read
+            ; je <again
             ; neg eax
             ; mov [ctx + ctx!(errno)], eax
             ; mov eax, status::INPUT as i32
             ; jmp =>exit
-            ; eof:
+            ; eof:                  // (rax = 0, what read returned)
             ; mov DWORD [ctx + ctx!(in_eof)], 1
-            ; xor eax, eax
             ; mov [ctx + ctx!(in_pos)], rax
             ; mov [ctx + ctx!(in_len)], rax
+            ; pop r11
+            ; pop rdi
+            ; pop rsi
+            ; pop rdx
+            ; pop rcx
             ; at_eof:
             ; mov eax, -1
             ; ret

@@ -1,7 +1,7 @@
 //! Checking the declared effects against the machine: every piece of program code is decoded
 //! with iced-x86 and compared with the [`Effect`] it was emitted under.
 //!
-//! [`super::inst`] declares what each instruction does; the [`super::track`]er believes those
+//! [`super::inst`] declares what each instruction does; the state ([`super::state`]) believes those
 //! declarations. If a declaration were wrong (say, `imul` declared to keep the flags), the
 //! tracker would skip a compare that is needed and the program would compute a wrong answer
 //! only on some inputs. This check turns such a mistake into a failure the first time the
@@ -29,7 +29,7 @@ use iced_x86::{
     Register, RflagsBits,
 };
 
-use super::inst::{Effect, Enc, Flags, Move, Regs};
+use super::inst::{Effect, Enc, Flags, Move};
 
 /// A piece of emitted code and the effect it was declared with.
 #[derive(Clone, Copy, Debug)]
@@ -39,14 +39,8 @@ pub(crate) struct Piece {
     pub effect: Effect,
 }
 
-/// Hardware numbers of registers that no program code may write.
-const FIXED: [Register; 5] = [
-    Register::RBP,
-    Register::R12,
-    Register::R13,
-    Register::R14,
-    Register::R15,
-];
+/// Registers that no program code may write (besides `rbx`, which only pointer moves may).
+const FIXED: [Register; 3] = [Register::R12, Register::R13, Register::R14];
 
 /// Checks every piece against `code`; `subroutines` is the range of the shared subroutines.
 /// Returns a description of the first mismatch.
@@ -78,13 +72,25 @@ pub(crate) fn check(
     Ok(())
 }
 
+/// True if `ins` has the cell `p[off]` as its memory operand, at the cell width.
+fn on_cell(ins: &Instruction, off: i32, enc: Enc) -> bool {
+    ins.memory_base() == Register::RBX
+        && ins.memory_index() == Register::None
+        && ins.memory_displacement64() as i64 == i64::from(enc.disp(off))
+        && ins.memory_size().size() == enc.cell_bytes as usize
+}
+
+/// True if `reg` is the register with hardware number `num`, at the cell width.
+fn at_width(reg: Register, num: u8, enc: Enc) -> bool {
+    reg.full_register().number() as u8 == num && reg.size() == enc.cell_bytes as usize
+}
+
 fn check_piece(
     insts: &[Instruction],
     effect: &Effect,
     enc: Enc,
     info: &mut InstructionInfoFactory,
 ) -> Result<(), String> {
-    let cell_disp = |off: i32| i64::from(enc.disp(off));
     let mut last_zf: Option<&Instruction> = None;
     for ins in insts {
         if ins.is_invalid() {
@@ -108,7 +114,7 @@ fn check_piece(
                 r => {
                     let num = r.number() as u8;
                     let declared = effect.regs.contains_num(num)
-                        || effect.loads.is_some_and(|(reg, _)| reg.num() == num);
+                        || effect.holds.is_some_and(|(reg, _)| reg.num() == num);
                     if !declared {
                         return Err(format!("{ins} writes {r:?}, which is not declared"));
                     }
@@ -116,17 +122,22 @@ fn check_piece(
             }
         }
         for mem in i.used_memory() {
-            if !writes(mem.access()) || mem.base() == Register::RSP {
-                continue;
+            if mem.base() == Register::RSP {
+                continue; // calls push their return address
             }
-            let ok = effect.cell.is_some_and(|off| {
+            let is_cell = |off: i32| {
                 mem.base() == Register::RBX
                     && mem.index() == Register::None
-                    && mem.displacement() as i64 == cell_disp(off)
+                    && mem.displacement() as i64 == i64::from(enc.disp(off))
                     && mem.memory_size().size() == enc.cell_bytes as usize
-            });
-            if !ok {
+            };
+            if writes(mem.access()) && !effect.stores.is_some_and(is_cell) {
                 return Err(format!("{ins} writes memory that is not the declared cell"));
+            }
+            // Reading or writing a cell proves it is on the tape: only what is declared.
+            let touches = mem.base() == Register::RBX && mem.index() == Register::None;
+            if touches && !effect.touches.is_some_and(is_cell) && effect.moves == Move::None {
+                return Err(format!("{ins} accesses a cell that is not declared"));
             }
         }
         if ins.rflags_modified() & RflagsBits::ZF != 0 {
@@ -136,49 +147,50 @@ fn check_piece(
             last_zf = Some(ins);
         }
     }
-    match effect.flags {
-        Flags::Cell(off) => {
-            let ins = last_zf.ok_or("no instruction sets the flags declared")?;
-            let on_cell = ins.op0_kind() == OpKind::Memory
-                && ins.memory_base() == Register::RBX
-                && ins.memory_displacement64() as i64 == cell_disp(off)
-                && ins.memory_size().size() == enc.cell_bytes as usize;
-            let sets = match ins.mnemonic() {
-                Mnemonic::Add => true,
-                Mnemonic::Cmp => ins.op1_kind() != OpKind::Register && ins.immediate(1) == 0,
-                _ => false,
-            };
-            if !(on_cell && sets) || ins.rflags_undefined() & RflagsBits::ZF != 0 {
-                return Err(format!("{ins} does not make ZF reflect p[{off}]"));
+    if let Flags::Cell { off, via } = effect.flags {
+        let ins = last_zf.ok_or("no instruction sets the flags declared")?;
+        let sets = match via {
+            // `cmp cell, 0` or `add cell, ...`.
+            None => {
+                ins.op0_kind() == OpKind::Memory
+                    && on_cell(ins, off, enc)
+                    && match ins.mnemonic() {
+                        Mnemonic::Add | Mnemonic::Sub => true,
+                        Mnemonic::Cmp => {
+                            ins.op1_kind() != OpKind::Register && ins.immediate(1) == 0
+                        }
+                        _ => false,
+                    }
             }
-        }
-        Flags::Reg(reg) => {
-            let ins = last_zf.ok_or("no instruction sets the flags declared")?;
-            let r = ins.op0_register();
-            let ok = ins.mnemonic() == Mnemonic::Test
-                && ins.op1_register() == r
-                && r.is_gpr32()
-                && r.number() as u8 == reg.num();
-            if !ok {
-                return Err(format!("{ins} does not make ZF reflect {reg:?}"));
+            // `test r, r`, or `add`/`sub` into `r`, at the cell width.
+            Some(reg) => {
+                ins.op0_kind() == OpKind::Register
+                    && at_width(ins.op0_register(), reg.num(), enc)
+                    && match ins.mnemonic() {
+                        Mnemonic::Test => ins.op1_register() == ins.op0_register(),
+                        Mnemonic::Add | Mnemonic::Sub => true,
+                        _ => false,
+                    }
             }
+        };
+        if !sets || ins.rflags_undefined() & RflagsBits::ZF != 0 {
+            return Err(format!("{ins} does not make ZF reflect p[{off}]"));
         }
-        Flags::Kept | Flags::Lost => {}
     }
-    if let Some((reg, off)) = effect.loads {
+    if let Some((reg, off)) = effect.holds {
         let last = insts
             .iter()
             .rev()
             .find(|ins| writes_reg(ins, reg.num(), info))
-            .ok_or("the declared load is missing")?;
-        let ok = matches!(last.mnemonic(), Mnemonic::Movzx | Mnemonic::Mov)
-            && last.op0_register().is_gpr32()
-            && last.op1_kind() == OpKind::Memory
-            && last.memory_base() == Register::RBX
-            && last.memory_displacement64() as i64 == cell_disp(off)
-            && last.memory_size().size() == enc.cell_bytes as usize;
-        if !ok {
-            return Err(format!("{last} is not a load of p[{off}] into {reg:?}"));
+            .ok_or("the declared register is not written")?;
+        // A load must be of that cell; an update must be into that register.
+        let load_ok = !matches!(last.mnemonic(), Mnemonic::Movzx)
+            || last.op1_kind() == OpKind::Memory && on_cell(last, off, enc);
+        let mem_ok = last.op1_kind() != OpKind::Memory
+            || last.mnemonic() == Mnemonic::Lea
+            || on_cell(last, off, enc);
+        if !(load_ok && mem_ok) {
+            return Err(format!("{last} does not put p[{off}] in {reg:?}"));
         }
     }
     if let Move::By(cells) = effect.moves {
@@ -198,23 +210,35 @@ fn check_piece(
     Ok(())
 }
 
-/// Subroutines may write scratch registers, their own `r12`, and memory through the context
-/// block, the output cursor and the stack.
+/// Subroutines may write `rax`, the registers they save and restore around system calls
+/// (`rcx`, `rdx`, `rsi`, `rdi`, `r11`), their own `r12`, and memory through the context
+/// block, the output cursor and the stack. (That they restore what they save is checked
+/// by the tests that keep cells in registers across I/O.)
 fn check_subroutine(ins: &Instruction, info: &mut InstructionInfoFactory) -> Result<(), String> {
     if ins.is_invalid() {
         return Err("bytes that do not decode".into());
     }
+    let allowed = [
+        Register::RAX,
+        Register::RCX,
+        Register::RDX,
+        Register::RSI,
+        Register::RDI,
+        Register::R11,
+        Register::R12,
+        Register::RSP,
+        Register::RIP,
+    ];
     let i = info.info(ins);
     for used in i.used_registers() {
         let full = used.register().full_register();
-        let allowed = matches!(full, Register::RSP | Register::RIP | Register::R12)
-            || Regs::SCRATCH.contains_num(full.number() as u8) && full.is_gpr64();
-        if writes(used.access()) && !allowed {
+        if writes(used.access()) && !allowed.contains(&full) {
             return Err(format!("{ins} writes {full:?}"));
         }
     }
     for mem in i.used_memory() {
-        let ok = matches!(mem.base(), Register::RSP | Register::R12 | Register::R14);
+        let ok = matches!(mem.base(), Register::RSP | Register::R12 | Register::R14)
+            || mem.base() == Register::RAX && !writes(mem.access());
         if writes(mem.access()) && !ok {
             return Err(format!("{ins} writes memory through {:?}", mem.base()));
         }
@@ -243,7 +267,7 @@ mod tests {
     use dynasmrt::{DynasmApi, DynasmLabelApi};
 
     use super::*;
-    use crate::jit::codegen::inst::{Cond, Inst, Ops, Reg};
+    use crate::jit::codegen::inst::{Cond, Inst, Ops, Reg, Regs};
 
     /// Every form of every instruction, at every cell width and both displacement sizes.
     fn all_forms(ops: &mut Ops) -> Vec<Inst> {
@@ -251,23 +275,48 @@ mod tests {
         let mut forms = Vec::new();
         for off in [0, 1, -3, 200, -5000] {
             forms.extend([
-                Inst::AddImm { off, val: 3 },
-                Inst::AddImm { off, val: u32::MAX },
-                Inst::StoreImm { off, val: 0 },
-                Inst::StoreImm { off, val: 70_000 },
-                Inst::CmpZero { off },
+                Inst::AddMem { off, val: 3 },
+                Inst::AddMem { off, val: u32::MAX },
+                Inst::SetMem { off, val: 0 },
+                Inst::SetMem { off, val: 70_000 },
+                Inst::CmpMem { off },
+                Inst::Probe { off },
             ]);
-            for reg in Reg::SCRATCH {
+            for reg in Reg::ALL {
                 forms.extend([
                     Inst::Load { reg, off },
-                    Inst::Store { off, reg },
-                    Inst::AddReg { off, reg },
+                    Inst::StoreMem { off, reg },
+                    Inst::WriteBack { off, reg },
+                    Inst::AddMemReg {
+                        off,
+                        reg,
+                        sub: false,
+                    },
+                    Inst::AddMemReg {
+                        off,
+                        reg,
+                        sub: true,
+                    },
                 ]);
             }
         }
-        for reg in Reg::SCRATCH {
+        for reg in Reg::ALL {
+            let off = 4;
+            for val in [1, 3, 255, 0xffff, 70_000, u32::MAX] {
+                for flags in [false, true] {
+                    forms.push(Inst::AddReg {
+                        reg,
+                        off,
+                        val,
+                        flags,
+                    });
+                }
+            }
             forms.extend([
-                Inst::Test { reg },
+                Inst::SetReg { reg, off, val: 9 },
+                Inst::ZeroCell { reg, off },
+                Inst::TestReg { reg, off },
+                Inst::TestValue { reg },
                 Inst::Zero { reg },
                 Inst::MovImm { reg, imm: 7 },
                 Inst::MovImm { reg, imm: -1 },
@@ -276,9 +325,28 @@ mod tests {
                 Inst::CmpCtx { reg, field: 16 },
                 Inst::LeaLabel { reg, label },
             ]);
-            for src in Reg::SCRATCH {
-                for k in [2, 255, 1000, u32::MAX] {
+            for src in Reg::ALL {
+                forms.push(Inst::CopyCell { dst: reg, src, off });
+                for (sub, flags) in [(false, false), (false, true), (true, true)] {
+                    forms.push(Inst::AddRegReg {
+                        reg,
+                        off,
+                        src,
+                        sub,
+                        flags,
+                    });
+                }
+                for scale in [2, 4, 8] {
+                    forms.push(Inst::AddScaled {
+                        reg,
+                        off,
+                        src,
+                        scale,
+                    });
+                }
+                for k in [1, 2, 255, 1000, u32::MAX] {
                     forms.push(Inst::MulImm { dst: reg, src, k });
+                    forms.push(Inst::MulSet { reg, off, src, k });
                 }
             }
         }
@@ -298,7 +366,12 @@ mod tests {
                 target: label,
             });
         }
-        forms.push(Inst::Call { target: label });
+        forms.push(Inst::Call {
+            target: label,
+            clobbers: Regs::of(&[Reg::Rax]),
+            needs: None,
+        });
+        forms.push(Inst::CallNoReturn { target: label });
         forms
     }
 
@@ -334,7 +407,7 @@ mod tests {
             for bias in [0, 7] {
                 let enc = Enc { cell_bytes, bias };
                 let (code, pieces) = assemble(enc, Inst::effect);
-                assert!(pieces.len() > 300);
+                assert!(pieces.len() > 1000);
                 check(&code, &pieces, enc, 0..0).unwrap();
             }
         }
@@ -347,26 +420,27 @@ mod tests {
             bias: 0,
         };
         // Pretend `imul` keeps the flags (the bug of issue 8), or that a load comes from the
-        // next cell, or that a store writes nothing, or that `add` leaves a register alone.
+        // next cell, or that a store writes nothing, or that `add` leaves a register alone,
+        // or that a test reflects another register.
         type Lie = fn(&Inst) -> Option<Effect>;
-        let lies: [(&str, Lie); 4] = [
+        let lies: [(&str, Lie); 5] = [
             ("changes ZF, declared kept", |i| match i {
-                Inst::MulImm { .. } => Some(Effect {
+                Inst::MulImm { k: 2, .. } => Some(Effect {
                     flags: Flags::Kept,
                     ..i.effect()
                 }),
                 _ => None,
             }),
-            ("is not a load of", |i| match *i {
+            ("does not put p[", |i| match *i {
                 Inst::Load { reg, off } => Some(Effect {
-                    loads: Some((reg, off + 1)),
+                    holds: Some((reg, off + 1)),
                     ..i.effect()
                 }),
                 _ => None,
             }),
             ("writes memory that is not the declared cell", |i| match i {
-                Inst::StoreImm { .. } => Some(Effect {
-                    cell: None,
+                Inst::SetMem { .. } => Some(Effect {
+                    stores: None,
                     ..i.effect()
                 }),
                 _ => None,
@@ -374,6 +448,16 @@ mod tests {
             ("which is not declared", |i| match i {
                 Inst::AddP { .. } => Some(Effect {
                     regs: Regs::NONE,
+                    ..i.effect()
+                }),
+                _ => None,
+            }),
+            ("does not make ZF reflect", |i| match *i {
+                Inst::TestReg { reg, off } => Some(Effect {
+                    flags: Flags::Cell {
+                        off,
+                        via: Some(if reg == Reg::Rax { Reg::Rcx } else { Reg::Rax }),
+                    },
                     ..i.effect()
                 }),
                 _ => None,

@@ -1,0 +1,311 @@
+//! What the code generator looks up ahead: a pass over the IR before any code is emitted.
+//!
+//! Register allocation decides, at each instruction, whether a cell is worth a register (is
+//! it used again soon?), which register to give up when none is free (the one whose cell is
+//! needed furthest ahead), whether an addition should set the flags (is the next test about
+//! this cell?), and which loops can keep their cells in registers from start to end. Those
+//! answers need the instructions that come later, so they are computed here, once, in two
+//! linear passes.
+//!
+//! A *region* is a stretch of instructions with no loop boundary, scan or pointer move in
+//! it: within a region every offset names the same cell. Uses are only looked up within a
+//! region; at its end the allocator writes cells back anyway (except in loops that keep
+//! their cells).
+
+use rustc_hash::FxHashMap;
+
+use crate::ir::{Ir, Op};
+
+/// No further use.
+pub(crate) const NEVER: u32 = u32::MAX;
+
+/// Most cells a loop may use and still keep them all in registers.
+pub(crate) const CARRIED_MAX: usize = 9;
+
+/// The look-ahead facts about a program.
+pub(crate) struct Plan {
+    /// For each instruction, the index of the next instruction in the same region that uses
+    /// the cell of each of its operands (`[primary, source]`, the source being the `src` of a
+    /// multiply), or [`NEVER`].
+    pub next_use: Vec<[u32; 2]>,
+    /// For each instruction that writes a cell: true if the next test (before any other
+    /// write of that cell or anything that loses the flags) is a test of that cell, so the
+    /// write should set the flags.
+    pub wants_flags: Vec<bool>,
+    /// For each `Loop`/`If`: its body leaves the pointer where it was on every path and has
+    /// no scan.
+    pub balanced: Vec<bool>,
+    /// Innermost loops that may keep their cells in registers: by the index of the `Loop`,
+    /// the cells the loop uses (condition included) and, separately, those it writes.
+    pub carried: Carried,
+}
+
+/// Loops that may keep their cells in registers: see [`Plan::carried`].
+pub(crate) type Carried = FxHashMap<u32, (Vec<i32>, Vec<i32>)>;
+
+/// The cells an instruction reads or writes: `[primary, source]`.
+fn cells(op: &Op) -> [Option<i32>; 2] {
+    match *op {
+        Op::Add { off, .. }
+        | Op::Set { off, .. }
+        | Op::Out { off }
+        | Op::In { off }
+        | Op::Loop { off }
+        | Op::EndLoop { off }
+        | Op::If { off }
+        | Op::Scan { off, .. } => [Some(off), None],
+        Op::MulAdd { src, dst, .. } | Op::MulSet { src, dst, .. } => [Some(dst), Some(src)],
+        Op::Move { .. } | Op::Check(_) | Op::Print { .. } | Op::EndIf => [None, None],
+    }
+}
+
+/// The cell an instruction writes, if any.
+fn written(op: &Op) -> Option<i32> {
+    match *op {
+        Op::Add { off, .. } | Op::Set { off, .. } | Op::In { off } => Some(off),
+        Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } => Some(dst),
+        _ => None,
+    }
+}
+
+impl Plan {
+    /// Looks ahead over `ir`.
+    pub(crate) fn new(ir: &Ir) -> Plan {
+        let code = &ir.code;
+        let n = code.len();
+        let mut next_use = vec![[NEVER; 2]; n];
+        let mut wants_flags = vec![false; n];
+        // Backwards: the next use of each cell in the region, and the cell tested next.
+        let mut seen: FxHashMap<i32, u32> = FxHashMap::default();
+        let mut test: Option<i32> = None;
+        for i in (0..n).rev() {
+            let op = &code[i].op;
+            let fused_end = matches!(op, Op::Move { .. })
+                && matches!(code.get(i + 1).map(|x| x.op), Some(Op::EndLoop { .. }));
+            match op {
+                Op::Loop { .. } | Op::EndLoop { .. } | Op::Scan { .. } | Op::Move { .. } => {
+                    seen.clear()
+                }
+                _ => {}
+            }
+            if let Some(c) = written(op)
+                && test == Some(c)
+            {
+                wants_flags[i] = true;
+                test = None;
+            }
+            for (slot, c) in cells(op).into_iter().enumerate() {
+                if let Some(c) = c {
+                    next_use[i][slot] = seen.get(&c).copied().unwrap_or(NEVER);
+                }
+            }
+            // Record this instruction's cells as the next uses for those before it. A region
+            // boundary's own test does not count: loops that do not keep their cells and
+            // scans need the cell in memory there anyway.
+            if !matches!(
+                op,
+                Op::Loop { .. } | Op::EndLoop { .. } | Op::Scan { .. } | Op::Move { .. }
+            ) {
+                for c in cells(op).into_iter().flatten() {
+                    seen.insert(c, i as u32);
+                }
+            }
+            test = match *op {
+                Op::Loop { off } | Op::If { off } | Op::EndLoop { off } | Op::Scan { off, .. } => {
+                    Some(off)
+                }
+                Op::Move { delta } if fused_end => match code[i + 1].op {
+                    Op::EndLoop { off } => Some(delta + off),
+                    _ => None,
+                },
+                Op::Out { .. } | Op::In { .. } | Op::Print { .. } | Op::EndIf | Op::Move { .. } => {
+                    None
+                }
+                _ => test,
+            };
+        }
+        let (balanced, carried) = loops(ir);
+        Plan {
+            next_use,
+            wants_flags,
+            balanced,
+            carried,
+        }
+    }
+}
+
+/// An open loop or if, during [`loops`].
+struct Open {
+    at: usize,
+    /// Net pointer movement of the body so far, or `None` once unknown.
+    moved: Option<i64>,
+    /// Could still keep its cells in registers (a loop with no inner loop, scan or move).
+    carried: bool,
+    cells: Vec<i32>,
+    writes: Vec<i32>,
+}
+
+/// Which loops and ifs are balanced, and which loops may keep their cells in registers.
+fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
+    let code = &ir.code;
+    let mut balanced = vec![false; code.len()];
+    let mut carried = FxHashMap::default();
+    let mut open: Vec<Open> = Vec::new();
+    for (i, ins) in code.iter().enumerate() {
+        match ins.op {
+            Op::Loop { .. } | Op::If { .. } => {
+                if let Some(parent) = open.last_mut()
+                    && matches!(ins.op, Op::Loop { .. })
+                {
+                    parent.carried = false;
+                }
+                open.push(Open {
+                    at: i,
+                    moved: Some(0),
+                    carried: matches!(ins.op, Op::Loop { .. }),
+                    cells: Vec::new(),
+                    writes: Vec::new(),
+                });
+            }
+            Op::EndLoop { .. } | Op::EndIf => {
+                let o = open.pop().expect("balanced IR");
+                let bal = o.moved == Some(0);
+                balanced[o.at] = bal;
+                if let Some(parent) = open.last_mut() {
+                    // An unbalanced inner loop moves the parent's pointer by an amount only
+                    // known at run time.
+                    if !bal {
+                        parent.moved = None;
+                    }
+                    parent.carried &= o.carried && bal;
+                    for &c in &o.cells {
+                        add(&mut parent.cells, c);
+                    }
+                    for &c in &o.writes {
+                        add(&mut parent.writes, c);
+                    }
+                }
+                let mut cells = o.cells;
+                if let Op::EndLoop { off } = ins.op {
+                    add(&mut cells, off);
+                }
+                if o.carried && bal && cells.len() <= CARRIED_MAX {
+                    carried.insert(o.at as u32, (cells, o.writes));
+                }
+                continue;
+            }
+            Op::Move { delta } => {
+                if let Some(o) = open.last_mut() {
+                    o.moved = o.moved.map(|m| m + i64::from(delta));
+                    o.carried = false;
+                }
+            }
+            Op::Scan { .. } => {
+                if let Some(o) = open.last_mut() {
+                    o.moved = None;
+                    o.carried = false;
+                }
+            }
+            _ => {}
+        }
+        if let Some(o) = open.last_mut() {
+            for c in cells(&ins.op).into_iter().flatten() {
+                add(&mut o.cells, c);
+            }
+            if let Some(c) = written(&ins.op) {
+                add(&mut o.writes, c);
+            }
+            if o.cells.len() > CARRIED_MAX {
+                o.carried = false;
+            }
+        }
+    }
+    (balanced, carried)
+}
+
+fn add(set: &mut Vec<i32>, c: i32) {
+    if !set.contains(&c) {
+        set.push(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_uses_stay_within_a_region() {
+        let (_, plan) = plan_of(&[
+            Op::In { off: 0 },
+            Op::Out { off: 0 },
+            Op::Add { off: 0, val: 1 },
+            Op::Loop { off: 0 },
+            Op::Out { off: 0 },
+            Op::EndLoop { off: 0 },
+        ]);
+        assert_eq!(plan.next_use[0][0], 1);
+        assert_eq!(plan.next_use[1][0], 2);
+        // The loop starts a new region, and its test needs memory anyway.
+        assert_eq!(plan.next_use[2][0], NEVER);
+        assert_eq!(plan.next_use[4][0], NEVER);
+    }
+
+    #[test]
+    fn the_last_write_before_a_test_of_its_cell_wants_the_flags() {
+        // p[0] -= 1; p[1] += 1; test p[0]: the decrement sets the flags, the add keeps them.
+        let (ir, plan) = plan_of(&[
+            Op::In { off: 0 },
+            Op::Loop { off: 0 },
+            Op::Add { off: 0, val: 255 },
+            Op::Add { off: 1, val: 1 },
+            Op::EndLoop { off: 0 },
+        ]);
+        assert!(plan.wants_flags[2]);
+        assert!(!plan.wants_flags[3]);
+        assert_eq!(ir.len(), 5);
+    }
+
+    fn plan_of(ops: &[Op]) -> (Ir, Plan) {
+        let ir = Ir {
+            code: ops
+                .iter()
+                .map(|&op| crate::ir::Instr {
+                    op,
+                    span: Default::default(),
+                })
+                .collect(),
+            ..Ir::default()
+        };
+        let plan = Plan::new(&ir);
+        (ir, plan)
+    }
+
+    #[test]
+    fn innermost_balanced_loops_keep_their_cells() {
+        let (_, plan) = plan_of(&[
+            Op::In { off: 0 },
+            Op::Loop { off: 0 },
+            Op::Add { off: 0, val: 255 },
+            Op::Loop { off: 1 },
+            Op::Add { off: 1, val: 255 },
+            Op::Add { off: 2, val: 1 },
+            Op::EndLoop { off: 1 },
+            Op::EndLoop { off: 0 },
+        ]);
+        assert!(!plan.carried.contains_key(&1), "not innermost");
+        let (cells, writes) = &plan.carried[&3];
+        assert_eq!(
+            (cells.as_slice(), writes.as_slice()),
+            (&[1, 2][..], &[1, 2][..])
+        );
+        assert!(plan.balanced[1] && plan.balanced[3]);
+        let (_, plan) = plan_of(&[
+            Op::In { off: 0 },
+            Op::Loop { off: 0 },
+            Op::Move { delta: 1 },
+            Op::EndLoop { off: 0 },
+        ]);
+        assert!(!plan.balanced[1]);
+        assert!(plan.carried.is_empty());
+    }
+}

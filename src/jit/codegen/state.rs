@@ -1,0 +1,432 @@
+//! What the code generator knows about the machine between instructions.
+//!
+//! A [`State`] says, at one point of the generated code, which cell each register holds,
+//! which cells' memory is out of date (their current value is only in a register), which cell
+//! ZF reflects, and which cells are known to be on the tape. It is the single source of
+//! truth: it learns only from declared [`Effect`]s (see [`super::inst`]), and it refuses
+//! instructions whose requirements do not hold ([`State::check`]). All offsets are relative
+//! to the pointer `p` as it is now; a pointer move shifts them.
+//!
+//! Where paths join, states are merged ([`State::merge`]): what all paths agree on is kept.
+//! A cell whose memory is out of date must be in the same register on every path, or the
+//! code after the join could not know where its value is; the code generator makes the paths
+//! agree before they join (see [`super::alloc`]), and if it ever failed to, merging reports
+//! an error instead of producing wrong code. A loop head has a state fixed in advance, which
+//! every jump back to it must be [`State::compatible`] with.
+
+use super::inst::{Effect, Flags, Move, Reg, Requires};
+
+/// What is known at one point of the generated code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct State {
+    /// `regs[n]`: the cell whose current value register number `n` holds.
+    regs: [Option<i32>; 16],
+    /// Cells whose memory is out of date (each is held by a register), sorted.
+    stale: Vec<i32>,
+    /// ZF is set exactly when this cell is 0.
+    flags: Option<i32>,
+    /// Cells `lo..=hi` are known to be on the tape (their memory was accessed, or a bounds
+    /// check of them passed).
+    proven: Option<(i32, i32)>,
+    /// Control cannot reach this point (after a call that never returns).
+    dead: bool,
+}
+
+impl State {
+    /// Knows nothing; memory holds every cell's value.
+    pub(crate) fn new() -> State {
+        State::default()
+    }
+
+    /// The register holding cell `off`, preferring one of `homes`.
+    pub(crate) fn reg_of(&self, off: i32, homes: &[Reg]) -> Option<Reg> {
+        homes.iter().copied().find(|r| self.holds(*r) == Some(off))
+    }
+
+    /// The cell `reg` holds, if any.
+    pub(crate) fn holds(&self, reg: Reg) -> Option<i32> {
+        self.regs[reg.num() as usize]
+    }
+
+    /// True if the memory of cell `off` is out of date.
+    pub(crate) fn is_stale(&self, off: i32) -> bool {
+        self.stale.binary_search(&off).is_ok()
+    }
+
+    /// The cells whose memory is out of date.
+    pub(crate) fn stale(&self) -> &[i32] {
+        &self.stale
+    }
+
+    /// The cell ZF reflects, if known.
+    pub(crate) fn flags(&self) -> Option<i32> {
+        self.flags
+    }
+
+    /// True if cell `off` is known to be on the tape.
+    pub(crate) fn proven(&self, off: i32) -> bool {
+        self.proven.is_some_and(|(lo, hi)| lo <= off && off <= hi)
+    }
+
+    /// Records that cells `lo..=hi` are on the tape (a bounds check of them passed).
+    pub(crate) fn prove(&mut self, lo: i32, hi: i32) {
+        self.proven = Some(match self.proven {
+            Some((a, b)) => (a.min(lo), b.max(hi)),
+            None => (lo, hi),
+        });
+    }
+
+    /// Whether an instruction's requirement holds here.
+    pub(crate) fn check(&self, req: &Requires) -> Result<(), String> {
+        if let Some((reg, off)) = req.holds
+            && self.holds(reg) != Some(off)
+        {
+            return Err(format!(
+                "{reg:?} should hold p[{off}] but holds {:?}",
+                self.holds(reg)
+            ));
+        }
+        if let Some(off) = req.current
+            && self.is_stale(off)
+        {
+            return Err(format!("the memory of p[{off}] is out of date"));
+        }
+        Ok(())
+    }
+
+    /// Updates what is known after code with effect `e`. An error means the code would lose
+    /// the only copy of a cell's value.
+    pub(crate) fn apply(&mut self, e: &Effect) -> Result<(), String> {
+        match e.moves {
+            Move::None => {}
+            Move::By(cells) => {
+                for r in self.regs.iter_mut().flatten() {
+                    *r -= cells;
+                }
+                for c in &mut self.stale {
+                    *c -= cells;
+                }
+                if let Some(f) = &mut self.flags {
+                    *f -= cells;
+                }
+                if let Some((lo, hi)) = &mut self.proven {
+                    *lo -= cells;
+                    *hi -= cells;
+                }
+            }
+            Move::Unknown => {
+                if !self.stale.is_empty() {
+                    return Err(format!(
+                        "the pointer moves with cells {:?} only in registers",
+                        self.stale
+                    ));
+                }
+                *self = State::new();
+            }
+        }
+        let new_flags = match e.flags {
+            Flags::Kept => self.flags,
+            Flags::Lost => None,
+            Flags::Cell { off, .. } => Some(off),
+        };
+        if let Some(off) = e.changes {
+            for r in &mut self.regs {
+                if *r == Some(off) {
+                    *r = None;
+                }
+            }
+            if let Err(i) = self.stale.binary_search(&off) {
+                self.stale.insert(i, off);
+            }
+        }
+        // Flags kept across a change of the very cell they reflect no longer reflect it.
+        self.flags = new_flags.filter(|&f| Some(f) != e.changes || e.flags != Flags::Kept);
+        for (n, r) in self.regs.iter_mut().enumerate() {
+            if e.regs.contains_num(n as u8) {
+                *r = None;
+            }
+        }
+        if let Some((reg, off)) = e.holds {
+            self.regs[reg.num() as usize] = Some(off);
+        }
+        if let Some(off) = e.stores
+            && let Ok(i) = self.stale.binary_search(&off)
+        {
+            self.stale.remove(i);
+        }
+        if let Some(off) = e.touches {
+            self.prove(off, off);
+        }
+        if e.ends {
+            self.dead = true;
+        }
+        for &off in &self.stale {
+            if !self.regs.contains(&Some(off)) {
+                return Err(format!("the value of p[{off}] is lost"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The state where paths from `self` and `other` join. Fails if a cell whose memory is
+    /// out of date on some path is not in the same register on every path.
+    pub(crate) fn merge(&self, other: &State) -> Result<State, String> {
+        if self.dead {
+            return Ok(other.clone());
+        }
+        if other.dead {
+            return Ok(self.clone());
+        }
+        let mut regs = [None; 16];
+        for (n, slot) in regs.iter_mut().enumerate() {
+            if self.regs[n] == other.regs[n] {
+                *slot = self.regs[n];
+            }
+        }
+        let mut stale = self.stale.clone();
+        for &c in &other.stale {
+            if let Err(i) = stale.binary_search(&c) {
+                stale.insert(i, c);
+            }
+        }
+        for &c in &stale {
+            if !regs.contains(&Some(c)) {
+                return Err(format!(
+                    "p[{c}] is out of date in memory on one path and not in the same \
+                     register on the other"
+                ));
+            }
+        }
+        let proven = match (self.proven, other.proven) {
+            (Some((a, b)), Some((c, d))) if a.max(c) <= b.min(d) => Some((a.max(c), b.min(d))),
+            _ => None,
+        };
+        Ok(State {
+            regs,
+            stale,
+            flags: self.flags.filter(|_| self.flags == other.flags),
+            proven,
+            dead: false,
+        })
+    }
+
+    /// True if code written for state `head` may be entered from `self`: everything `head`
+    /// believes is true here.
+    pub(crate) fn compatible(&self, head: &State) -> Result<(), String> {
+        if self.dead {
+            return Ok(());
+        }
+        for n in 0..16 {
+            if head.regs[n].is_some() && head.regs[n] != self.regs[n] {
+                return Err(format!(
+                    "register {n} should hold {:?} but holds {:?}",
+                    head.regs[n], self.regs[n]
+                ));
+            }
+        }
+        if let Some(&c) = self.stale.iter().find(|c| !head.is_stale(**c)) {
+            return Err(format!(
+                "p[{c}] is out of date in memory but not at the head"
+            ));
+        }
+        if head.flags.is_some() && head.flags != self.flags {
+            return Err("the flags do not hold what the head expects".into());
+        }
+        if let Some((lo, hi)) = head.proven
+            && !(self.proven(lo) && self.proven(hi))
+        {
+            return Err("cells the head knows on the tape are not known here".into());
+        }
+        Ok(())
+    }
+
+    /// A copy that also believes the memory of every cell in `cells` may be out of date (each
+    /// must be held by a register): the state at the head of a loop that may change them.
+    pub(crate) fn with_stale(&self, cells: &[i32]) -> State {
+        let mut s = self.clone();
+        for &c in cells {
+            debug_assert!(s.regs.contains(&Some(c)));
+            if let Err(i) = s.stale.binary_search(&c) {
+                s.stale.insert(i, c);
+            }
+        }
+        s
+    }
+
+    /// A copy without the beliefs about `rax` and `rdx` (which hold values on their way, not
+    /// cells to keep): the state to fix at a loop head.
+    pub(crate) fn homes_only(&self) -> State {
+        let mut s = self.clone();
+        for r in [Reg::Rax, Reg::Rdx] {
+            s.regs[r.num() as usize] = None;
+        }
+        s
+    }
+
+    /// The state of a loop head where every cell is in memory: only the flags (and, if the
+    /// loop does not move the pointer, what is known to be on the tape) carry over. Every
+    /// cell's memory must be current.
+    pub(crate) fn in_memory(&self, keep_proven: bool) -> State {
+        debug_assert!(self.stale.is_empty());
+        State {
+            flags: self.flags,
+            proven: self.proven.filter(|_| keep_proven),
+            ..State::new()
+        }
+    }
+
+    /// Every belief about a register: `(reg, cell)`.
+    pub(crate) fn held(&self) -> impl Iterator<Item = (Reg, i32)> + '_ {
+        Reg::ALL
+            .into_iter()
+            .filter_map(|r| self.holds(r).map(|c| (r, c)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jit::codegen::inst::{Inst, Ops, Regs};
+
+    fn after(insts: &[Inst]) -> Result<State, String> {
+        let mut s = State::new();
+        for i in insts {
+            s.check(&i.requires())?;
+            s.apply(&i.effect())?;
+        }
+        Ok(s)
+    }
+
+    fn load(reg: Reg, off: i32) -> Inst {
+        Inst::Load { reg, off }
+    }
+
+    #[test]
+    fn a_load_is_remembered_until_the_cell_or_register_changes() {
+        let s = after(&[load(Reg::Rsi, 2)]).unwrap();
+        assert_eq!(s.reg_of(2, &Reg::ALL), Some(Reg::Rsi));
+        let s = after(&[load(Reg::Rsi, 2), Inst::SetMem { off: 2, val: 7 }]).unwrap();
+        assert_eq!(s.reg_of(2, &Reg::ALL), None);
+        let s = after(&[load(Reg::Rsi, 2), Inst::SetMem { off: 3, val: 7 }]).unwrap();
+        assert_eq!(s.reg_of(2, &Reg::ALL), Some(Reg::Rsi));
+        let s = after(&[load(Reg::Rsi, 2), Inst::Zero { reg: Reg::Rsi }]).unwrap();
+        assert_eq!(s.reg_of(2, &Reg::ALL), None);
+    }
+
+    #[test]
+    fn a_cell_changed_in_a_register_is_stale_in_memory_until_written_back() {
+        let add = Inst::AddReg {
+            reg: Reg::R8,
+            off: 1,
+            val: 1,
+            flags: true,
+        };
+        let s = after(&[load(Reg::R8, 1), add]).unwrap();
+        assert!(s.is_stale(1));
+        assert_eq!(s.flags(), Some(1));
+        // Reading memory that is out of date is refused.
+        let err = after(&[load(Reg::R8, 1), add, Inst::CmpMem { off: 1 }]).unwrap_err();
+        assert!(err.contains("out of date"), "{err}");
+        // Overwriting the only copy is refused.
+        let err = after(&[load(Reg::R8, 1), add, Inst::Zero { reg: Reg::R8 }]).unwrap_err();
+        assert!(err.contains("lost"), "{err}");
+        let back = Inst::WriteBack {
+            off: 1,
+            reg: Reg::R8,
+        };
+        let s = after(&[load(Reg::R8, 1), add, back, Inst::CmpMem { off: 1 }]).unwrap();
+        assert!(!s.is_stale(1));
+        // An update through a register that does not hold the cell is refused.
+        let wrong = Inst::AddReg {
+            reg: Reg::R9,
+            off: 1,
+            val: 1,
+            flags: false,
+        };
+        assert!(after(&[load(Reg::R8, 1), wrong]).is_err());
+    }
+
+    #[test]
+    fn imul_loses_the_flags_and_lea_keeps_them() {
+        let cmp = Inst::CmpMem { off: 0 };
+        let mul = Inst::MulImm {
+            dst: Reg::Rdx,
+            src: Reg::Rax,
+            k: 2,
+        };
+        // The miscompile of issue 8: imul left ZF undefined while the generator still
+        // believed it reflected p[0].
+        assert_eq!(after(&[cmp, mul]).unwrap().flags(), None);
+        let lea = Inst::AddReg {
+            reg: Reg::Rcx,
+            off: 5,
+            val: 1,
+            flags: false,
+        };
+        assert_eq!(
+            after(&[load(Reg::Rcx, 5), cmp, lea]).unwrap().flags(),
+            Some(0)
+        );
+        // ... but not when it changes the very cell the flags reflect.
+        let lea0 = Inst::AddReg {
+            reg: Reg::Rcx,
+            off: 0,
+            val: 1,
+            flags: false,
+        };
+        assert_eq!(
+            after(&[load(Reg::Rcx, 0), cmp, lea0]).unwrap().flags(),
+            None
+        );
+    }
+
+    #[test]
+    fn moves_shift_what_is_known() {
+        let s = after(&[
+            Inst::CmpMem { off: 3 },
+            load(Reg::Rcx, 1),
+            Inst::MoveP { cells: 2 },
+        ])
+        .unwrap();
+        assert_eq!(s.flags(), Some(1));
+        assert_eq!(s.reg_of(-1, &Reg::ALL), Some(Reg::Rcx));
+        assert!(s.proven(1) && s.proven(-1) && !s.proven(2));
+    }
+
+    #[test]
+    fn merging_keeps_what_both_paths_agree_on() {
+        let a = after(&[load(Reg::Rcx, 1), load(Reg::Rsi, 2)]).unwrap();
+        let b = after(&[load(Reg::Rcx, 1), load(Reg::Rsi, 3)]).unwrap();
+        let m = a.merge(&b).unwrap();
+        assert_eq!(m.holds(Reg::Rcx), Some(1));
+        assert_eq!(m.holds(Reg::Rsi), None);
+        // A stale cell in different places on the two paths cannot be merged.
+        let set = |reg| Inst::SetReg {
+            reg,
+            off: 4,
+            val: 1,
+        };
+        let c = after(&[set(Reg::Rcx)]).unwrap();
+        let d = after(&[set(Reg::Rsi)]).unwrap();
+        assert!(c.merge(&d).is_err());
+        assert!(c.merge(&c).is_ok());
+    }
+
+    #[test]
+    fn a_loop_head_must_be_entered_with_what_it_expects() {
+        let head = after(&[load(Reg::R8, 0)]).unwrap().with_stale(&[0]);
+        let entry = after(&[load(Reg::R8, 0)]).unwrap();
+        entry.compatible(&head).unwrap();
+        let other = after(&[load(Reg::R9, 0)]).unwrap();
+        assert!(other.compatible(&head).is_err());
+        let mut ops = Ops::new(0);
+        let call = Inst::Call {
+            target: ops.new_dynamic_label(),
+            clobbers: Regs::of(&[Reg::Rax]),
+            needs: None,
+        };
+        // Calls keep the cell homes.
+        let s = after(&[load(Reg::R8, 0), call]).unwrap();
+        s.compatible(&head).unwrap();
+    }
+}
