@@ -26,7 +26,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 use unicode_width::UnicodeWidthChar;
 
-use crate::source::{LineMap, columns};
+use crate::source::{columns, line_col, line_text};
 use crate::{Error, RuntimeError};
 
 /// Widest excerpt of a source line shown, in terminal columns.
@@ -56,7 +56,10 @@ pub fn render_styled(error: &Error, source: &[u8], name: &str, color: bool) -> S
     let (message, pos, label): (String, Option<u32>, &str) = match error {
         Error::Parse { error, .. } => (
             error.to_string(),
-            Some(error.pos).filter(|_| error.kind != crate::parse::ParseErrorKind::TooLarge),
+            Some(error.pos).filter(|_| {
+                use crate::parse::ParseErrorKind::{OutOfMemory, TooLarge};
+                !matches!(error.kind, TooLarge | OutOfMemory)
+            }),
             "here",
         ),
         Error::Runtime(RuntimeError::PointerOutOfRange { side, pos, .. }) => (
@@ -113,9 +116,9 @@ fn window(widths: &[usize], col: usize) -> (usize, usize) {
 }
 
 fn snippet(out: &mut String, source: &[u8], pos: u32, name: &str, label: &str, color: bool) {
-    let map = LineMap::new(source);
-    let at = map.line_col(pos);
-    let (line, line_start) = map.line_of(pos);
+    // One position: scanning beats building a map of every line (a large source).
+    let at = line_col(source, pos);
+    let (line, line_start) = line_text(source, pos);
     let col = (at.col - 1) as usize;
     // Characters of the line, control characters shown as spaces so the caret lines up.
     let chars: Vec<char> = crate::source::chars(line)

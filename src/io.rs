@@ -6,7 +6,12 @@
 //! * output collects in a buffer of [`OUT_BUF`] bytes, written out when it is full, before a
 //!   `,` has to wait for input (so an interactive program's prompt is visible), at the end of
 //!   the run, before an error is reported, and after every `\n` when the output is a terminal;
-//! * input is read in blocks of up to [`IN_BUF`] bytes, as much as is available;
+//! * input is read in blocks of up to [`IN_BUF`] bytes, as much as is available; once a read
+//!   reports end of input, it sticks (as in C stdio): later `,` get end of input at once, so
+//!   on a terminal one Ctrl-D ends the input for good;
+//! * with [`crate::autoflush`] enabled (the `jitbf` command enables it), pending output is
+//!   also written every 50 ms while the program runs, and when the process gets `SIGINT`,
+//!   `SIGTERM` or `SIGHUP`, before it dies;
 //! * interrupted system calls (`EINTR`) are retried and short writes are continued; any other
 //!   failure (for example `EPIPE` when the reader of a pipe has gone) ends the run with
 //!   [`crate::RuntimeError::Output`] or [`crate::RuntimeError::Input`].
@@ -17,6 +22,8 @@
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
+
+use crate::autoflush::Watch;
 
 /// Size of the output buffer.
 pub const OUT_BUF: usize = 1 << 16;
@@ -97,6 +104,16 @@ impl Io {
         }
     }
 
+    /// The file descriptor of the output, unless it is captured in memory.
+    pub(crate) fn output_fd(&self) -> Option<i32> {
+        match &self.output {
+            Output::Stdout => Some(1),
+            #[cfg(unix)]
+            Output::File(f) => Some(std::os::fd::AsRawFd::as_raw_fd(f)),
+            _ => None,
+        }
+    }
+
     /// True if output should be flushed at every newline (the output is a terminal).
     pub(crate) fn line_flush(&self) -> bool {
         match &self.output {
@@ -129,33 +146,39 @@ impl Io {
 /// The interpreter's end of the buffering policy described in the module docs.
 pub(crate) struct Port<'a> {
     io: &'a mut Io,
-    out: Vec<u8>,
+    /// The output buffer, which a signal handler may write out ([`crate::autoflush`]).
+    out: Watch,
     line_flush: bool,
     inbuf: Vec<u8>,
     in_pos: usize,
     /// Read position in [`Input::Bytes`].
     bytes_pos: usize,
+    /// End of input was seen: it sticks, later reads return `None` without reading.
+    eof: bool,
 }
 
 impl<'a> Port<'a> {
     pub(crate) fn new(io: &'a mut Io) -> Port<'a> {
         let line_flush = io.line_flush();
+        let out = Watch::interp(io.output_fd());
         Port {
             io,
-            out: Vec::with_capacity(OUT_BUF),
+            out,
             line_flush,
             inbuf: Vec::new(),
             in_pos: 0,
             bytes_pos: 0,
+            eof: false,
         }
     }
 
-    /// Buffers one output byte, flushing as the policy says.
+    /// Buffers one output byte, flushing as the policy says. Fails if writing failed, here
+    /// or in a signal handler that wrote pending output.
     #[inline]
     pub(crate) fn put(&mut self, byte: u8) -> io::Result<()> {
-        self.out.push(byte);
-        if self.out.len() == OUT_BUF || (byte == b'\n' && self.line_flush) {
-            self.flush()?;
+        let full = self.out.push(byte);
+        if full || (byte == b'\n' && self.line_flush) || self.out.has_failed() {
+            return self.flush_now();
         }
         Ok(())
     }
@@ -165,20 +188,34 @@ impl<'a> Port<'a> {
         &mut self.io.diagnostics
     }
 
+    /// [`Port::flush`], kept out of the interpreter's loop.
+    #[cold]
+    #[inline(never)]
+    fn flush_now(&mut self) -> io::Result<()> {
+        self.flush()
+    }
+
     /// Writes out everything buffered.
     pub(crate) fn flush(&mut self) -> io::Result<()> {
-        let result = self.io.write_out(&self.out);
-        self.out.clear();
-        result
+        let result = self.io.write_out(self.out.pending());
+        self.out.written();
+        match self.out.failed() {
+            Some(e) => Err(e),
+            None => result,
+        }
     }
 
     /// Next input byte, or `None` at end of input. Flushes output before waiting for input.
     #[inline]
     pub(crate) fn get(&mut self) -> Result<Option<u8>, crate::RuntimeError> {
         if self.in_pos == self.inbuf.len() {
+            if self.eof {
+                return Ok(None);
+            }
             self.flush().map_err(crate::RuntimeError::Output)?;
             self.refill().map_err(crate::RuntimeError::Input)?;
             if self.inbuf.is_empty() {
+                self.eof = true;
                 return Ok(None);
             }
         }

@@ -184,6 +184,22 @@ impl Reach {
     pub fn last(&self) -> i32 {
         self.off + i32::from(self.dir) * (self.count as i32 - 1)
     }
+
+    /// The part of this stretch that goes beyond the extremes `lo..=hi` reached so far (the
+    /// moves inside them can never be the first to leave the tape), or `None`.
+    pub fn beyond(&self, lo: i32, hi: i32) -> Option<Reach> {
+        let skip = if self.dir > 0 {
+            (hi + 1 - self.off).max(0) as u32
+        } else {
+            (self.off - (lo - 1)).max(0) as u32
+        };
+        (skip < self.count).then(|| Reach {
+            off: self.off + i32::from(self.dir) * skip as i32,
+            pos: self.pos + skip,
+            count: self.count - skip,
+            dir: self.dir,
+        })
+    }
 }
 
 /// The pointer range an [`Op::Check`] asserts, and how to report a violation.
@@ -247,19 +263,8 @@ impl Ir {
         let (mut lo, mut hi) = (origin, origin);
         for r in reaches {
             // Keep only the part of the stretch beyond the extreme seen so far.
-            let skip = if r.dir > 0 {
-                (hi + 1 - r.off).max(0) as u32
-            } else {
-                (r.off - (lo - 1)).max(0) as u32
-            };
-            if skip >= r.count {
+            let Some(kept) = r.beyond(lo, hi) else {
                 continue;
-            }
-            let kept = Reach {
-                off: r.off + i32::from(r.dir) * skip as i32,
-                pos: r.pos + skip,
-                count: r.count - skip,
-                dir: r.dir,
             };
             if r.dir > 0 {
                 hi = kept.last();

@@ -222,6 +222,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+pub mod autoflush;
 pub mod bench;
 pub mod cli;
 pub mod compiled;
@@ -232,6 +233,7 @@ pub mod io;
 pub mod ir;
 #[cfg(jitbf_jit)]
 pub mod jit;
+pub mod mem;
 pub mod opt;
 pub mod parse;
 pub mod profile;
@@ -517,7 +519,19 @@ impl Program {
     /// the whole program (which matters for large sources). The same as
     /// `Program::parse(source)?.optimize(config)`.
     pub fn new(source: impl Into<Vec<u8>>, config: &Config) -> Result<Program, Error> {
-        let source = source.into();
+        Program::try_new(source.into(), config).map_err(|(error, _)| error)
+    }
+
+    /// [`Program::new`] that hands the source back with the error when it fails, so that
+    /// the caller can show the error with its source line ([`render`]) without keeping a
+    /// second copy of a source that may be large. The command line uses this.
+    ///
+    /// ```
+    /// let (err, source) = jitbf::Program::try_new(b"+]".to_vec(), &jitbf::Config::default())
+    ///     .unwrap_err();
+    /// assert!(jitbf::render(&err, &source, "x.b").contains("1 | +]"));
+    /// ```
+    pub fn try_new(source: Vec<u8>, config: &Config) -> Result<Program, (Error, Vec<u8>)> {
         match opt::parse_and_optimize(&source, config) {
             Ok(done) => {
                 let stats = Stats {
@@ -533,7 +547,7 @@ impl Program {
                     stats,
                 })
             }
-            Err(error) => Err(Program::parse_error(&source, error)),
+            Err(error) => Err((Program::parse_error(&source, error), source)),
         }
     }
 

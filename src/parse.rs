@@ -9,6 +9,8 @@
 //! instruction (`+++` is `Add 3`, `>>` is a `Check` plus `Move 2`), with the source span it came
 //! from. Everything cleverer is an optimization pass in [`crate::opt`].
 
+use std::collections::TryReserveError;
+
 use crate::ir::{Instr, Ir, Op, Reach, Span};
 
 /// Why a source could not be parsed.
@@ -20,6 +22,8 @@ pub enum ParseErrorKind {
     UnmatchedClose,
     /// The source is 4 GiB or larger (positions are 32-bit).
     TooLarge,
+    /// The program's instructions do not fit in the memory available.
+    OutOfMemory,
 }
 
 /// A parse error and the source byte it is about.
@@ -27,7 +31,8 @@ pub enum ParseErrorKind {
 pub struct ParseError {
     /// What went wrong.
     pub kind: ParseErrorKind,
-    /// Byte offset of the offending bracket (0 for [`ParseErrorKind::TooLarge`]).
+    /// Byte offset of the offending bracket (0 for [`ParseErrorKind::TooLarge`]; where the
+    /// parser had got to for [`ParseErrorKind::OutOfMemory`]).
     pub pos: u32,
 }
 
@@ -37,6 +42,7 @@ impl std::fmt::Display for ParseError {
             ParseErrorKind::UnmatchedOpen => "unmatched '[': this loop is never closed",
             ParseErrorKind::UnmatchedClose => "unmatched ']': no loop is open here",
             ParseErrorKind::TooLarge => "source too large: the limit is 4 GiB",
+            ParseErrorKind::OutOfMemory => "not enough memory to compile this program",
         })
     }
 }
@@ -46,24 +52,34 @@ impl std::error::Error for ParseError {}
 /// Where the parser delivers the literal IR: into an [`Ir`], or straight into the first
 /// optimization pass ([`crate::opt::fold`]) so that the literal IR of a large program never
 /// exists in memory as a whole.
+///
+/// The IR grows with the source (a dense source needs some 24 bytes of IR per command), so a
+/// sink asks for memory with `try_reserve` and reports failure instead of aborting the
+/// process; the parser turns that into [`ParseErrorKind::OutOfMemory`].
 pub trait Emit {
     /// An instruction other than a bounds check.
-    fn instr(&mut self, op: Op, span: Span);
+    fn instr(&mut self, op: Op, span: Span) -> Result<(), TryReserveError>;
     /// The bounds check of a run of moves, which the parser always follows with its `Move`.
-    fn check(&mut self, reach: Reach, span: Span);
+    fn check(&mut self, reach: Reach, span: Span) -> Result<(), TryReserveError>;
 }
 
 impl Emit for Ir {
-    fn instr(&mut self, op: Op, span: Span) {
+    fn instr(&mut self, op: Op, span: Span) -> Result<(), TryReserveError> {
+        self.code.try_reserve(1)?;
         self.code.push(Instr { op, span });
+        Ok(())
     }
 
-    fn check(&mut self, reach: Reach, span: Span) {
+    fn check(&mut self, reach: Reach, span: Span) -> Result<(), TryReserveError> {
+        self.code.try_reserve(1)?;
+        self.excursions.try_reserve(1)?;
+        self.reaches.try_reserve(1)?;
         let id = self.add_excursion(0, [reach]);
         self.code.push(Instr {
             op: Op::Check(id),
             span,
         });
+        Ok(())
     }
 }
 
@@ -111,6 +127,10 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
     while i < src.len() {
         let b = src[i];
         let start = i as u32;
+        let out_of_memory = |_| ParseError {
+            kind: ParseErrorKind::OutOfMemory,
+            pos: start,
+        };
         let op = match b {
             b'+' | b'-' | b'>' | b'<' => {
                 // Runs longer than i32::MAX are split, so counts always fit every offset type.
@@ -124,13 +144,10 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
                 let span = Span::new(start, j as u32);
                 match b {
                     b'+' => out.instr(Op::Add { off: 0, val: n }, span),
-                    b'-' => out.instr(
-                        Op::Add {
-                            off: 0,
-                            val: n.wrapping_neg(),
-                        },
-                        span,
-                    ),
+                    b'-' => {
+                        let val = n.wrapping_neg();
+                        out.instr(Op::Add { off: 0, val }, span)
+                    }
                     _ => {
                         let dir: i8 = if b == b'>' { 1 } else { -1 };
                         let reach = Reach {
@@ -139,17 +156,19 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
                             count: n,
                             dir,
                         };
-                        out.check(reach, span);
+                        out.check(reach, span).map_err(out_of_memory)?;
                         let delta = i32::from(dir) * n as i32;
-                        out.instr(Op::Move { delta }, span);
+                        out.instr(Op::Move { delta }, span)
                     }
                 }
+                .map_err(out_of_memory)?;
                 continue;
             }
             b'.' => Op::Out { off: 0 },
             b',' => Op::In { off: 0 },
             b'#' if debug => Op::Debug { off: 0 },
             b'[' => {
+                open.try_reserve(1).map_err(out_of_memory)?;
                 open.push(start);
                 Op::Loop { off: 0 }
             }
@@ -168,7 +187,8 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
             }
         };
         i += 1;
-        out.instr(op, Span::new(start, i as u32));
+        out.instr(op, Span::new(start, i as u32))
+            .map_err(out_of_memory)?;
     }
     if let Some(&pos) = open.last() {
         return Err(ParseError {

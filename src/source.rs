@@ -1,11 +1,40 @@
 //! Source positions: byte offsets to `line:column`, and source excerpts for messages.
 //!
 //! Sources are arbitrary bytes (only the eight commands mean anything), so positions are byte
-//! offsets. Lines end at `\n` (a `\r` before it is ignored, so CRLF files work); columns count
-//! characters as an editor shows them: each UTF-8 character is one column and so is each byte
-//! that is not valid UTF-8. Both are 1-based.
+//! offsets. A line ends at `\n` (Unix), `\r\n` (Windows) or a `\r` on its own (classic Mac OS),
+//! as editors see it: [`ends_line`] decides this, and every line number, column and excerpt in
+//! the crate comes from this module. Columns count characters as an editor shows them: each
+//! UTF-8 character is one column and so is each byte that is not valid UTF-8. Both are 1-based.
 
 use crate::ir::Span;
+
+/// True if the byte at `i` ends a line, so that the next line starts at `i + 1`: a `\n`, or a
+/// `\r` that is not the first half of `\r\n`.
+///
+/// ```
+/// use jitbf::source::ends_line;
+/// let src = b"a\r\nb\rc\nd";
+/// let ends: Vec<usize> = (0..src.len()).filter(|&i| ends_line(src, i)).collect();
+/// assert_eq!(ends, [2, 4, 6]);
+/// ```
+#[inline]
+pub fn ends_line(src: &[u8], i: usize) -> bool {
+    match src.get(i) {
+        Some(b'\n') => true,
+        Some(b'\r') => src.get(i + 1) != Some(&b'\n'),
+        _ => false,
+    }
+}
+
+/// Length of the line break that ends just before `next`, the start of a line after the
+/// first: 2 for `\r\n`, else 1.
+fn break_len(src: &[u8], next: usize) -> usize {
+    if next >= 2 && src[next - 2] == b'\r' && src[next - 1] == b'\n' {
+        2
+    } else {
+        1
+    }
+}
 
 /// A 1-based line and column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +77,7 @@ impl<'a> LineMap<'a> {
         let mut line_ascii = true;
         for (i, &b) in src.iter().enumerate() {
             line_ascii &= b.is_ascii();
-            if b == b'\n' {
+            if (b == b'\n' || b == b'\r') && ends_line(src, i) {
                 starts.push(i as u32 + 1);
                 ascii.push(line_ascii);
                 line_ascii = true;
@@ -95,13 +124,9 @@ impl<'a> LineMap<'a> {
     pub fn line_of(&self, pos: u32) -> (&'a [u8], u32) {
         let line = self.starts.partition_point(|&s| s <= pos) - 1;
         let start = self.starts[line] as usize;
-        let mut end = self
-            .starts
-            .get(line + 1)
-            .map_or(self.src.len(), |&s| s as usize - 1);
-        if end > start && self.src[end - 1] == b'\r' {
-            end -= 1;
-        }
+        let end = self.starts.get(line + 1).map_or(self.src.len(), |&next| {
+            next as usize - break_len(self.src, next as usize)
+        });
         (&self.src[start..end], start as u32)
     }
 }
@@ -109,15 +134,33 @@ impl<'a> LineMap<'a> {
 /// The line and column of one byte offset (a single scan; use [`LineMap`] for many).
 pub fn line_col(src: &[u8], pos: u32) -> LineCol {
     let pos = (pos as usize).min(src.len());
-    let before = &src[..pos];
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    let ends = (0..pos).filter(|&i| ends_line(src, i));
+    let (breaks, line_start) = ends.fold((0u32, 0), |(n, _), i| (n + 1, i + 1));
     LineCol {
-        line: before.iter().filter(|&&b| b == b'\n').count() as u32 + 1,
-        col: columns(&before[line_start..]) + 1,
+        line: breaks + 1,
+        col: columns(&src[line_start..pos]) + 1,
     }
+}
+
+/// The text of the line containing byte `pos`, without its line ending, and the byte offset
+/// at which that line starts: [`LineMap::line_of`] for one position, without building the map
+/// (a source of millions of lines would need megabytes for it).
+pub fn line_text(src: &[u8], pos: u32) -> (&[u8], u32) {
+    let pos = (pos as usize).min(src.len());
+    let start = (0..pos)
+        .rev()
+        .find(|&i| ends_line(src, i))
+        .map_or(0, |i| i + 1);
+    let end = (pos..src.len())
+        .find(|&i| ends_line(src, i))
+        .map_or(src.len(), |i| {
+            if src[i] == b'\n' && i > start && src[i - 1] == b'\r' {
+                i - 1
+            } else {
+                i
+            }
+        });
+    (&src[start..end], start as u32)
 }
 
 /// Number of columns (characters) in a run of bytes: see [`chars`].
@@ -187,6 +230,33 @@ mod tests {
         for pos in forwards {
             assert_eq!(map.line_col(pos), line_col(src, pos), "byte {pos}");
         }
+    }
+
+    #[test]
+    fn lf_crlf_and_bare_cr_each_end_one_line() {
+        // Line 1 ends with CRLF, line 2 with a bare CR, line 3 with LF, line 4 with CR CR
+        // (a bare CR, then an empty line 5 ended by another).
+        let src = b"a\r\nb[\rc\n[d\r\r]";
+        let map = LineMap::new(src);
+        let lc = |line, col| LineCol { line, col };
+        assert_eq!(map.line_col(4), lc(2, 2));
+        assert_eq!(map.line_col(8), lc(4, 1));
+        assert_eq!(map.line_col(12), lc(6, 1));
+        for pos in 0..=src.len() as u32 {
+            assert_eq!(map.line_col(pos), line_col(src, pos), "byte {pos}");
+        }
+        assert_eq!(map.line_of(0), (&b"a"[..], 0));
+        assert_eq!(map.line_of(4), (&b"b["[..], 3));
+        assert_eq!(map.line_of(6), (&b"c"[..], 6));
+        assert_eq!(map.line_of(9), (&b"[d"[..], 8));
+        assert_eq!(map.line_of(11), (&b""[..], 11));
+        assert_eq!(map.line_of(12), (&b"]"[..], 12));
+        for pos in 0..=src.len() as u32 {
+            assert_eq!(map.line_of(pos), line_text(src, pos), "byte {pos}");
+        }
+        // The `\n` of a CRLF belongs to the line it ends.
+        assert_eq!(map.line_col(2), lc(1, 3));
+        assert_eq!(line_col(src, 2), lc(1, 3));
     }
 
     #[test]

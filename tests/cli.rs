@@ -439,19 +439,36 @@ fn missing_input_file_is_a_usage_error() {
 }
 
 #[test]
-fn failing_input_is_a_runtime_error() {
-    // A directory opens but cannot be read.
+fn an_input_directory_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path().to_str().unwrap();
-    for exec in EXECUTORS {
+    for exec in JIT_AND_INTERP {
         let r = run(&with(exec, &["-e", "+++.,.", "--input", dir]), "");
-        assert_eq!(r.code, 1, "{}: {}", r.what, r.stderr);
-        r.stdout_is([3]);
+        r.fails(
+            2,
+            "",
+            &format!("error: cannot open input {dir}: Is a directory (os error 21)\n"),
+        );
+    }
+}
+
+#[test]
+fn failing_input_is_a_runtime_error() {
+    // A directory opens but cannot be read: as standard input, it fails at the first `,`.
+    let dir = tempfile::tempdir().unwrap();
+    for exec in EXECUTORS {
+        let stdin = fs::File::open(dir.path()).expect("open a directory");
+        let mut child = Guard::spawn(&with(exec, &["-e", "+++.,."]), stdin.into(), Stdio::piped());
+        let stdout = read_all(child.0.stdout.take().expect("stdout"));
+        let stderr = read_all(child.0.stderr.take().expect("stderr"));
+        let status = child.wait(TIMEOUT, "a directory as stdin");
+        let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
+        let stderr = String::from_utf8_lossy(&stderr);
+        assert_eq!(status.code(), Some(1), "{exec:?}: {stderr}");
+        assert_eq!(stdout, [3], "{exec:?}");
         assert!(
-            r.stderr.starts_with("error: cannot read input: "),
-            "{}: {}",
-            r.what,
-            r.stderr
+            stderr.starts_with("error: cannot read input: "),
+            "{exec:?}: {stderr}"
         );
     }
 }
@@ -572,6 +589,29 @@ fn crlf_sources() {
     let (_dir, file) = temp_file("hello.bf", HELLO.replace('.', ".\r\n").as_bytes());
     for exec in EXECUTORS {
         run(&with(exec, &[file.to_str().unwrap()]), "").ok("Hello World!\n");
+    }
+}
+
+#[test]
+fn bare_cr_sources() {
+    // Classic Mac OS line ends: each CR ends a line, for bracket errors and runtime errors.
+    let (dir, _) = temp_file("cr.bf", b"+\r\r++[>\r");
+    run_in(Some(dir.path()), &["cr.bf"], "").fails(
+        2,
+        "",
+        "error: unmatched '[': this loop is never closed\n \
+         --> cr.bf:3:3\n  \
+         |\n\
+         3 | ++[>\n  \
+         |   ^ here\n",
+    );
+    let (dir, _) = temp_file("cr.bf", b">\r>\r\n<<\r<");
+    for exec in EXECUTORS {
+        run_in(Some(dir.path()), &with(exec, &["cr.bf"]), "").fails(
+            1,
+            "",
+            &off_tape(true, "cr.bf", 4, 1, "<"),
+        );
     }
 }
 

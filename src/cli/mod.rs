@@ -101,7 +101,8 @@ pub enum Command {
 
 const EXIT_STATUS: &str = "\
 Exit status: 0 when the program ends, 1 on a runtime error (pointer off the tape,
-failed I/O), 2 on a usage or compile error (bad options, unreadable file, unbalanced brackets).";
+failed I/O), 2 on a usage or compile error (bad options, unreadable file, unbalanced brackets,
+not enough memory). Killed by SIGINT, SIGTERM or SIGHUP, jitbf first writes pending output.";
 
 /// Options that change what a program means or how it is compiled.
 #[derive(Args, Debug, Clone)]

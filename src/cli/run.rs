@@ -89,16 +89,26 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         args.semantics
             .config(opt_level(args.opt.as_deref(), default_level)),
     );
-    let program =
-        Program::new(source.clone(), &config).map_err(|e| Failure::from(e, &source, &name, 2))?;
+    // The program keeps the only copy of the source (which may be large).
+    let program = Program::try_new(source, &config)
+        .map_err(|(e, source)| Failure::from(e, &source, &name, 2))?;
+    let source = program.source();
     let mut report = crate::stats::Report {
         program: *program.stats(),
         ..Default::default()
     };
 
     if let Some(what) = args.emit {
+        // A listing is built in memory: make sure it fits (see `crate::mem`).
+        let need = match what {
+            Emit::Ir => crate::mem::ir_listing_bytes(program.ir()),
+            Emit::Asm => crate::mem::asm_listing_bytes(program.ir()),
+            Emit::Bin => 0,
+        };
+        crate::mem::room_for(need)
+            .map_err(|_| Failure::usage(crate::mem::too_large("the listing", need)))?;
         let bytes =
-            emit(&program, what, &mut report).map_err(|e| Failure::from(e, &source, &name, 2))?;
+            emit(&program, what, &mut report).map_err(|e| Failure::from(e, source, &name, 2))?;
         super::write_output(args.output.as_deref(), &bytes)?;
         if args.stats {
             to_stderr(&format!("jitbf --stats\n{report}"));
@@ -106,6 +116,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         return Ok(());
     }
 
+    // Pending output is written every 50 ms while the program runs, and before the process
+    // dies of Ctrl-C, SIGTERM or SIGHUP (see `crate::autoflush`). Best effort: if the
+    // handlers cannot be installed, output is still written when the buffer fills, at a
+    // newline on a terminal, before `,` waits and at the end.
+    let _ = crate::autoflush::enable(crate::autoflush::AutoFlush::default());
     let input = match &args.input {
         None => Input::Stdin,
         Some(path) => Input::File(open_input(path)?),
@@ -120,7 +135,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     } else {
         let compiled = program
             .compile()
-            .map_err(|e| Failure::from(e, &source, &name, 2))?;
+            .map_err(|e| Failure::from(e, source, &name, 2))?;
         if compiled.is_jit() {
             report.compile = Some(compiled.compile_time());
             report.code_bytes = compiled.code().map(<[u8]>::len);
@@ -138,14 +153,20 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let profiled = args
         .instrument
         .report_profile(&program, executor.as_ref(), &name);
-    result.map_err(|e| Failure::from(Error::Runtime(e), &source, &name, 1))?;
+    result.map_err(|e| Failure::from(Error::Runtime(e), source, &name, 1))?;
     profiled
 }
 
-/// Opens the program's input file.
+/// Opens the program's input file. A directory opens on Unix but cannot be read: it is
+/// refused here, as a usage error like a missing file, rather than failing at the first `,`.
 pub fn open_input(path: &PathBuf) -> Result<File, Failure> {
-    File::open(path)
-        .map_err(|e| Failure::usage(format!("cannot open input {}: {e}", path.display())))
+    let fail =
+        |e: std::io::Error| Failure::usage(format!("cannot open input {}: {e}", path.display()));
+    let file = File::open(path).map_err(fail)?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(fail(std::io::Error::from_raw_os_error(libc::EISDIR)));
+    }
+    Ok(file)
 }
 
 /// `--emit`: the IR listing, the annotated code or the code bytes.

@@ -590,6 +590,8 @@ mod tests {
             bytes: vec![0x06, 0x90, 0x48, 0xc3, b'!'],
             entry: 0,
             fault_stub: 3,
+            exit: 3,
+            no_flush: Vec::new(),
             units: Vec::new(),
             instr_offsets: vec![3],
             symbols: vec![(3, "end of program")],

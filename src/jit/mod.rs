@@ -31,6 +31,7 @@ use dynasmrt::mmap::{ExecutableBuffer, MutableBuffer};
 
 use self::codegen::{Code, Unit};
 use self::runtime::{Ctx, Entry, Tape, memfd, status};
+use crate::autoflush::{JitCode, Watch};
 use crate::io::{IN_BUF, OUT_BUF};
 use crate::ir::Op;
 use crate::{Error, Executor, Input, Io, Output, Program, RuntimeError};
@@ -102,6 +103,11 @@ impl<'p> Jit<'p> {
     /// Compiles `program` with its configuration and code generator `options`.
     pub fn with_options(program: &'p Program, options: Options) -> Result<Jit<'p>, Error> {
         let start = std::time::Instant::now();
+        // The assembler's buffers grow as it goes, and cannot report failure: make sure
+        // they fit before starting (see `crate::mem`).
+        let need = crate::mem::codegen_bytes(program.ir());
+        crate::mem::room_for(need)
+            .map_err(|_| Error::Compile(crate::mem::too_large("the machine code", need)))?;
         let profiling = std::env::var_os("JITBF_PERF_MAP").is_some();
         let code = codegen::compile(program.ir(), program.config(), profiling, options)
             .map_err(Error::Compile)?;
@@ -284,11 +290,12 @@ impl Executor for Jit<'_> {
         };
 
         let mut out_buf = vec![0u8; OUT_BUF];
+        let out_ptr = out_buf.as_mut_ptr();
         let mut in_buf = vec![0u8; IN_BUF];
         let code_start = self.code_start();
         let guards = tape.guards().map(|g| g.map(|a| a as u64));
         let mut ctx = Ctx {
-            out_buf: out_buf.as_mut_ptr(),
+            out_buf: out_ptr,
             out_fd,
             line_flush: u32::from(io.line_flush()),
             in_buf: in_buf.as_mut_ptr(),
@@ -312,6 +319,7 @@ impl Executor for Jit<'_> {
             debug_hook: 0,
             debug_data: std::ptr::null_mut(),
             counters: std::ptr::null_mut(),
+            in_eof: 0,
         };
         // `--debug` and `--profile`: the dump callback and the counters (see `hook`).
         let mut hook_data = hook::HookData {
@@ -335,8 +343,24 @@ impl Executor for Jit<'_> {
             ctx.counters = counters.as_mut_ptr();
         }
         let cell0 = tape.cell0();
+        let ctx_ptr: *mut Ctx = &mut ctx;
+        // Signal handlers may write pending output while the code runs (`crate::autoflush`).
+        let at = |off: u32| code_start as usize + off as usize;
+        let watched = JitCode {
+            code: code_start as usize..code_start as usize + self.buffer.len(),
+            no_flush: self
+                .code
+                .no_flush
+                .iter()
+                .map(|r| at(r.start)..at(r.end))
+                .collect(),
+            exit: at(self.code.exit),
+            // SAFETY: `ctx_ptr` points at `ctx`, alive for the whole function.
+            errno: unsafe { &raw mut (*ctx_ptr).errno },
+        };
+        let watched_fd = (out_memfd.is_none()).then_some(out_fd);
+        let watch = Watch::jit(watched_fd, out_ptr, watched);
         let st = {
-            let ctx_ptr: *mut Ctx = &mut ctx;
             let _active = fault::Active::new(ctx_ptr);
             // SAFETY: `buffer` holds code produced by `codegen::compile`, whose entry point
             // has the `Entry` signature and is at `code.entry`. The code only touches
@@ -388,6 +412,8 @@ impl Executor for Jit<'_> {
             let window = hook::error_window(self.program, &self.code, &ctx, &tape, faulted);
             let _ = io.diagnostics.write(window.as_bytes());
         }
+        // Only now: a termination signal during the run may have waited for this write.
+        drop(watch);
         result.and(flushed)
     }
 
@@ -402,5 +428,63 @@ fn os_error(errno: i32) -> std::io::Error {
         std::io::Error::new(std::io::ErrorKind::WriteZero, "write wrote nothing")
     } else {
         std::io::Error::from_raw_os_error(errno)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use iced_x86::{Decoder, DecoderOptions, Instruction, Mnemonic, OpKind, Register};
+
+    use crate::{CellBits, Config, OptLevel, Program};
+
+    /// True if `ins` may change `r12` (the output cursor) or memory addressed by it (the
+    /// output buffer). Reading them is fine.
+    fn writes_output(ins: &Instruction) -> bool {
+        let r12 = [
+            Register::R12,
+            Register::R12D,
+            Register::R12W,
+            Register::R12L,
+        ];
+        if ins.op_count() == 0 || matches!(ins.mnemonic(), Mnemonic::Cmp | Mnemonic::Test) {
+            return false;
+        }
+        match ins.op0_kind() {
+            OpKind::Register => r12.contains(&ins.op0_register()),
+            OpKind::Memory => ins.memory_base() == Register::R12,
+            _ => false,
+        }
+    }
+
+    /// The autoflush signal handler resets `r12` anywhere outside `Code::no_flush`; that is
+    /// only right if no other code writes `r12` or the output buffer (see `crate::autoflush`).
+    #[test]
+    fn only_the_no_flush_stretches_write_the_output() {
+        // Constant output, input, output of computed cells, loops, scans, multiply loops.
+        let src = "++++[>+++<-]>.,[.>+<-]>[-]<<+[>>]+[<]>[->++>+++<<]>.>.,[>,.<-]";
+        for bits in [CellBits::U8, CellBits::U16, CellBits::U32] {
+            for level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
+                let config = Config::default().cell_bits(bits).opt_level(level);
+                let program = Program::new(src, &config).unwrap();
+                let jit = super::Jit::new(&program).unwrap();
+                let code = &jit.code;
+                let mut decoder =
+                    Decoder::with_ip(64, &code.bytes[..code.data_start], 0, DecoderOptions::NONE);
+                let mut writers = 0;
+                for ins in &mut decoder {
+                    if writes_output(&ins) {
+                        let at = ins.ip() as u32;
+                        assert!(
+                            code.no_flush.iter().any(|r| r.contains(&at)),
+                            "{bits:?} {level:?}: `{ins}` at {at:#x} writes the output outside {:?}",
+                            code.no_flush
+                        );
+                        writers += 1;
+                    }
+                }
+                // The prologue, putc, flush and the exit path do.
+                assert!(writers >= 4, "{bits:?} {level:?}: {writers}");
+            }
+        }
     }
 }

@@ -79,6 +79,8 @@ pub(crate) struct Ctx {
     pub debug_data: *mut std::ffi::c_void,
     /// `--profile`: the counters the code increments, or null.
     pub counters: *mut u64,
+    /// Nonzero once `read` has reported end of input: later `,` do not read again.
+    pub in_eof: u32,
 }
 
 /// Exit statuses returned by the generated code.

@@ -20,6 +20,8 @@
 //! * **Tape dumps are barriers.** A `#` dump (`--debug`) shows the whole tape, so all pending
 //!   arithmetic is written out before it and check windows end there, like at a loop.
 
+use std::collections::TryReserveError;
+
 use super::clear;
 use crate::Config;
 use crate::ir::{Instr, Ir, Op, Reach, Span};
@@ -38,13 +40,17 @@ const MAX_SHIFT: i32 = 1 << 24;
 /// Most cells with pending arithmetic; beyond this it is written out (keeps lookups cheap).
 const MAX_EFFECTS: usize = 32;
 
+/// Most instructions one input instruction can make the pass write out: all pending
+/// arithmetic, then a `Move` and the instruction itself.
+const MAX_STEP: usize = MAX_EFFECTS + 2;
+
 /// Runs the pass, in place: every instruction written out accounts for a different
 /// instruction already read (a check for the first check of its window, a `Move` for one
 /// of the moves it sums, an `Add` for one of the adds it sums), so the write position never
 /// passes the read position.
 pub fn run(ir: &mut Ir, _config: &Config) {
     let n = ir.code.len();
-    let mut f = Folder::new(std::mem::take(ir), 0);
+    let mut f = Folder::new(std::mem::take(ir));
     for r in 0..n {
         let ins = f.out.code[r];
         match ins.op {
@@ -53,7 +59,7 @@ pub fn run(ir: &mut Ir, _config: &Config) {
                 let records = e.first as usize..(e.first + e.len) as usize;
                 f.check_reaches(e.origin, records, ins.span);
             }
-            op => f.instr(op, ins.span),
+            op => f.take(op, ins.span),
         }
         debug_assert!(f.len <= r + 1, "folding in place overtook its input");
     }
@@ -66,11 +72,20 @@ struct Window {
     slot: usize,
     /// Offset of the pointer when the window opened.
     origin: i32,
+    /// Lowest and highest offsets reached in the window so far.
+    lo: i32,
+    hi: i32,
     span: Span,
 }
 
 /// The folding pass as a stream: instructions go in one at a time (from an IR, or straight
 /// from the parser through [`Emit`]), folded code comes out.
+///
+/// Fed by the parser, the folder holds only what it needs: its output never has more
+/// instructions than it has taken in, and a window's moves that stay inside the extremes
+/// reached so far are dropped as they come (`><><...` keeps two records, not millions). It
+/// grows its tables with `try_reserve`, so a source too dense for the memory available is an
+/// error, not an abort.
 pub struct Folder {
     /// The output: `out.code[..len]` (the rest, if any, is input still to be read).
     out: Ir,
@@ -89,10 +104,8 @@ pub struct Folder {
 }
 
 impl Folder {
-    /// A folder writing over `out.code` (whose check tables are kept), with room reserved
-    /// for `capacity` more instructions.
-    pub fn new(mut out: Ir, capacity: usize) -> Folder {
-        out.code.reserve(capacity);
+    /// A folder writing over `out.code` (whose check tables are kept).
+    pub fn new(out: Ir) -> Folder {
         Folder {
             out,
             len: 0,
@@ -133,9 +146,12 @@ impl Folder {
             Some(w) => w.span = w.span.to(span),
             None => {
                 self.emit(Op::Move { delta: 0 }, span);
+                let origin = origin + self.shift;
                 self.window = Some(Window {
                     slot: self.len - 1,
-                    origin: origin + self.shift,
+                    origin,
+                    lo: origin,
+                    hi: origin,
                     span,
                 });
             }
@@ -146,7 +162,13 @@ impl Folder {
         let ins = Instr { op, span };
         match self.out.code.get_mut(self.len) {
             Some(slot) => *slot = ins,
-            None => self.out.code.push(ins),
+            None => {
+                debug_assert!(
+                    self.out.code.len() < self.out.code.capacity(),
+                    "`room` reserved too little"
+                );
+                self.out.code.push(ins)
+            }
         }
         self.len += 1;
     }
@@ -216,8 +238,20 @@ impl Folder {
     }
 }
 
-impl Emit for Folder {
-    fn instr(&mut self, op: Op, span: Span) {
+impl Folder {
+    /// Makes sure that taking in one more instruction cannot allocate: it writes out at most
+    /// [`MAX_STEP`] instructions and one check, and moves at most the open window's records.
+    fn room(&mut self) -> Result<(), TryReserveError> {
+        let code = (self.len + MAX_STEP).saturating_sub(self.out.code.len());
+        self.out.code.try_reserve(code)?;
+        self.out.excursions.try_reserve(1)?;
+        self.out.reaches.try_reserve(self.reaches.len() + 1)?;
+        self.reaches.try_reserve(1)?;
+        self.open.try_reserve(1)
+    }
+
+    /// Takes in one instruction other than a check.
+    fn take(&mut self, op: Op, span: Span) {
         self.consumed += 1;
         let s = self.shift;
         match op {
@@ -323,13 +357,37 @@ impl Emit for Folder {
         }
     }
 
-    fn check(&mut self, reach: Reach, span: Span) {
+    /// Takes in a check of one run of moves.
+    fn take_check(&mut self, reach: Reach, span: Span) {
         self.consumed += 1;
         self.open_window(0, span);
-        self.reaches.push(Reach {
+        let w = self.window.as_mut().expect("opened above");
+        let reach = Reach {
             off: reach.off + self.shift,
             ..reach
-        });
+        };
+        if let Some(kept) = reach.beyond(w.lo, w.hi) {
+            if kept.dir > 0 {
+                w.hi = kept.last();
+            } else {
+                w.lo = kept.last();
+            }
+            self.reaches.push(kept);
+        }
+    }
+}
+
+impl Emit for Folder {
+    fn instr(&mut self, op: Op, span: Span) -> Result<(), TryReserveError> {
+        self.room()?;
+        self.take(op, span);
+        Ok(())
+    }
+
+    fn check(&mut self, reach: Reach, span: Span) -> Result<(), TryReserveError> {
+        self.room()?;
+        self.take_check(reach, span);
+        Ok(())
     }
 }
 
@@ -347,7 +405,7 @@ mod tests {
     #[test]
     fn folding_while_parsing_is_folding_after() {
         let src = b">+[->>+<<]<<,>.[>]>+>>.[-]";
-        let mut streamed = Folder::new(Ir::default(), 0);
+        let mut streamed = Folder::new(Ir::default());
         crate::parse::parse_into(src, &mut streamed).unwrap();
         let streamed = crate::opt::compact(streamed.finish());
         let mut after = parse(src).unwrap();

@@ -104,7 +104,7 @@ pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crat
     let passes = passes(config.opt_level);
     let streamed = matches!(passes.first(), Some(&("fold", _)));
     let (mut ir, literal_ops) = if streamed {
-        let mut folder = fold::Folder::new(Ir::default(), src.len() / 8);
+        let mut folder = fold::Folder::new(Ir::default());
         crate::parse::parse_into_with(src, config.debug, &mut folder)?;
         let n = folder.consumed();
         (folder.finish(), n)
@@ -114,6 +114,14 @@ pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crat
         (ir, n)
     };
     let parse_time = start.elapsed();
+    // The passes allocate as they go: make sure their peak fits before starting (see
+    // `crate::mem`).
+    crate::mem::room_for(ir.len().saturating_mul(crate::mem::PASSES_PER_OP)).map_err(|_| {
+        crate::ParseError {
+            kind: crate::parse::ParseErrorKind::OutOfMemory,
+            pos: 0,
+        }
+    })?;
     let large = ir.len() > LARGE;
     for (name, pass) in &passes[usize::from(streamed)..] {
         if large && EXPENSIVE.contains(name) {

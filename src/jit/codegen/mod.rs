@@ -127,6 +127,16 @@ pub(crate) struct Code {
     pub entry: usize,
     /// Offset of the fault stub.
     pub fault_stub: usize,
+    /// Offset of the exit path: `rax` holds the status, any stack depth will do.
+    pub exit: u32,
+    /// Where the output cursor `r12` and the output buffer do not simply mean "the bytes
+    /// from `Ctx::out_buf` to `r12` wait to be written": the prologue (before `r12` is set),
+    /// `putc` (a byte stored but not yet counted), `flush` (part may be written already) and
+    /// the exit path (which hands `r12` to Rust). Everywhere else the autoflush signal
+    /// handler may write the pending bytes and reset `r12` (see `crate::autoflush`), so no
+    /// other code may write `r12` or the output buffer: keep output in these subroutines
+    /// (`crate::jit::tests` checks it).
+    pub no_flush: Vec<std::ops::Range<u32>>,
     /// `(start offset, unit)`, sorted by offset: each unit runs to the next entry.
     pub units: Vec<(u32, Unit)>,
     /// Code offset at which each IR instruction's code starts (an instruction fused into
@@ -230,9 +240,11 @@ pub(crate) fn compile(
         instr_offsets: Vec::with_capacity(if offsets { n + 1 } else { 0 }),
         constructs: config.profile.then(|| crate::profile::construct_of(ir)),
         open_constructs: Vec::new(),
+        no_flush: Vec::new(),
     };
     let entry = g.ops.offset().0;
     g.prologue();
+    g.no_flush.push(entry as u32..g.here());
     let mut i = 0;
     while i < n {
         let here = g.here();
@@ -258,7 +270,7 @@ pub(crate) fn compile(
     if offsets {
         g.instr_offsets.push(end);
     }
-    let fault_stub = g.epilogue_and_subroutines();
+    let (fault_stub, exit) = g.epilogue_and_subroutines();
     let data_start = g.ops.offset().0;
     for (label, range) in std::mem::take(&mut g.strings) {
         let bytes = &ir.bytes[range];
@@ -288,6 +300,7 @@ pub(crate) fn compile(
         units,
         instr_offsets,
         pieces,
+        no_flush,
         ..
     } = g;
     let bytes = ops.finalize().map_err(|e| e.to_string())?;
@@ -299,6 +312,8 @@ pub(crate) fn compile(
         bytes,
         entry,
         fault_stub,
+        exit,
+        no_flush,
         units,
         instr_offsets,
         symbols,
@@ -375,6 +390,8 @@ pub(crate) struct Gen<'a> {
     constructs: Option<Vec<u32>>,
     /// With `--profile`: the open loops and ifs (IR indices), innermost last.
     open_constructs: Vec<usize>,
+    /// See [`Code::no_flush`].
+    no_flush: Vec<std::ops::Range<u32>>,
 }
 
 impl Gen<'_> {

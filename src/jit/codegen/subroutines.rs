@@ -8,7 +8,12 @@
 //! * `putc` (append `al` to the output buffer, flushing when it is full or, on a terminal,
 //!   after a newline), `puts` (`r9` bytes from `r8`), `flush` (`write(2)` until done,
 //!   retrying `EINTR`), `getc` (next input byte in `eax`, or -1; refills with `read(2)`
-//!   after flushing, so prompts appear before the program waits).
+//!   after flushing, so prompts appear before the program waits; once `read` has reported
+//!   end of input, it never reads again, so a terminal needs only one Ctrl-D).
+//!
+//! Only the prologue, `putc`, `flush` and the exit path write the output cursor `r12` or
+//! the output buffer; they are recorded in [`super::Code::no_flush`], where the autoflush
+//! signal handler keeps off (`crate::autoflush`).
 //!
 //! Program code calls them with `call`, and keeps cells in registers across the call: each
 //! subroutine preserves every register except the ones its [`super::inst::Inst::Call`]
@@ -92,8 +97,9 @@ impl Gen<'_> {
         );
     }
 
-    /// The normal exit, then the shared subroutines. Returns the fault stub's offset.
-    pub(super) fn epilogue_and_subroutines(&mut self) -> usize {
+    /// The normal exit, then the shared subroutines. Returns the offsets of the fault stub
+    /// and of the exit path, and records the stretches of [`super::Code::no_flush`].
+    pub(super) fn epilogue_and_subroutines(&mut self) -> (usize, u32) {
         let Subroutines {
             exit,
             oob,
@@ -103,8 +109,9 @@ impl Gen<'_> {
             getc,
             verify_failed,
         } = self.sub;
+        asm!(self.ops; mov eax, status::OK as i32);
+        let exit_at = self.here();
         asm!(self.ops
-            ; mov eax, status::OK as i32
             ; =>exit
             ; mov rsp, [ctx + ctx!(saved_rsp)]
             ; mov [ctx + ctx!(final_p)], p
@@ -119,6 +126,7 @@ impl Gen<'_> {
             ; ret
         );
         let fault_stub = self.ops.offset().0;
+        self.no_flush.push(exit_at..fault_stub as u32);
         if self.options.verify {
             // Run-time verification found the generator wrong: the return address says where.
             asm!(self.ops
@@ -142,7 +150,9 @@ impl Gen<'_> {
             ; mov [ctx + ctx!(fault_rip)], rax
             ; mov eax, status::FAULT as i32
             ; jmp =>exit
-
+        );
+        let putc_at = self.here();
+        asm!(self.ops
             // putc: append al to the output buffer; flush it when full, or after a newline
             // when the output is a terminal. Preserves every register but the flags.
             ; =>putc
@@ -157,7 +167,9 @@ impl Gen<'_> {
             ; cmp DWORD [ctx + ctx!(line_flush)], 0
             ; jne =>flush
             ; ret
-
+        );
+        self.no_flush.push(putc_at..self.here());
+        asm!(self.ops
             // puts: append edx (> 0) bytes from rax. Overwrites rax and rdx.
             ; =>puts
             ; push rsi
@@ -170,7 +182,9 @@ impl Gen<'_> {
             ; jnz <next
             ; pop rsi
             ; ret
-
+        );
+        let flush_at = self.here();
+        asm!(self.ops
             // flush: write out[buf..out] to out_fd; afterwards out = buf. Preserves every
             // register but the flags and r12 (the output cursor): `syscall` overwrites rcx
             // and r11, and takes its arguments in rax, rdi, rsi and rdx.
@@ -209,7 +223,9 @@ impl Gen<'_> {
             ; pop rcx
             ; pop rax
             ; ret
-
+        );
+        self.no_flush.push(flush_at..self.here());
+        asm!(self.ops
             // getc: eax = next input byte, or -1 at end of input. Preserves every register
             // but rax and the flags.
             ; =>getc
@@ -222,6 +238,8 @@ impl Gen<'_> {
             ; movzx eax, BYTE [rax]
             ; ret
             ; refill:
+            ; cmp DWORD [ctx + ctx!(in_eof)], 0
+            ; jne >at_eof           // end of input sticks: never read again (as C stdio)
             ; cmp out, [ctx + ctx!(out_buf)]
             ; je >read
             ; call =>flush          // let the user see any prompt before we wait
@@ -256,17 +274,19 @@ impl Gen<'_> {
             ; mov [ctx + ctx!(errno)], eax
             ; mov eax, status::INPUT as i32
             ; jmp =>exit
-            ; eof:
+            ; eof:                  // (rax = 0, what read returned)
+            ; mov DWORD [ctx + ctx!(in_eof)], 1
             ; mov [ctx + ctx!(in_pos)], rax
             ; mov [ctx + ctx!(in_len)], rax
-            ; mov eax, -1
             ; pop r11
             ; pop rdi
             ; pop rsi
             ; pop rdx
             ; pop rcx
+            ; at_eof:
+            ; mov eax, -1
             ; ret
         );
-        fault_stub
+        (fault_stub, exit_at)
     }
 }
