@@ -122,6 +122,8 @@
 
 #![deny(missing_docs)]
 
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub mod exe;
 pub mod interp;
 pub mod io;
 pub mod ir;

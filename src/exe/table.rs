@@ -1,0 +1,326 @@
+//! The read-only data of an executable: what its start-up code needs to explain a failure
+//! with exactly the words `jitbf` would use.
+//!
+//! When the JIT's code faults, Rust code maps the fault back to the IR
+//! ([`crate::ir::Ir::check_failure`]) and renders the message with the source line
+//! ([`crate::render`]). An executable has no Rust and no source at run time, so jitbf does
+//! the part that does not depend on the run now, and stores just enough for machine code to
+//! do the rest (see [`super::report`]):
+//!
+//! * **units**: `(code offset, record)` pairs, sorted: which check or scan each stretch of
+//!   program code belongs to ([`crate::jit::codegen::Code::units`]); record 0 is "none";
+//! * **records** (16 bytes): a check is `(first reach, reaches, 0, 0)`, a scan
+//!   `(first reach, reaches, cell offset, step)`;
+//! * **reaches** (16 bytes): `(offset, ±count, line, column)`: the moves at consecutive
+//!   source bytes that took the pointer to new extremes ([`crate::ir::Reach`]), with the
+//!   count negative for `<`; the `k`-th move of a reach is at column `column + k` of the
+//!   same line (a run of `<` or `>` never spans lines), so no byte positions are needed;
+//! * **lines** (32 bytes): `(line number, text, characters, non-ASCII flag, characters
+//!   after trimming trailing white space, width of the line number)` for each source line
+//!   that has a move that can fail. Its text is the line as the message shows it (control
+//!   characters as spaces, invalid UTF-8 as U+FFFD); on a line that is not all ASCII, a table
+//!   of the byte offset of every character comes first, so the window around the column can
+//!   be cut at character boundaries;
+//! * **errno texts**: Rust's description of every Linux `errno` (what `jitbf` prints after
+//!   "cannot write output: "), and the fixed strings of the messages.
+//!
+//! Only checks that the optimized program still has take room, and only lines with their
+//! moves: lostkng's 2 MB of source at `-O2` needs its 1,700 lines that still have checks.
+
+use std::collections::HashMap;
+
+use crate::Program;
+use crate::ir::{CheckId, Op};
+use crate::jit::codegen::{Code, Unit};
+use crate::source::{LineMap, chars};
+
+/// Size of a unit entry, a record, a reach and a line entry, in bytes.
+pub(crate) const UNIT: usize = 8;
+pub(crate) const RECORD: usize = 16;
+pub(crate) const REACH: usize = 16;
+pub(crate) const LINE: usize = 32;
+
+/// Highest `errno` with a stored description; others are "Unknown error N", as glibc says.
+pub(crate) const MAX_ERRNO: usize = 133;
+
+/// A string in the table: offset from the start of the table, and length.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Str {
+    pub off: u32,
+    pub len: u32,
+}
+
+/// The fixed strings the start-up code writes.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Strings {
+    pub left: Str,
+    pub right: Str,
+    pub arrow: Str,
+    pub name_colon: Str,
+    pub colon: Str,
+    pub newline: Str,
+    pub bar_newline: Str,
+    pub bar: Str,
+    pub dots: Str,
+    pub caret: Str,
+    pub cannot_write: Str,
+    pub cannot_read: Str,
+    pub cannot_set_up: Str,
+    pub os_error: Str,
+    pub close: Str,
+    pub wrote_nothing: Str,
+    pub whole_buffer: Str,
+    pub unknown_error: Str,
+    pub internal: Str,
+}
+
+/// The table and where its parts are (offsets from its start).
+pub(crate) struct Table {
+    pub bytes: Vec<u8>,
+    pub units: u32,
+    pub unit_count: u32,
+    pub records: u32,
+    pub reaches: u32,
+    pub lines: u32,
+    pub pool: u32,
+    /// `MAX_ERRNO + 1` descriptions, each after its length in a byte.
+    pub errnos: u32,
+    pub strings: Strings,
+    /// Some code belongs to a check or a scan (else no fault can be explained).
+    pub can_fault: bool,
+}
+
+/// Collects the table's parts.
+struct Builder<'p> {
+    program: &'p Program,
+    map: LineMap<'p>,
+    records: Vec<u8>,
+    reaches: Vec<u8>,
+    lines: Vec<u8>,
+    pool: Vec<u8>,
+    /// Line index (0-based) to its entry number.
+    line_ids: HashMap<u32, u32>,
+    /// Check id to its record number.
+    check_records: HashMap<u32, u32>,
+}
+
+/// Builds the table for `code` of `program`, which `name` names in messages.
+pub(crate) fn build(program: &Program, code: &Code, name: &str) -> Table {
+    let mut b = Builder {
+        program,
+        map: LineMap::new(program.source()),
+        // Record 0 means "no check here".
+        records: vec![0; RECORD],
+        reaches: Vec::new(),
+        lines: Vec::new(),
+        pool: Vec::new(),
+        line_ids: HashMap::new(),
+        check_records: HashMap::new(),
+    };
+    let mut units = Vec::with_capacity(code.units.len() * UNIT);
+    for &(start, unit) in &code.units {
+        let record = match unit {
+            Unit::None => 0,
+            Unit::Check(id) => b.check(id),
+            Unit::Scan(i) => match program.ir().code[i as usize].op {
+                Op::Scan { off, step, check } => b.record(check, off, step),
+                _ => 0,
+            },
+        };
+        units.extend(start.to_le_bytes());
+        units.extend(record.to_le_bytes());
+    }
+    let strings = b.strings(name);
+    let errnos = b.errnos();
+
+    let mut bytes = Vec::new();
+    let mut part = |data: &[u8]| {
+        while bytes.len() % 16 != 0 {
+            bytes.push(0);
+        }
+        let at = bytes.len() as u32;
+        bytes.extend_from_slice(data);
+        at
+    };
+    let units_at = part(&units);
+    let records = part(&b.records);
+    let reaches = part(&b.reaches);
+    let lines = part(&b.lines);
+    let errnos_at = part(&errnos);
+    let pool = part(&b.pool);
+    let shift = |s: Str| Str {
+        off: s.off + pool,
+        len: s.len,
+    };
+    let s = strings;
+    let strings = Strings {
+        left: shift(s.left),
+        right: shift(s.right),
+        arrow: shift(s.arrow),
+        name_colon: shift(s.name_colon),
+        colon: shift(s.colon),
+        newline: shift(s.newline),
+        bar_newline: shift(s.bar_newline),
+        bar: shift(s.bar),
+        dots: shift(s.dots),
+        caret: shift(s.caret),
+        cannot_write: shift(s.cannot_write),
+        cannot_read: shift(s.cannot_read),
+        cannot_set_up: shift(s.cannot_set_up),
+        os_error: shift(s.os_error),
+        close: shift(s.close),
+        wrote_nothing: shift(s.wrote_nothing),
+        whole_buffer: shift(s.whole_buffer),
+        unknown_error: shift(s.unknown_error),
+        internal: shift(s.internal),
+    };
+    Table {
+        bytes,
+        units: units_at,
+        unit_count: code.units.len() as u32,
+        records,
+        reaches,
+        lines,
+        pool,
+        errnos: errnos_at,
+        strings,
+        can_fault: b.records.len() > RECORD,
+    }
+}
+
+impl Builder<'_> {
+    /// The record of check `id` (shared by every unit of the check).
+    fn check(&mut self, id: CheckId) -> u32 {
+        if let Some(&r) = self.check_records.get(&id.0) {
+            return r;
+        }
+        let r = self.record(id, 0, 0);
+        self.check_records.insert(id.0, r);
+        r
+    }
+
+    /// A new record: check `id`, and for a scan its cell offset and step (nonzero).
+    fn record(&mut self, id: CheckId, off: i32, step: i32) -> u32 {
+        let ir = self.program.ir();
+        let first = (self.reaches.len() / REACH) as u32;
+        let reaches = ir.reaches_of(id);
+        for r in reaches {
+            let at = self.map.line_col(r.pos);
+            let line = self.line(r.pos);
+            let count = r.count as i32 * i32::from(r.dir);
+            for v in [r.off, count, line as i32, at.col as i32] {
+                self.reaches.extend(v.to_le_bytes());
+            }
+        }
+        let n = reaches.len() as u32;
+        let index = (self.records.len() / RECORD) as u32;
+        for v in [first as i32, n as i32, off, step] {
+            self.records.extend(v.to_le_bytes());
+        }
+        index
+    }
+
+    /// The entry of the line holding source byte `pos`, added on first use.
+    fn line(&mut self, pos: u32) -> u32 {
+        let at = self.map.line_col(pos);
+        if let Some(&id) = self.line_ids.get(&at.line) {
+            return id;
+        }
+        let (text, _) = self.map.line_of(pos);
+        // As `crate::diagnostic` shows it.
+        let shown: Vec<char> = chars(text)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let trimmed = shown
+            .iter()
+            .rposition(|c| !c.is_whitespace())
+            .map_or(0, |i| i + 1);
+        let ascii = shown.iter().all(char::is_ascii);
+        while self.pool.len() % 4 != 0 {
+            self.pool.push(0);
+        }
+        let text_at = self.pool.len() as u32;
+        let utf8: String = shown.iter().collect();
+        if !ascii {
+            let mut off = 0u32;
+            for c in &shown {
+                self.pool.extend(off.to_le_bytes());
+                off += c.len_utf8() as u32;
+            }
+            self.pool.extend(off.to_le_bytes());
+        }
+        self.pool.extend(utf8.as_bytes());
+        let gutter = at.line.to_string().len() as u32;
+        for v in [
+            at.line,
+            text_at,
+            shown.len() as u32,
+            u32::from(!ascii),
+            trimmed as u32,
+            gutter,
+            0,
+            0,
+        ] {
+            self.lines.extend(v.to_le_bytes());
+        }
+        let id = self.line_ids.len() as u32;
+        self.line_ids.insert(at.line, id);
+        id
+    }
+
+    fn add(&mut self, s: &[u8]) -> Str {
+        let off = self.pool.len() as u32;
+        self.pool.extend_from_slice(s);
+        Str {
+            off,
+            len: s.len() as u32,
+        }
+    }
+
+    /// The fixed strings, in the words of [`crate::render`] and of [`crate::RuntimeError`].
+    fn strings(&mut self, name: &str) -> Strings {
+        Strings {
+            left: self.add(b"error: pointer moved left of cell 0\n"),
+            right: self.add(b"error: pointer moved past the end of the tape\n"),
+            arrow: self.add(b"--> "),
+            name_colon: self.add(format!("{name}:").as_bytes()),
+            colon: self.add(b":"),
+            newline: self.add(b"\n"),
+            bar_newline: self.add(b" |\n"),
+            bar: self.add(b" | "),
+            dots: self.add(b"..."),
+            caret: self.add(b"^ this move left the tape\n"),
+            cannot_write: self.add(b"error: cannot write output: "),
+            cannot_read: self.add(b"error: cannot read input: "),
+            cannot_set_up: self.add(b"error: cannot set up the run: "),
+            os_error: self.add(b" (os error "),
+            close: self.add(b")\n"),
+            wrote_nothing: self.add(b"write wrote nothing\n"),
+            whole_buffer: self.add(b"failed to write whole buffer\n"),
+            unknown_error: self.add(b"Unknown error "),
+            internal: self.add(
+                b"error: internal error (a bug in jitbf): unexpected memory fault in \
+                  generated code at offset 0x",
+            ),
+        }
+    }
+
+    /// For each `errno` from 0 to [`MAX_ERRNO`], its description as Rust gives it, after
+    /// a length byte (0: none; the code walks the list).
+    fn errnos(&mut self) -> Vec<u8> {
+        let mut list = Vec::new();
+        for n in 0..=MAX_ERRNO as i32 {
+            let text = std::io::Error::from_raw_os_error(n).to_string();
+            let suffix = format!(" (os error {n})");
+            let desc = match text.strip_suffix(&suffix) {
+                Some(desc) if n > 0 && !desc.starts_with("Unknown error") && desc.len() < 256 => {
+                    desc.as_bytes()
+                }
+                _ => b"",
+            };
+            list.push(desc.len() as u8);
+            list.extend_from_slice(desc);
+        }
+        list
+    }
+}
