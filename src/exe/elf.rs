@@ -87,8 +87,7 @@ impl File<'_> {
     pub(super) fn write(mut self) -> object::write::Result<Vec<u8>> {
         let l = *self.layout;
         // Locals first, as ELF requires, each group by address.
-        self.symbols
-            .sort_by(|a, b| (a.global, a.offset).cmp(&(b.global, b.offset)));
+        self.symbols.sort_by_key(|s| (s.global, s.offset));
         let debug = self.debug.take().unwrap_or_default();
         let mut out = Vec::new();
         let mut w = Writer::new(object::Endianness::Little, true, &mut out);

@@ -135,7 +135,7 @@ pub(crate) fn build(program: &Program, code: &Code, name: &str) -> Table {
 
     let mut bytes = Vec::new();
     let mut part = |data: &[u8]| {
-        while bytes.len() % 16 != 0 {
+        while !bytes.len().is_multiple_of(16) {
             bytes.push(0);
         }
         let at = bytes.len() as u32;
@@ -236,7 +236,7 @@ impl Builder<'_> {
             .rposition(|c| !c.is_whitespace())
             .map_or(0, |i| i + 1);
         let ascii = shown.iter().all(char::is_ascii);
-        while self.pool.len() % 4 != 0 {
+        while !self.pool.len().is_multiple_of(4) {
             self.pool.push(0);
         }
         let text_at = self.pool.len() as u32;
