@@ -5,19 +5,25 @@
 //! * `.debug_line`: a row at the start of each IR instruction's code with the line and
 //!   column of its source (the rows say where a statement starts, so `break PROG.bf:12`
 //!   stops at the first instruction of line 12). The prologue maps to the first
-//!   instruction's line; the shared subroutines after the program map to line 0 ("no
-//!   source"), as does the start-up code, which is outside the sequence;
+//!   instruction's line; the shared subroutines after the program and the start-up code
+//!   have no source lines;
 //! * `.debug_info`: one compilation unit (the source file's name, the build directory,
-//!   the address range and the line table) holding one function, `bf.main`, the whole
-//!   program. Brainfuck has no DWARF language code; the unit says assembler, which gdb
+//!   the address range and the line table) holding the functions: `bf.main`, the whole
+//!   program, and the subroutines it shares (`bf.putc`, `bf.getc`, ...). Brainfuck has no DWARF language code; the unit says assembler, which gdb
 //!   shows without trying to parse expressions as C.
+//!
+//! * `.debug_frame`: how to find the caller's frame, so that `bt` shows `bf.main` called
+//!   from `_start` (where the chain ends) and a subroutine called from `bf.main`.
 //!
 //! With these, `objdump -dl` and `objdump -S` interleave the source with the code,
 //! `addr2line -e OUT ADDR` names the line, and gdb can `break PROG.bf:LINE`, `list`, `step`
 //! by source line (`stepi` by instruction) and `info line`.
 
-use gimli::write::{Address, AttributeValue, DwarfUnit, EndianVec, LineProgram, LineString};
-use gimli::{Encoding, Format, LineEncoding, LittleEndian, constants};
+use gimli::write::{
+    Address, AttributeValue, CallFrameInstruction, CommonInformationEntry, DwarfUnit, EndianVec,
+    FrameDescriptionEntry, FrameTable, LineProgram, LineString,
+};
+use gimli::{Encoding, Format, LineEncoding, LittleEndian, X86_64, constants};
 
 use super::Options;
 use crate::jit::codegen::Code;
@@ -25,12 +31,11 @@ use crate::source::LineMap;
 use crate::{Error, Program};
 
 /// The DWARF sections for `code`, which is at address `at` and whose program part (before
-/// its constant data) is `len` bytes long.
+/// its constant data) is `len` bytes long; the start-up code is at `start`, before it.
 pub(super) fn sections(
     program: &Program,
     code: &Code,
-    at: u64,
-    len: u64,
+    (start, at, len): (u64, u64, u64),
     options: &Options,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
     let err = |e: gimli::write::Error| Error::Compile(format!("cannot write DWARF: {e}"));
@@ -87,10 +92,7 @@ pub(super) fn sections(
         first = false;
     }
     let end = offsets[ir.code.len()];
-    if u64::from(end) < len {
-        row(&mut lines, end, 0, 0);
-    }
-    lines.end_sequence(len);
+    lines.end_sequence(u64::from(end));
 
     let mut dwarf = DwarfUnit::new(encoding);
     dwarf.unit.line_program = lines;
@@ -116,26 +118,45 @@ pub(super) fn sections(
         AttributeValue::Address(Address::Constant(at)),
     );
     cu.set(constants::DW_AT_high_pc, AttributeValue::Udata(len));
-    let main = unit.add(root, constants::DW_TAG_subprogram);
-    let f = unit.get_mut(main);
-    f.set(
-        constants::DW_AT_name,
-        AttributeValue::String(b"bf.main".to_vec()),
+    // bf.main, the program, then each shared subroutine after it, as functions.
+    let mut functions = vec![(0, "bf.main".to_string())];
+    functions.extend(
+        code.symbols
+            .iter()
+            .filter(|s| s.1 != "end of program")
+            .map(|&(off, name)| (off, format!("bf.{}", name.replace(' ', "_")))),
     );
-    f.set(constants::DW_AT_external, AttributeValue::Flag(true));
-    f.set(
-        constants::DW_AT_decl_file,
-        AttributeValue::FileIndex(Some(file)),
-    );
-    f.set(constants::DW_AT_decl_line, AttributeValue::Udata(1));
-    f.set(
-        constants::DW_AT_low_pc,
-        AttributeValue::Address(Address::Constant(at)),
-    );
-    f.set(constants::DW_AT_high_pc, AttributeValue::Udata(len));
+    for (i, (off, name)) in functions.iter().enumerate() {
+        let next = functions.get(i + 1).map_or(len, |f| u64::from(f.0));
+        let f = unit.add(root, constants::DW_TAG_subprogram);
+        let f = unit.get_mut(f);
+        f.set(
+            constants::DW_AT_name,
+            AttributeValue::String(name.as_bytes().to_vec()),
+        );
+        f.set(
+            constants::DW_AT_low_pc,
+            AttributeValue::Address(Address::Constant(at + u64::from(*off))),
+        );
+        f.set(
+            constants::DW_AT_high_pc,
+            AttributeValue::Udata(next - u64::from(*off)),
+        );
+        if i == 0 {
+            f.set(constants::DW_AT_external, AttributeValue::Flag(true));
+            f.set(
+                constants::DW_AT_decl_file,
+                AttributeValue::FileIndex(Some(file)),
+            );
+            f.set(constants::DW_AT_decl_line, AttributeValue::Udata(1));
+        }
+    }
 
     let mut sections = gimli::write::Sections::new(EndianVec::new(LittleEndian));
     dwarf.write(&mut sections).map_err(err)?;
+    frames(code, start, at, len)
+        .write_debug_frame(&mut sections.debug_frame)
+        .map_err(err)?;
     let mut out = Vec::new();
     sections
         .for_each(|id, data| {
@@ -146,4 +167,53 @@ pub(super) fn sections(
         })
         .map_err(err)?;
     Ok(out)
+}
+
+/// Call frame information: the canonical frame address (CFA, the caller's `rsp`) and where
+/// the return address and saved registers are, as the stack pointer moves.
+fn frames(code: &Code, start: u64, at: u64, len: u64) -> FrameTable {
+    let encoding = Encoding {
+        format: Format::Dwarf32,
+        version: 4,
+        address_size: 8,
+    };
+    // On entry to a function: CFA = rsp + 8, return address at CFA - 8.
+    let mut cie = CommonInformationEntry::new(encoding, 1, -8, X86_64::RA);
+    cie.add_instruction(CallFrameInstruction::Cfa(X86_64::RSP, 8));
+    cie.add_instruction(CallFrameInstruction::Offset(X86_64::RA, -8));
+    let mut table = FrameTable::default();
+    let cie = table.add_cie(cie);
+    // The start-up code is the outermost frame: no return address.
+    let mut outermost = FrameDescriptionEntry::new(Address::Constant(start), (at - start) as u32);
+    outermost.add_instruction(0, CallFrameInstruction::Undefined(X86_64::RA));
+    table.add_fde(cie, outermost);
+    // bf.main: the prologue's five pushes (one byte each for rbp and rbx, two for r12-r14),
+    // then a fixed frame until the end of the program.
+    let end = code
+        .symbols
+        .iter()
+        .find(|s| s.1 == "end of program")
+        .map_or(len, |s| u64::from(s.0));
+    let mut main = FrameDescriptionEntry::new(Address::Constant(at), end as u32);
+    let saved = [
+        (1, X86_64::RBP),
+        (2, X86_64::RBX),
+        (4, X86_64::R12),
+        (6, X86_64::R13),
+        (8, X86_64::R14),
+    ];
+    for (i, (offset, reg)) in saved.into_iter().enumerate() {
+        let cfa = 16 + 8 * i as i32;
+        main.add_instruction(offset, CallFrameInstruction::CfaOffset(cfa));
+        main.add_instruction(offset, CallFrameInstruction::Offset(reg, -cfa));
+    }
+    table.add_fde(cie, main);
+    // The shared subroutines, from putc on, are plain functions that push nothing.
+    if let Some(&(putc, _)) = code.symbols.iter().find(|s| s.1 == "putc") {
+        let putc = u64::from(putc);
+        let subroutines =
+            FrameDescriptionEntry::new(Address::Constant(at + putc), (len - putc) as u32);
+        table.add_fde(cie, subroutines);
+    }
+    table
 }

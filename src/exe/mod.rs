@@ -93,8 +93,11 @@ pub fn build(program: &Program, options: &Options) -> Result<Vec<u8>, Error> {
         Some(dwarf::sections(
             program,
             &code,
-            layout.text_addr + code_at,
-            program_range.end - program_range.start,
+            (
+                layout.text_addr,
+                layout.text_addr + code_at,
+                program_range.end - program_range.start,
+            ),
             options,
         )?)
     } else {

@@ -4,7 +4,9 @@
 //! part that Rust plays around the JIT (`jit::Jit::run`, `jit::runtime`, `jit::fault`), with
 //! system calls only:
 //!
-//! 1. ignore `SIGPIPE` (as the Rust runtime does, so a closed pipe is an `EPIPE` error);
+//! 1. what the Rust runtime does before `main`: open `/dev/null` on any of the file
+//!    descriptors 0, 1 and 2 that is closed (found with one `poll`), and ignore `SIGPIPE`
+//!    (so that a closed pipe is an `EPIPE` error);
 //! 2. `sigaltstack` and `rt_sigaction(SIGSEGV)`: the handler, on its own stack, recognises
 //!    a fault in a guard page exactly as [`crate::jit::fault`] does and resumes the program
 //!    at its fault stub. `rt_sigaction` needs `SA_RESTORER` and a restorer that calls
@@ -55,11 +57,40 @@ impl Asm {
         let tape = self.tape;
         // The cells, rounded up to whole pages, between two guards.
         let total = (tape.data + 2 * GUARD as u64) as i64;
+        let dev_null = self.table_label(self.strings.dev_null.off);
         self.symbol("_start");
         dynasm!(self.ops
             ; .arch x64
             ; lea r14, [=>l.bss]                        // r14: the context block
             ; sub rsp, 64                               // scratch; rsp stays 16-byte aligned
+            // poll({0}, {1}, {2}) with no events: POLLNVAL marks a closed descriptor.
+            ; mov QWORD [rsp], 0                        // struct pollfd { fd, events, revents }
+            ; mov QWORD [rsp + 8], 1
+            ; mov QWORD [rsp + 16], 2
+            ; poll:
+            ; mov rdi, rsp
+            ; mov esi, 3
+            ; xor edx, edx
+            ; mov eax, libc::SYS_poll as i32
+            ; syscall
+            ; cmp rax, -libc::EINTR
+            ; je <poll
+            ; test rax, rax
+            ; js >opened                                // as Rust: then nothing to fix
+            ; xor ebx, ebx
+            ; fd:
+            ; test WORD [rsp + rbx * 8 + 6], libc::POLLNVAL
+            ; jz >next
+            ; lea rdi, [=>dev_null]                     // open takes the lowest free fd: this one
+            ; mov esi, libc::O_RDWR
+            ; xor edx, edx
+            ; mov eax, libc::SYS_open as i32
+            ; syscall
+            ; next:
+            ; add ebx, 1
+            ; cmp ebx, 3
+            ; jb <fd
+            ; opened:
         );
         // SIGPIPE ignored; SIGSEGV to our handler, on the alternate stack.
         self.sigaction(libc::SIGPIPE, None, 0);

@@ -72,6 +72,8 @@ pub(crate) struct Strings {
     pub whole_buffer: Str,
     pub unknown_error: Str,
     pub internal: Str,
+    /// `/dev/null` and a NUL.
+    pub dev_null: Str,
 }
 
 /// The table and where its parts are (offsets from its start).
@@ -173,6 +175,7 @@ pub(crate) fn build(program: &Program, code: &Code, name: &str) -> Table {
         whole_buffer: shift(s.whole_buffer),
         unknown_error: shift(s.unknown_error),
         internal: shift(s.internal),
+        dev_null: shift(s.dev_null),
     };
     Table {
         bytes,
@@ -302,6 +305,7 @@ impl Builder<'_> {
                 b"error: internal error (a bug in jitbf): unexpected memory fault in \
                   generated code at offset 0x",
             ),
+            dev_null: self.add(b"/dev/null\0"),
         }
     }
 
