@@ -358,6 +358,24 @@ fn io_errors_read_as_under_jitbf() {
 }
 
 #[test]
+fn closed_stdin_and_stdout_are_dev_null_as_under_jitbf() {
+    // The Rust runtime opens /dev/null on closed standard descriptors; so do executables.
+    let dir = with_source(",+.");
+    build(dir.path(), &["prog.bf", "-o", "prog"]);
+    let jit = format!("{BIN} prog.bf");
+    for redirect in ["<&-", ">&-", "<&- >&-"] {
+        let [exe, jit] = ["./prog", jit.as_str()].map(|cmd| {
+            let mut sh = Command::new("sh");
+            sh.current_dir(dir.path())
+                .args(["-c", &format!("{cmd} {redirect}")]);
+            run(sh, Stdio::null())
+        });
+        assert_eq!(exe, jit, "{redirect}");
+        assert_eq!((exe.code, exe.stderr.as_str()), (Some(0), ""), "{redirect}");
+    }
+}
+
+#[test]
 fn a_reader_that_goes_away_ends_the_run_with_epipe() {
     let dir = with_source("+[.]");
     build(dir.path(), &["prog.bf", "-o", "prog"]);
@@ -551,6 +569,8 @@ fn gdb_stops_at_a_breakpoint_on_a_source_line() {
             "info line *$pc",
             "-ex",
             "list 4,4",
+            "-ex",
+            "bt",
             "./prog",
         ])
         .stdin(Stdio::null())
@@ -564,6 +584,9 @@ fn gdb_stops_at_a_breakpoint_on_a_source_line() {
     );
     assert!(text.contains("Line 4 of \"prog.bf\""), "{text}");
     assert!(text.contains("4\t   <.>]"), "{text}");
+    // The call frame information leads from the program back to _start, where it ends.
+    assert!(text.contains("#0  bf.main () at prog.bf:4"), "{text}");
+    assert!(text.contains(" in _start ()"), "{text}");
 }
 
 #[test]
