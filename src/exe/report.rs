@@ -18,7 +18,7 @@
 use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
 
 use super::start::ctx;
-use super::table::{LINE, REACH, RECORD, Str};
+use super::table::{FLAG, LINE, REACH, Str, UNIT};
 use super::{Asm, bss};
 
 /// Widest excerpt of a source line, as in [`crate::render`].
@@ -228,9 +228,9 @@ impl Asm {
     fn fault_report(&mut self) {
         let l = self.labels;
         let t = &self.table;
-        let offsets = [t.units, t.records, t.reaches, t.lines, t.pool];
+        let offsets = [t.units, t.reaches, t.lines, t.pool];
         let unit_count = t.unit_count as i32;
-        let [units, records, reaches, lines, pool] = offsets.map(|off| self.table_label(off));
+        let [units, reaches, lines, pool] = offsets.map(|off| self.table_label(off));
         let cells = self.tape.cells as i64;
         let shift = self.tape.cell_bytes.trailing_zeros() as i8;
         let bias = self.bias;
@@ -257,7 +257,9 @@ impl Asm {
             ; jae >found
             ; lea r8d, [rcx + rdx]
             ; shr r8d, 1
-            ; cmp [rsi + r8 * 8], eax
+            ; mov r9d, r8d
+            ; shl r9, 4
+            ; cmp [rsi + r9], eax
             ; ja >lower
             ; lea ecx, [r8 + 1]
             ; jmp <search
@@ -267,16 +269,23 @@ impl Asm {
             ; found:
             ; test ecx, ecx
             ; jz =>l.internal
-            ; mov ecx, [rsi + rcx * 8 - 4]
-            ; test ecx, ecx
-            ; jz =>l.internal
-            ; lea rsi, [=>records]
-            ; imul ecx, ecx, RECORD as i32
-            ; add rsi, rcx
-            ; mov r12d, [rsi]                          // first reach
-            ; mov r13d, [rsi + 4]                      // number of reaches
-            ; movsxd r9, DWORD [rsi + 8]               // a scan's cell offset
-            ; movsxd r10, DWORD [rsi + 12]             // a scan's step (0: a check)
+            ; shl rcx, 4
+            ; lea rsi, [rsi + rcx - UNIT as i32]      // the unit entry
+            ; cmp [rsi + 4], eax                       // the fault is before its end
+            ; jbe =>l.internal
+            ; mov r12d, [rsi + 8]                      // first reach
+            ; mov r13d, [rsi + 12]                     // number of reaches, FLAG for a scan
+            ; xor r10d, r10d                           // a scan's step (0: a check)
+            ; test r13d, FLAG as i32
+            ; jz >reached
+            ; and r13d, !FLAG as i32
+            ; mov eax, r12d
+            ; shl rax, 4
+            ; lea rdx, [=>reaches]
+            ; movsxd r9, DWORD [rdx + rax]             // a scan's cell offset
+            ; movsxd r10, DWORD [rdx + rax + 4]        // and step
+            ; add r12d, 1
+            ; reached:
             ; test r10, r10
             ; jnz >scan
             ; call >check
@@ -363,10 +372,20 @@ impl Asm {
             ; imul r12, r12, LINE as i32
             ; lea r13, [=>lines]
             ; add r13, r12                             // r13: the line entry
-            ; mov r15d, [r13 + 20]                     // r15: width of the line number
+            ; mov r11d, [rdx + 4]                      // r11: the count, negative going left
+            // r15: width of the line number
+            ; mov eax, [r13]
+            ; mov ecx, 10
+            ; xor r15d, r15d
+            ; width:
+            ; add r15d, 1
+            ; xor edx, edx
+            ; div ecx
+            ; test eax, eax
+            ; jnz <width
             ; lea rdi, [r14 + bss::IN_BUF as i32]
-            ; cmp DWORD [rdx + 4], 0
-            ; jl >left
+            ; test r11d, r11d
+            ; js >left
         );
         self.app(s.right);
         dynasm!(self.ops; .arch x64; jmp >located; left:);
@@ -389,7 +408,8 @@ impl Asm {
             ; .arch x64
             ; lea r8, [rbx - 1]                        // r8: column, 0-based
             ; mov r9d, [r13 + 8]                       // r9: characters in the line
-            ; mov r10d, [r13 + 16]                     // r10: characters before trailing blanks
+            ; and r9d, !FLAG as i32
+            ; mov r10d, [r13 + 12]                     // r10: characters before trailing blanks
             // first = min(max(c - 36, 0), max(len - 72, 0))
             ; lea r11, [r8 - WINDOW / 2]
             ; test r11, r11
@@ -435,8 +455,8 @@ impl Asm {
             ; mov esi, [r13 + 4]
             ; lea rcx, [=>pool]
             ; add rsi, rcx
-            ; cmp DWORD [r13 + 12], 0
-            ; je >ascii
+            ; test DWORD [r13 + 8], FLAG as i32
+            ; jz >ascii
             ; mov ecx, [rsi + rax * 4]                 // byte offset of end
             ; mov edx, [rsi + r11 * 4]                 // byte offset of first
             ; lea rsi, [rsi + r9 * 4 + 4]              // the text after the offsets
