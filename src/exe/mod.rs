@@ -7,13 +7,13 @@
 //! (map the tape between guard pages, catch `SIGSEGV`, flush, explain errors) is done by
 //! start-up code that jitbf generates with dynasm and puts in front of it:
 //!
-//! * [`start`]: `_start`, the `SIGSEGV` handler and the final flush;
-//! * [`report`]: the error messages, in machine code, word for word those of `jitbf`;
-//! * [`table`]: the read-only data those messages need (which `<` or `>` a fault points
+//! * `start`: `_start`, the `SIGSEGV` handler and the final flush;
+//! * `report`: the error messages, in machine code, word for word those of `jitbf`;
+//! * `table`: the read-only data those messages need (which `<` or `>` a fault points
 //!   at, the source lines, the `errno` texts);
-//! * [`elf`]: the ELF file (with the `object` crate's writer): a static executable, no libc,
+//! * `elf`: the ELF file (with the `object` crate's writer): a static executable, no libc,
 //!   no dynamic loader, and a symbol per loop;
-//! * [`dwarf`]: with `-g`, DWARF line tables and entries (with `gimli`) that map the code
+//! * `dwarf`: with `-g`, DWARF line tables and entries (with `gimli`) that map the code
 //!   to the Brainfuck source, for `gdb`, `addr2line` and `objdump -S`.
 //!
 //! # Memory of a running executable

@@ -317,3 +317,73 @@ impl Builder<'_> {
         list
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Config, OptLevel};
+
+    fn table(source: &str, level: OptLevel) -> (Table, Code) {
+        let config = Config::default().opt_level(level);
+        let program = Program::new(source, &config).unwrap();
+        let code = crate::jit::codegen::compile(
+            program.ir(),
+            &config,
+            false,
+            crate::jit::Options::default(),
+        )
+        .unwrap();
+        (build(&program, &code, "p.bf"), code)
+    }
+
+    fn u32s(bytes: &[u8]) -> Vec<u32> {
+        bytes
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn a_scan_unit_has_its_offset_and_step_before_its_reaches() {
+        let (t, code) = table("+[<<]", OptLevel::O2);
+        assert_eq!(t.unit_count, 1);
+        let unit = u32s(&t.bytes[t.units as usize..][..UNIT]);
+        let (start, end, first, count) = (unit[0], unit[1], unit[2], unit[3]);
+        assert!(start < end && end as usize <= code.bytes.len());
+        assert_eq!(count, 1 | FLAG);
+        let at = t.reaches as usize + first as usize * REACH;
+        let header = u32s(&t.bytes[at..][..2 * REACH]);
+        // Offset 0, step -2; then one reach: offset -1, two moves left, line 0 (the first
+        // entry), column 3.
+        assert_eq!(&header[..2], &[0, -2i32 as u32]);
+        assert_eq!(&header[4..], &[-1i32 as u32, -2i32 as u32, 0, 3]);
+        assert!(t.can_fault);
+    }
+
+    #[test]
+    fn lines_share_their_text_and_non_ascii_lines_index_their_characters() {
+        // Lines 1 and 3 are the same; line 2 has an `é` (two bytes) and a tab.
+        let (t, _) = table(",[<]\n,é\t[<]\n,[<]\n", OptLevel::O0);
+        let lines = u32s(&t.bytes[t.lines as usize..t.errnos as usize]);
+        let entries: Vec<&[u32]> = lines.chunks_exact(4).filter(|e| e[0] != 0).collect();
+        assert_eq!(entries.len(), 3);
+        let (one, two, three) = (entries[0], entries[1], entries[2]);
+        assert_eq!((one[0], two[0], three[0]), (1, 2, 3));
+        assert_eq!(one[1], three[1], "the same text once");
+        assert_ne!(one[1], two[1]);
+        assert_eq!((one[2], one[3]), (4, 4));
+        assert_eq!((two[2], two[3]), (6 | FLAG, 6));
+        // Line 2: byte offsets of its 6 characters and its end, then the text with the tab
+        // shown as a space.
+        let at = (t.pool + two[1]) as usize;
+        assert_eq!(u32s(&t.bytes[at..at + 28]), [0, 1, 3, 4, 5, 6, 7]);
+        assert_eq!(&t.bytes[at + 28..at + 35], ",é [<]".as_bytes());
+    }
+
+    #[test]
+    fn a_program_without_checks_cannot_fault() {
+        let (t, _) = table("++[-].", OptLevel::O2);
+        assert_eq!(t.unit_count, 0);
+        assert!(!t.can_fault);
+    }
+}
