@@ -149,6 +149,9 @@ enum Emit {
     Asm,
     /// The raw machine code bytes.
     Bin,
+    /// A relocatable ELF object with the code and the start-up of `jitbf build`
+    /// (`ld FILE.o` links an executable).
+    Obj,
 }
 
 impl Semantics {
@@ -281,7 +284,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     };
 
     if let Some(what) = cli.emit {
-        emit(&program, what, cli.output.as_ref(), &mut report).map_err(|e| {
+        emit(&program, &name, what, cli.output.as_ref(), &mut report).map_err(|e| {
             // Failing to write the listing is an I/O error (1), as for a program's output.
             let status = if matches!(e, Error::Runtime(_)) { 1 } else { 2 };
             Failure::from(e, &source, &name, status)
@@ -337,12 +340,24 @@ fn jit_executor<'p>(
 /// `--emit`: writes the IR, the annotated code or the code bytes.
 fn emit(
     program: &Program,
+    name: &str,
     what: Emit,
     path: Option<&PathBuf>,
     report: &mut jitbf::stats::Report,
 ) -> Result<(), Error> {
     let bytes = match what {
         Emit::Ir => program.ir().listing(program.source()).into_bytes(),
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        Emit::Obj => {
+            let options = jitbf::exe::Options {
+                name: name.to_string(),
+                source_path: name.to_string(),
+                comp_dir: String::new(),
+                debug_info: false,
+                strip: false,
+            };
+            jitbf::exe::build_object(program, &options)?
+        }
         #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
         Emit::Asm | Emit::Bin => {
             let jit = program.compile()?;
@@ -354,14 +369,14 @@ fn emit(
             }
         }
         #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-        Emit::Asm | Emit::Bin => {
+        Emit::Asm | Emit::Bin | Emit::Obj => {
             let _ = report;
             return Err(Error::Unsupported);
         }
     };
     let written = match path {
         Some(path) => std::fs::write(path, &bytes),
-        None if what == Emit::Bin && std::io::stdout().is_terminal() => {
+        None if matches!(what, Emit::Bin | Emit::Obj) && std::io::stdout().is_terminal() => {
             return Err(Error::Compile(
                 "refusing to write machine code to a terminal: use -o FILE".to_string(),
             ));

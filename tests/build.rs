@@ -11,6 +11,7 @@
 //!   executable, hello world stays under 8 KB.
 //! * Debugging (`-g`): `addr2line` and `objdump -dl` name source lines, gdb stops at a
 //!   breakpoint set on a source line.
+//! * `--emit obj`: linked with `ld`, the object behaves the same.
 //! * Bad input: unbalanced brackets, an output that is a directory or in a missing
 //!   directory: exit 2 with a message, and no file left behind.
 
@@ -634,4 +635,40 @@ fn bad_input_exits_2_and_leaves_no_file() {
         .collect();
     left.sort();
     assert_eq!(left, ["prog", "prog.bf"]);
+}
+
+#[test]
+fn an_object_file_links_into_the_same_executable() {
+    // `--emit obj` and `ld`: the same behaviour, error message included.
+    for source in [LINES, "+[<]"] {
+        let dir = with_source(source);
+        let emit = run(
+            jitbf(dir.path(), &["--emit", "obj", "prog.bf", "-o", "prog.o"]),
+            Stdio::null(),
+        );
+        assert_eq!((emit.code, emit.stderr.as_str()), (Some(0), ""));
+        let header = tool(
+            "readelf",
+            &["-h", dir.path().join("prog.o").to_str().unwrap()],
+        );
+        assert!(header.contains("REL (Relocatable file)"), "{header}");
+        let ld = Command::new("ld")
+            .current_dir(dir.path())
+            .args(["prog.o", "-o", "linked"])
+            .output()
+            .expect("ld is needed for this test (.ci/run installs binutils)");
+        assert!(ld.status.success() && ld.stderr.is_empty(), "{ld:?}");
+        let [linked, jit] = [
+            Command::new(dir.path().join("linked")),
+            jitbf(dir.path(), &["prog.bf"]),
+        ]
+        .map(|mut cmd| {
+            cmd.current_dir(dir.path());
+            run(
+                cmd,
+                Stdio::from(fs::File::open(programs_dir().join("greet.in")).unwrap()),
+            )
+        });
+        assert_eq!(linked, jit, "{source}");
+    }
 }

@@ -13,6 +13,7 @@
 //!   at, the source lines, the `errno` texts);
 //! * `elf`: the ELF file (with the `object` crate's writer): a static executable, no libc,
 //!   no dynamic loader, and a symbol per loop;
+//! * `object`: the same as a relocatable object (`jitbf --emit obj`), for `ld`;
 //! * `dwarf`: with `-g`, DWARF line tables and entries (with `gimli`) that map the code
 //!   to the Brainfuck source, for `gdb`, `addr2line` and `objdump -S`.
 //!
@@ -30,6 +31,7 @@
 
 mod dwarf;
 mod elf;
+mod object;
 mod report;
 mod start;
 mod table;
@@ -60,6 +62,47 @@ pub struct Options {
 
 /// Writes `program` as a static x86-64 Linux executable (the bytes of the file).
 pub fn build(program: &Program, options: &Options) -> Result<Vec<u8>, Error> {
+    let (mut asm, code) = assemble(program, options)?;
+    let text = asm.finish(&code, false)?;
+    let mut symbols = std::mem::take(&mut asm.symbols);
+    let code_at = asm.code_at;
+    program_symbols(program, &code, code_at, &mut symbols);
+    let layout = elf::Layout::new(text.len() as u64, asm.table.bytes.len() as u64);
+    let debug = if options.debug_info {
+        let addresses = (
+            layout.text_addr,
+            layout.text_addr + code_at,
+            code.data_start as u64,
+        );
+        Some(dwarf::sections(program, &code, addresses, options)?)
+    } else {
+        None
+    };
+    let file = elf::File {
+        layout: &layout,
+        text: &text,
+        rodata: &asm.table.bytes,
+        symbols: if options.strip { Vec::new() } else { symbols },
+        debug,
+    };
+    file.write()
+        .map_err(|e| Error::Compile(format!("cannot write the ELF file: {e}")))
+}
+
+/// Writes `program` as a relocatable ELF object (`jitbf --emit obj`): the same code and
+/// tables in one `.text` section, with a `.bss` section and `_start`, so that
+/// `ld prog.o -o prog` links the same executable (without debugging information).
+pub fn build_object(program: &Program, options: &Options) -> Result<Vec<u8>, Error> {
+    let (mut asm, code) = assemble(program, options)?;
+    let text = asm.finish(&code, true)?;
+    let mut symbols = std::mem::take(&mut asm.symbols);
+    program_symbols(program, &code, asm.code_at, &mut symbols);
+    object::write(&text, &symbols, &asm.bss_refs, options.strip)
+        .map_err(|e| Error::Compile(format!("cannot write the object file: {e}")))
+}
+
+/// Compiles `program` and assembles the start-up code for it (not yet placed).
+fn assemble(program: &Program, options: &Options) -> Result<(Asm, Code), Error> {
     if options.name.len() > bss::MAX_NAME {
         return Err(Error::Compile(format!(
             "the program's name is longer than {} bytes",
@@ -83,35 +126,7 @@ pub fn build(program: &Program, options: &Options) -> Result<Vec<u8>, Error> {
     asm.reports();
     asm.symbols
         .push(elf::Symbol::local("jitbf.end", asm.here()));
-    let text = asm.finish(&code)?;
-    let mut symbols = std::mem::take(&mut asm.symbols);
-    let code_at = asm.code_at;
-    program_symbols(program, &code, code_at, &mut symbols);
-    let layout = elf::Layout::new(text.len() as u64, asm.table.bytes.len() as u64);
-    let program_range = code_at..code_at + code.data_start as u64;
-    let debug = if options.debug_info {
-        Some(dwarf::sections(
-            program,
-            &code,
-            (
-                layout.text_addr,
-                layout.text_addr + code_at,
-                program_range.end - program_range.start,
-            ),
-            options,
-        )?)
-    } else {
-        None
-    };
-    let file = elf::File {
-        layout: &layout,
-        text: &text,
-        rodata: &asm.table.bytes,
-        symbols: if options.strip { Vec::new() } else { symbols },
-        debug,
-    };
-    file.write()
-        .map_err(|e| Error::Compile(format!("cannot write the ELF file: {e}")))
+    Ok((asm, code))
 }
 
 /// Symbols for the program's code: the entry (a function covering it all), the shared
@@ -216,6 +231,9 @@ struct Asm {
     symbols: Vec<elf::Symbol>,
     /// Offset of the program's code in `.text`.
     code_at: u64,
+    /// Where the code holds the 32-bit displacement of `.bss` from the next instruction
+    /// (an object file needs relocations there).
+    bss_refs: Vec<u64>,
 }
 
 impl Asm {
@@ -251,6 +269,7 @@ impl Asm {
             table_labels: Vec::new(),
             symbols: Vec::new(),
             code_at: 0,
+            bss_refs: Vec::new(),
         }
     }
 
@@ -277,8 +296,15 @@ impl Asm {
         label
     }
 
-    /// Appends the program's code and resolves every label: `.text` is complete.
-    fn finish(&mut self, code: &Code) -> Result<Vec<u8>, Error> {
+    /// The displacement of `.bss` just emitted needs a relocation in an object file.
+    fn bss_ref(&mut self) {
+        let at = self.here() - 4;
+        self.bss_refs.push(at);
+    }
+
+    /// Appends the program's code and resolves every label: `.text` is complete. In an
+    /// `object`, the table follows the code in `.text` and `.bss` is left to the linker.
+    fn finish(&mut self, code: &Code, object: bool) -> Result<Vec<u8>, Error> {
         let err = |e: dynasmrt::DynasmError| Error::Compile(e.to_string());
         // Loops are aligned to 16 bytes relative to the code's start.
         while !self.here().is_multiple_of(64) {
@@ -289,6 +315,20 @@ impl Asm {
         self.ops.extend(code.bytes.iter().copied());
         let text_len = self.here();
         let layout = elf::Layout::new(text_len, self.table.bytes.len() as u64);
+        let (rodata, bss) = if object {
+            while !self.here().is_multiple_of(16) {
+                self.ops.push(0);
+            }
+            let at = self.here();
+            self.ops.extend(self.table.bytes.iter().copied());
+            // Any value: the relocations replace it.
+            (at, 0)
+        } else {
+            (
+                layout.rodata_addr - layout.text_addr,
+                layout.bss_addr - layout.text_addr,
+            )
+        };
         let labels = self.ops.labels_mut();
         let mut define = |label, off: u64| {
             labels
@@ -299,8 +339,7 @@ impl Asm {
         define(l.code, self.code_at)?;
         define(l.code_end, text_len)?;
         define(l.fault_stub, (at + code.fault_stub) as u64)?;
-        define(l.bss, layout.bss_addr - layout.text_addr)?;
-        let rodata = layout.rodata_addr - layout.text_addr;
+        define(l.bss, bss)?;
         for &(label, off) in &self.table_labels {
             define(label, rodata + u64::from(off))?;
         }

@@ -62,6 +62,10 @@ impl Asm {
         dynasm!(self.ops
             ; .arch x64
             ; lea r14, [=>l.bss]                        // r14: the context block
+        );
+        self.bss_ref();
+        dynasm!(self.ops
+            ; .arch x64
             ; sub rsp, 64                               // scratch; rsp stays 16-byte aligned
             // poll({0}, {1}, {2}) with no events: POLLNVAL marks a closed descriptor.
             ; mov QWORD [rsp], 0                        // struct pollfd { fd, events, revents }
@@ -96,8 +100,7 @@ impl Asm {
         self.sigaction(libc::SIGPIPE, None, 0);
         dynasm!(self.ops
             ; .arch x64
-            ; lea rax, [=>l.bss]
-            ; add rax, bss::ALTSTACK as i32
+            ; lea rax, [r14 + bss::ALTSTACK as i32]
             ; mov [rsp], rax                            // stack_t { ss_sp, ss_flags, ss_size }
             ; mov QWORD [rsp + 8], 0
             ; mov QWORD [rsp + 16], bss::ALTSTACK_SIZE as i32
@@ -274,6 +277,10 @@ impl Asm {
             ; .arch x64
             ; =>l.segv
             ; lea rcx, [=>l.bss]
+        );
+        self.bss_ref();
+        dynasm!(self.ops
+            ; .arch x64
             ; mov rax, [rdx + UC_RIP]
             ; cmp rax, [rcx + ctx!(code_start)]
             ; jb >foreign
