@@ -83,7 +83,7 @@
 //! 0026  4d 8d ac 24 00 00 01 00        lea r13,[r12+0x10000]
 //! ; 1:1     ,                      in p[0]
 //! 002e  0f b6 4b ff                    movzx ecx,byte ptr [rbx-1]
-//! 0032  e8 0b 01 00 00                 call 0142 <getc>
+//! 0032  e8 5d 01 00 00                 call 0194 <getc>
 //! 0037  85 c0                          test eax,eax
 //! 0039  0f 88 02 00 00 00              js 0041
 //! 003f  89 c1                          mov ecx,eax
@@ -227,6 +227,8 @@ pub mod bench;
 pub mod cli;
 pub mod compiled;
 pub mod debug;
+#[cfg(jitbf_jit)]
+pub mod exe;
 pub mod explore;
 pub mod interp;
 pub mod io;

@@ -13,6 +13,10 @@
 //! the tape shown with an error too). Half are with `--profile`: the JIT and the interpreter
 //! must count the same at every level, and a loop that is still a loop at `-O1`/`-O2` must
 //! have its `-O0` counts.
+//!
+//! The same programs are also built as standalone executables (`jitbf build`, at every
+//! level) and run as processes: their stdout, their exit status and their stderr (the
+//! error message `jitbf` would render for the reference's error) must agree too.
 
 use std::sync::mpsc;
 use std::thread;
@@ -245,6 +249,107 @@ proptest! {
                     prop_assert_eq!(&jit.window, &interp.window, "JIT error window");
                 }
             }
+        }
+    }
+}
+
+/// Builds `program` as an executable (in `dir`, as `name`) and runs it on `input`: the
+/// same [`Outcome`], read back from its stdout, its stderr (the rendered message, which
+/// must be exactly what `jitbf` would print for the reference's error) and exit status.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn run_executable(
+    program: &Program,
+    input: &[u8],
+    dir: &std::path::Path,
+    name: &str,
+    reference: &Outcome,
+) -> Result<Outcome, String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let options = jitbf::exe::Options {
+        name: "prog.bf".to_string(),
+        source_path: "prog.bf".to_string(),
+        comp_dir: String::new(),
+        debug_info: false,
+        strip: false,
+    };
+    let bytes = jitbf::exe::build(program, &options).map_err(|e| e.to_string())?;
+    let path = dir.join(name);
+    jitbf::exe::write_executable(&path, &bytes).map_err(|e| e.to_string())?;
+    let mut child = Command::new(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    // The input is tiny: it fits in the pipe, so writing cannot block.
+    let mut stdin = child.stdin.take().unwrap();
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = rx
+        .recv_timeout(Duration::from_secs(20))
+        .map_err(|_| "the executable did not finish".to_string())?
+        .map_err(|e| e.to_string())?;
+    let source = program.source();
+    let expected_stderr = match reference.result {
+        Ok(()) => String::new(),
+        Err((side, pos)) => jitbf::render(
+            &jitbf::Error::Runtime(RuntimeError::PointerOutOfRange {
+                side,
+                pos,
+                at: jitbf::source::line_col(source, pos),
+            }),
+            source,
+            "prog.bf",
+        ),
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let code = out.status.code();
+    if stderr != expected_stderr || code != Some(i32::from(reference.result.is_err())) {
+        return Err(format!(
+            "exit {code:?}, stderr {stderr:?}; expected {expected_stderr:?}"
+        ));
+    }
+    Ok(Outcome {
+        output: out.stdout,
+        result: reference.result,
+        dumps: String::new(),
+        window: String::new(),
+        counts: None,
+    })
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+proptest! {
+    // Each case builds and starts three executables (one per level), so fewer cases than
+    // above keep the test as fast; they share one directory.
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    #[test]
+    fn built_executables_agree(
+        src in program(),
+        config in config(),
+        input in prop::collection::vec(any::<u8>(), 0..8),
+    ) {
+        prop_assume!(terminates(src.as_bytes(), &config, &input, 200_000).is_some());
+        // Executables have no `#` dumps and no counters.
+        let config = config.debug(false).profile(false);
+        let reference = run_interp(&Program::new(src.as_bytes(), &config).unwrap(), &input);
+        let dir = tempfile::tempdir().unwrap();
+        for (i, opt_level) in [OptLevel::O0, OptLevel::O1, OptLevel::O2].into_iter().enumerate() {
+            let program = Program::new(src.as_bytes(), &Config { opt_level, ..config }).unwrap();
+            let got = run_executable(&program, &input, dir.path(), &format!("prog{i}"), &reference);
+            let got = got.map(|o| (o.output, o.result));
+            prop_assert_eq!(
+                got,
+                Ok((reference.output.clone(), reference.result)),
+                "executable at {:?}",
+                opt_level
+            );
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The `jitbf` command line, as a library module: the binary's `main` only calls [`main`].
 //!
 //! Each subcommand has its own file: [`run`] (the default: `jitbf FILE` is `jitbf run FILE`),
-//! [`bench`](mod@bench), [`explore`] and [`generate`] (`completions` and `man`). The command tree is
+//! [`bench`](mod@bench), [`build`](mod@build), [`explore`] and [`generate`] (`completions` and `man`). The command tree is
 //! declared with clap's derive API in [`Cli`]; a new subcommand is one more variant of
 //! [`Command`], its `Args` struct and function in a file of its own, and one arm in
 //! [`dispatch`].
@@ -23,6 +23,7 @@
 //! [`crate::diagnostic`]; `NO_COLOR` turns colour off, `CLICOLOR_FORCE` on).
 
 pub mod bench;
+pub mod build;
 pub mod explore;
 pub mod generate;
 pub mod instrument;
@@ -82,6 +83,13 @@ pub enum Command {
     /// executors disagree is reported as such, and the exit status is then 1.
     #[command(args_override_self = true)]
     Bench(bench::BenchArgs),
+    /// Compile a program to a standalone executable.
+    ///
+    /// A static x86-64 Linux ELF file, with no libc, made from the same machine code the JIT
+    /// runs, that behaves exactly like `jitbf FILE` with the same options. With -g, gdb,
+    /// addr2line and objdump -S show the Brainfuck source by line and column.
+    #[command(args_override_self = true)]
+    Build(build::BuildArgs),
     /// Write a web page with the source, the IR and the machine code side by side.
     ///
     /// One self-contained HTML file, with tabs for -O0, -O1 and -O2; hover over or click a
@@ -206,6 +214,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Bench(args)) => bench::bench(&args),
+        Some(Command::Build(args)) => build::build(&args),
         Some(Command::Explore(args)) => explore::explore(&args),
         Some(Command::Completions(args)) => generate::completions(&args),
         Some(Command::Man(args)) => generate::man(&args),

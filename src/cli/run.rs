@@ -60,17 +60,20 @@ pub enum Emit {
     Asm,
     /// The raw machine code bytes.
     Bin,
+    /// A relocatable ELF object with the code and the start-up of `jitbf build`
+    /// (`ld FILE.o` links an executable).
+    Obj,
 }
 
 /// Runs the program (or emits a listing) as `args` say.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
-    if args.interp && matches!(args.emit, Some(Emit::Asm | Emit::Bin)) {
+    if args.interp && matches!(args.emit, Some(Emit::Asm | Emit::Bin | Emit::Obj)) {
         return Err(Failure::usage(
             "--interp runs the interpreter, which makes no machine code: drop --interp to see \
              the JIT's code, or use --emit ir for the IR the interpreter runs",
         ));
     }
-    if args.emit == Some(Emit::Bin)
+    if matches!(args.emit, Some(Emit::Bin | Emit::Obj))
         && args.output.as_deref().is_none_or(|p| p == "-")
         && std::io::stdout().is_terminal()
     {
@@ -103,12 +106,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         let need = match what {
             Emit::Ir => crate::mem::ir_listing_bytes(program.ir()),
             Emit::Asm => crate::mem::asm_listing_bytes(program.ir()),
-            Emit::Bin => 0,
+            Emit::Bin | Emit::Obj => 0,
         };
         crate::mem::room_for(need)
             .map_err(|_| Failure::usage(crate::mem::too_large("the listing", need)))?;
-        let bytes =
-            emit(&program, what, &mut report).map_err(|e| Failure::from(e, source, &name, 2))?;
+        let bytes = emit(&program, &name, what, &mut report)
+            .map_err(|e| Failure::from(e, source, &name, 2))?;
         super::write_output(args.output.as_deref(), &bytes)?;
         if args.stats {
             to_stderr(&format!("jitbf --stats\n{report}"));
@@ -172,11 +175,30 @@ pub fn open_input(path: &PathBuf) -> Result<File, Failure> {
 /// `--emit`: the IR listing, the annotated code or the code bytes.
 fn emit(
     program: &Program,
+    name: &str,
     what: Emit,
     report: &mut crate::stats::Report,
 ) -> Result<Vec<u8>, Error> {
     if what == Emit::Ir {
         return Ok(program.ir().listing(program.source()).into_bytes());
+    }
+    if what == Emit::Obj {
+        #[cfg(jitbf_jit)]
+        {
+            let options = crate::exe::Options {
+                name: name.to_string(),
+                source_path: name.to_string(),
+                comp_dir: String::new(),
+                debug_info: false,
+                strip: false,
+            };
+            return crate::exe::build_object(program, &options);
+        }
+        #[cfg(not(jitbf_jit))]
+        {
+            let _ = name;
+            return Err(Error::Unsupported);
+        }
     }
     let compiled = program.compile()?;
     let (Some(code), Some(listing)) = (compiled.code(), compiled.disassemble()) else {

@@ -592,6 +592,7 @@ mod tests {
             fault_stub: 3,
             exit: 3,
             no_flush: Vec::new(),
+            frame: Vec::new(),
             units: Vec::new(),
             instr_offsets: vec![3],
             symbols: vec![(3, "end of program")],

@@ -320,6 +320,7 @@ impl Executor for Jit<'_> {
             debug_data: std::ptr::null_mut(),
             counters: std::ptr::null_mut(),
             in_eof: 0,
+            save: [0; 12],
         };
         // `--debug` and `--profile`: the dump callback and the counters (see `hook`).
         let mut hook_data = hook::HookData {

@@ -81,6 +81,9 @@ pub(crate) struct Ctx {
     pub counters: *mut u64,
     /// Nonzero once `read` has reported end of input: later `,` do not read again.
     pub in_eof: u32,
+    /// Where the subroutines save the registers they preserve (they never push: no
+    /// subroutine moves `rsp`, so a debugger's call frame information stays simple).
+    pub save: [u64; 12],
 }
 
 /// Exit statuses returned by the generated code.

@@ -137,6 +137,10 @@ pub(crate) struct Code {
     /// other code may write `r12` or the output buffer: keep output in these subroutines
     /// (`crate::jit::tests` checks it).
     pub no_flush: Vec<std::ops::Range<u32>>,
+    /// How the prologue builds the stack frame of the entry function, for a debugger's call
+    /// frame information (`jitbf build -g`): after the prologue, the frame stays as it is
+    /// until the exit; the subroutines never move `rsp`.
+    pub frame: Vec<FrameStep>,
     /// `(start offset, unit)`, sorted by offset: each unit runs to the next entry.
     pub units: Vec<(u32, Unit)>,
     /// Code offset at which each IR instruction's code starts (an instruction fused into
@@ -167,6 +171,19 @@ impl Code {
         let i = self.instr_offsets.partition_point(|&start| start <= off);
         (i > 0 && i < self.instr_offsets.len()).then(|| i - 1)
     }
+}
+
+/// One step of the prologue's stack frame: from code offset `at` on, the caller's `rsp`
+/// (the *canonical frame address*) is `rsp + cfa`, and register number `saved` (if any) was
+/// just pushed, at `cfa` bytes below it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameStep {
+    /// Code offset just after the instruction.
+    pub at: u32,
+    /// The canonical frame address is `rsp + cfa`.
+    pub cfa: i32,
+    /// The hardware number of the register the instruction pushed.
+    pub saved: Option<u8>,
 }
 
 /// The median offset of the cells the program accesses.
@@ -241,6 +258,7 @@ pub(crate) fn compile(
         constructs: config.profile.then(|| crate::profile::construct_of(ir)),
         open_constructs: Vec::new(),
         no_flush: Vec::new(),
+        frame: Vec::new(),
     };
     let entry = g.ops.offset().0;
     g.prologue();
@@ -301,6 +319,7 @@ pub(crate) fn compile(
         instr_offsets,
         pieces,
         no_flush,
+        frame,
         ..
     } = g;
     let bytes = ops.finalize().map_err(|e| e.to_string())?;
@@ -314,6 +333,7 @@ pub(crate) fn compile(
         fault_stub,
         exit,
         no_flush,
+        frame,
         units,
         instr_offsets,
         symbols,
@@ -392,6 +412,8 @@ pub(crate) struct Gen<'a> {
     open_constructs: Vec<usize>,
     /// See [`Code::no_flush`].
     no_flush: Vec<std::ops::Range<u32>>,
+    /// See [`Code::frame`].
+    frame: Vec<FrameStep>,
 }
 
 impl Gen<'_> {

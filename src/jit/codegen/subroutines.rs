@@ -22,6 +22,20 @@
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi};
 
 use super::Gen;
+
+/// Offset of a subroutine's register save area in the context block (`Ctx::save`): `puts`
+/// saves one register, `flush` six, `getc` five.
+macro_rules! save {
+    (puts) => {
+        ctx!(save) as i32
+    };
+    (flush) => {
+        ctx!(save) as i32 + 8
+    };
+    (getc) => {
+        ctx!(save) as i32 + 56
+    };
+}
 use super::inst::Ops;
 use crate::jit::runtime::status;
 
@@ -74,14 +88,34 @@ impl Gen<'_> {
         // The register holds the address of cell `bias`, so that displacements are small.
         let bias_bytes = self.bytes(self.enc.bias);
         let out_buf_len = crate::io::OUT_BUF as i32;
+        // The callee-saved registers the code uses, each recorded for a debugger's call
+        // frame information (`Code::frame`): at entry the return address is at [rsp].
+        let mut cfa = 8;
+        for reg in [5u8, 3, 12, 13, 14, 15] {
+            match reg {
+                5 => asm!(self.ops; push rbp),
+                3 => asm!(self.ops; push rbx),
+                12 => asm!(self.ops; push r12),
+                13 => asm!(self.ops; push r13),
+                14 => asm!(self.ops; push r14),
+                _ => asm!(self.ops; push r15),
+            }
+            cfa += 8;
+            let at = self.here();
+            self.frame.push(super::FrameStep {
+                at,
+                cfa,
+                saved: Some(reg),
+            });
+        }
+        asm!(self.ops; sub rsp, 8); // keeps rsp 16-byte aligned
+        let at = self.here();
+        self.frame.push(super::FrameStep {
+            at,
+            cfa: cfa + 8,
+            saved: None,
+        });
         asm!(self.ops
-            ; push rbp                   // callee-saved registers the code uses
-            ; push rbx
-            ; push r12
-            ; push r13
-            ; push r14
-            ; push r15
-            ; sub rsp, 8                 // keeps rsp 16-byte aligned
             ; mov ctx, rdi
             ; mov p, rsi
         );
@@ -172,7 +206,7 @@ impl Gen<'_> {
         asm!(self.ops
             // puts: append edx (> 0) bytes from rax. Overwrites rax and rdx.
             ; =>puts
-            ; push rsi
+            ; mov [ctx + save!(puts)], rsi
             ; mov rsi, rax
             ; next:
             ; movzx eax, BYTE [rsi]
@@ -180,21 +214,22 @@ impl Gen<'_> {
             ; add rsi, 1
             ; sub edx, 1
             ; jnz <next
-            ; pop rsi
+            ; mov rsi, [ctx + save!(puts)]
             ; ret
         );
         let flush_at = self.here();
         asm!(self.ops
             // flush: write out[buf..out] to out_fd; afterwards out = buf. Preserves every
             // register but the flags and r12 (the output cursor): `syscall` overwrites rcx
-            // and r11, and takes its arguments in rax, rdi, rsi and rdx.
+            // and r11, and takes its arguments in rax, rdi, rsi and rdx, so those are saved
+            // in the context block (not pushed: no subroutine moves rsp).
             ; =>flush
-            ; push rax
-            ; push rcx
-            ; push rdx
-            ; push rsi
-            ; push rdi
-            ; push r11
+            ; mov [ctx + save!(flush)], rax
+            ; mov [ctx + save!(flush) + 8], rcx
+            ; mov [ctx + save!(flush) + 16], rdx
+            ; mov [ctx + save!(flush) + 24], rsi
+            ; mov [ctx + save!(flush) + 32], rdi
+            ; mov [ctx + save!(flush) + 40], r11
             ; mov rsi, [ctx + ctx!(out_buf)]
             ; write:
             ; mov rdx, out
@@ -216,12 +251,12 @@ impl Gen<'_> {
             ; jmp =>exit
             ; flushed:
             ; mov out, [ctx + ctx!(out_buf)]
-            ; pop r11
-            ; pop rdi
-            ; pop rsi
-            ; pop rdx
-            ; pop rcx
-            ; pop rax
+            ; mov rax, [ctx + save!(flush)]
+            ; mov rcx, [ctx + save!(flush) + 8]
+            ; mov rdx, [ctx + save!(flush) + 16]
+            ; mov rsi, [ctx + save!(flush) + 24]
+            ; mov rdi, [ctx + save!(flush) + 32]
+            ; mov r11, [ctx + save!(flush) + 40]
             ; ret
         );
         self.no_flush.push(flush_at..self.here());
@@ -244,11 +279,11 @@ impl Gen<'_> {
             ; je >read
             ; call =>flush          // let the user see any prompt before we wait
             ; read:
-            ; push rcx
-            ; push rdx
-            ; push rsi
-            ; push rdi
-            ; push r11
+            ; mov [ctx + save!(getc)], rcx
+            ; mov [ctx + save!(getc) + 8], rdx
+            ; mov [ctx + save!(getc) + 16], rsi
+            ; mov [ctx + save!(getc) + 24], rdi
+            ; mov [ctx + save!(getc) + 32], r11
             ; again:
             ; mov edi, [ctx + ctx!(in_fd)]
             ; mov rsi, [ctx + ctx!(in_buf)]
@@ -261,11 +296,11 @@ impl Gen<'_> {
             ; mov [ctx + ctx!(in_len)], rax
             ; xor eax, eax
             ; mov [ctx + ctx!(in_pos)], rax
-            ; pop r11
-            ; pop rdi
-            ; pop rsi
-            ; pop rdx
-            ; pop rcx
+            ; mov rcx, [ctx + save!(getc)]
+            ; mov rdx, [ctx + save!(getc) + 8]
+            ; mov rsi, [ctx + save!(getc) + 16]
+            ; mov rdi, [ctx + save!(getc) + 24]
+            ; mov r11, [ctx + save!(getc) + 32]
             ; jmp <have
             ; failed:
             ; cmp rax, -libc::EINTR
@@ -278,11 +313,11 @@ impl Gen<'_> {
             ; mov DWORD [ctx + ctx!(in_eof)], 1
             ; mov [ctx + ctx!(in_pos)], rax
             ; mov [ctx + ctx!(in_len)], rax
-            ; pop r11
-            ; pop rdi
-            ; pop rsi
-            ; pop rdx
-            ; pop rcx
+            ; mov rcx, [ctx + save!(getc)]
+            ; mov rdx, [ctx + save!(getc) + 8]
+            ; mov rsi, [ctx + save!(getc) + 16]
+            ; mov rdi, [ctx + save!(getc) + 24]
+            ; mov r11, [ctx + save!(getc) + 32]
             ; at_eof:
             ; mov eax, -1
             ; ret
