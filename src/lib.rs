@@ -78,20 +78,20 @@
 //! 000e  49 89 fe                       mov r14,rdi
 //! 0011  48 89 f3                       mov rbx,rsi
 //! 0014  48 83 c3 01                    add rbx,1
-//! 0018  49 89 a6 38 00 00 00           mov [r14+0x38],rsp
-//! 001f  4d 8b a6 00 00 00 00           mov r12,[r14]
-//! 0026  4d 8d ac 24 00 00 01 00        lea r13,[r12+0x10000]
+//! 0018  49 89 a6 88 00 00 00           mov [r14+0x88],rsp
+//! 001f  4d 8b 66 48                    mov r12,[r14+0x48]
+//! 0023  4d 8d ac 24 00 00 01 00        lea r13,[r12+0x10000]
 //! ; 1:1     ,                      in p[0]
-//! 002e  0f b6 4b ff                    movzx ecx,byte ptr [rbx-1]
-//! 0032  e8 5d 01 00 00                 call 0194 <getc>
-//! 0037  85 c0                          test eax,eax
-//! 0039  0f 88 02 00 00 00              js 0041
-//! 003f  89 c1                          mov ecx,eax
+//! 002b  0f b6 4b ff                    movzx ecx,byte ptr [rbx-1]
+//! 002f  e8 02 01 00 00                 call 0136 <getc>
+//! 0034  85 c0                          test eax,eax
+//! 0036  78 02                          js 003a
+//! 0038  89 c1                          mov ecx,eax
 //! ; 1:4     +++                    p[1] = p[0]*3
-//! 0041  6b f1 03                       imul esi,ecx,3
+//! 003a  6b f1 03                       imul esi,ecx,3
 //! ; 1:11    .                      out p[1]
-//! 0044  89 f0                          mov eax,esi
-//! 0046  e8 49 00 00 00                 call 0094 <putc>
+//! 003d  89 f0                          mov eax,esi
+//! 003f  e8 49 00 00 00                 call 008d <putc>
 //! ...
 //! ```
 //!
@@ -118,11 +118,12 @@
 //! $ jitbf -O1 --emit asm -e ',[>+++<-]>.'
 //! ...
 //! ; 1:2     [                      while p[0] {
-//! 003a  80 7b 00 00                    cmp byte ptr [rbx],0
-//! 003e  0f 84 1b 00 00 00              je 005f
-//! 0044  0f b6 4b 00                    movzx ecx,byte ptr [rbx]
-//! 0048  0f b6 73 01                    movzx esi,byte ptr [rbx+1]
-//! 004c  0f 1f 40 00                    nop [rax]
+//! 0033  80 7b 00 00                    cmp byte ptr [rbx],0
+//! 0037  0f 84 22 00 00 00              je 005f
+//! 003d  0f b6 4b 00                    movzx ecx,byte ptr [rbx]
+//! 0041  0f b6 73 01                    movzx esi,byte ptr [rbx+1]
+//! 0045  66 0f 1f 84 00 00 00 00 00     nop [rax+rax]
+//! 004e  66 90                          xchg ax,ax
 //! ; 1:3     >+++<                    check p[0..=1]
 //! ; 1:4     +++                      p[1] += 3
 //! 0050  8d 76 03                       lea esi,[rsi+3]

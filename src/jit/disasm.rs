@@ -9,12 +9,12 @@
 //! $ jitbf -O1 --emit asm -e '+++[>+<-]>.'
 //! ...
 //! ; 1:1     +++                    p[0] += 3
-//! 002a  80 43 00 03                    add byte ptr [rbx],3
+//! 0027  80 43 00 03                    add byte ptr [rbx],3
 //! ; 1:4     [                      while p[0] {
-//! 002e  0f 84 1b 00 00 00              je 004f
-//! 0034  0f b6 4b 00                    movzx ecx,byte ptr [rbx]
-//! 0038  0f b6 73 01                    movzx esi,byte ptr [rbx+1]
-//! 003c  0f 1f 40 00                    nop [rax]
+//! 002b  0f 84 1e 00 00 00              je 004f
+//! 0031  0f b6 4b 00                    movzx ecx,byte ptr [rbx]
+//! 0035  0f b6 73 01                    movzx esi,byte ptr [rbx+1]
+//! 0039  0f 1f 80 00 00 00 00           nop [rax]
 //! ; 1:5     >+<                      check p[0..=1]
 //! ; 1:6     +                        p[1] += 1
 //! 0040  8d 76 01                       lea esi,[rsi+1]

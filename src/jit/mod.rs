@@ -58,6 +58,10 @@ pub struct Options {
     /// believe that `eax` holds `p[1]`.
     #[cfg(test)]
     pub(crate) sabotage: Option<usize>,
+    /// Unit tests of the fallback to long jumps: take the two-byte form for every jump over
+    /// a loop or `if` body, however long.
+    #[cfg(test)]
+    pub(crate) all_short: bool,
 }
 
 impl Default for Options {
@@ -67,6 +71,8 @@ impl Default for Options {
             verify: false,
             #[cfg(test)]
             sabotage: None,
+            #[cfg(test)]
+            all_short: false,
         }
     }
 }
@@ -320,7 +326,7 @@ impl Executor for Jit<'_> {
             debug_data: std::ptr::null_mut(),
             counters: std::ptr::null_mut(),
             in_eof: 0,
-            save: [0; 12],
+            save: [0; 7],
         };
         // `--debug` and `--profile`: the dump callback and the counters (see `hook`).
         let mut hook_data = hook::HookData {

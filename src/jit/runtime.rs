@@ -31,6 +31,17 @@ pub(crate) const GUARD: usize = 1 << 24;
 #[repr(C)]
 #[derive(Debug)]
 pub(crate) struct Ctx {
+    // The fields the generated code uses most come first: within 128 bytes of `r14`, an
+    // access takes a one-byte displacement (`mov [r14+0x40], rcx` is four bytes, not seven).
+    /// Where the subroutines save the registers they preserve (they never push: no
+    /// subroutine moves `rsp`, so a debugger's call frame information stays simple).
+    /// `puts` uses slot 0, `flush` slots 1-6, and `getc` slots 1-5 after it has called
+    /// `flush`.
+    pub save: [u64; 7],
+    /// Address of cell 0 (for explicit checks).
+    pub tape_start: u64,
+    /// Address one past the last cell (for explicit checks).
+    pub tape_end: u64,
     /// Start of the output buffer ([`crate::io::OUT_BUF`] bytes).
     pub out_buf: *mut u8,
     /// File descriptor written by `.`.
@@ -47,14 +58,12 @@ pub(crate) struct Ctx {
     pub in_cap: u64,
     /// File descriptor read by `,`.
     pub in_fd: i32,
+    /// Nonzero once `read` has reported end of input: later `,` do not read again.
+    pub in_eof: u32,
     /// `errno` of a failed read or write (0: `write` returned 0).
     pub errno: i32,
     /// `rsp` after the prologue, restored by every exit path.
     pub saved_rsp: u64,
-    /// Address of cell 0 (for explicit checks).
-    pub tape_start: u64,
-    /// Address one past the last cell (for explicit checks).
-    pub tape_end: u64,
     /// Address of the instruction that faulted (or just after a failed explicit check).
     pub fault_rip: u64,
     /// Nonzero if the fault was not in a guard page: a bug, reported as such.
@@ -79,11 +88,6 @@ pub(crate) struct Ctx {
     pub debug_data: *mut std::ffi::c_void,
     /// `--profile`: the counters the code increments, or null.
     pub counters: *mut u64,
-    /// Nonzero once `read` has reported end of input: later `,` do not read again.
-    pub in_eof: u32,
-    /// Where the subroutines save the registers they preserve (they never push: no
-    /// subroutine moves `rsp`, so a debugger's call frame information stays simple).
-    pub save: [u64; 12],
 }
 
 /// Exit statuses returned by the generated code.

@@ -58,6 +58,7 @@ pub fn run(ir: &mut Ir, config: &Config) {
         cells: config.tape_cells as i64,
         analysis_budget: 16 * code.len() as u64 + (1 << 16),
         sim_budget: SIM_TOTAL,
+        too_long: Default::default(),
         emitting: true,
         profile: config.profile,
     };
@@ -417,6 +418,11 @@ struct Known<'a> {
     analysis_budget: u64,
     /// Steps left for compile-time runs.
     sim_budget: u64,
+    /// Loops (by the position of their first instruction) whose compile-time run once
+    /// exceeded [`SIM_STEPS`]: they are not run again. Without this, a long loop nest is run
+    /// again, to the limit, at every level of its analysis (every trial run of every loop
+    /// around it), which cost bench.b milliseconds for nothing.
+    too_long: rustc_hash::FxHashSet<usize>,
     /// False during trial runs, which only compute states.
     emitting: bool,
     /// Loops are being counted ([`Config::profile`]): never inline a loop's first iteration
@@ -962,7 +968,7 @@ impl Known<'_> {
     /// input, every bounds check can be decided and passes, and it finishes within budget.
     fn simulate(&mut self, start: usize, end: usize, st: &State) -> Option<Sim> {
         let limit = SIM_STEPS.min(self.sim_budget);
-        if limit == 0 {
+        if limit == 0 || self.too_long.contains(&start) {
             return None;
         }
         let mut steps = 0u64;
@@ -973,6 +979,9 @@ impl Known<'_> {
         };
         let finished = self.run_at_compile_time(start, end, st, &mut sim, &mut steps, limit);
         self.sim_budget = self.sim_budget.saturating_sub(steps);
+        if finished.is_none() && steps > SIM_STEPS {
+            self.too_long.insert(start);
+        }
         finished.map(|()| sim)
     }
 

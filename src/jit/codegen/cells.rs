@@ -39,7 +39,9 @@ impl Gen<'_> {
 
     /// `p[off] = val` (instruction `i`).
     pub(super) fn set(&mut self, i: usize, off: i32, val: u32) {
-        if self.worth(i, 0) {
+        // (A cell whose memory is out of date stays in its register, as in `add`: a store
+        // would drop the register, and a join that expects it there would reload it.)
+        if self.worth(i, 0) || self.state.is_stale(off) {
             let reg = self.acquire(off, false, Regs::NONE);
             // `xor` is shorter but loses the flags.
             if val == 0 && self.state.flags().is_none() {
@@ -227,6 +229,7 @@ impl Gen<'_> {
                 self.emit(Inst::Jump {
                     cond: Cond::Sign,
                     target: skip,
+                    short: true,
                 });
                 self.emit(store);
                 self.join(skip);
@@ -236,6 +239,7 @@ impl Gen<'_> {
                 self.emit(Inst::Jump {
                     cond: Cond::NotSign,
                     target: skip,
+                    short: true,
                 });
                 self.emit(Inst::Zero { reg: Reg::Rax });
                 self.join(skip);

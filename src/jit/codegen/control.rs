@@ -53,6 +53,57 @@ impl Gen<'_> {
         }
     }
 
+    /// Aligns the body of the loop opened at instruction `i` if it is an innermost loop
+    /// (the next loop bracket after it closes it): those run hot. Aligning every loop costs
+    /// up to 15 bytes of padding each for little.
+    fn align_innermost(&mut self, i: usize) {
+        let next = self.ir.code[i + 1..]
+            .iter()
+            .find(|x| matches!(x.op, Op::Loop { .. } | Op::EndLoop { .. }));
+        if matches!(next.map(|x| x.op), Some(Op::EndLoop { .. })) {
+            self.align_loop();
+        }
+    }
+
+    /// Whether the loop or `if` opened at instruction `i` is surely short enough for a
+    /// two-byte jump over it: a generous estimate of its code, with room for the write-backs
+    /// and reloads at its end. (A wrong guess is caught when the code is assembled: see
+    /// [`super::compile`].)
+    fn short_body(&self, i: usize, extra: usize) -> bool {
+        // Most bytes left for the instructions themselves.
+        const ROOM: usize = 127 - 56;
+        if !self.short_jumps {
+            return false;
+        }
+        #[cfg(test)]
+        if self.options.all_short {
+            return true;
+        }
+        let mut bytes = extra;
+        let mut depth = 0usize;
+        for x in &self.ir.code[i + 1..] {
+            bytes += match x.op {
+                Op::Loop { .. } | Op::If { .. } => {
+                    depth += 1;
+                    16
+                }
+                Op::EndLoop { .. } | Op::EndIf if depth == 0 => return true,
+                Op::EndLoop { .. } | Op::EndIf => {
+                    depth -= 1;
+                    16
+                }
+                Op::Check(_) => 12,
+                Op::Print { .. } => 20,
+                Op::Scan { .. } | Op::Debug { .. } => return false,
+                _ => 12,
+            };
+            if bytes > ROOM {
+                return false;
+            }
+        }
+        false
+    }
+
     /// `while p[off] {` (instruction `i`).
     pub(super) fn open_loop(&mut self, i: usize, off: i32) {
         let body = self.ops.new_dynamic_label();
@@ -69,9 +120,13 @@ impl Gen<'_> {
         }
         self.test_cell(off, false);
         self.end_window();
+        // (Besides the body: alignment, the back edge, and a carried loop's loads.)
+        let extra = 24 + if carried.is_some() { 54 } else { 0 };
+        let short = self.short_body(i, extra);
         self.emit(Inst::Jump {
             cond: Cond::Zero,
             target: end,
+            short,
         });
         // In a loop that does not move the pointer, the check that opens the body is the
         // same on every iteration: done once, here, when the loop is entered. (Not with
@@ -113,14 +168,14 @@ impl Gen<'_> {
                     .copied()
                     .filter(|&c| self.home(c).is_some())
                     .collect();
-                self.align_loop();
+                self.align_innermost(i);
                 let head = self.state.homes_only().with_stale(&held);
                 self.place_head(body, head.clone());
                 FrameKind::Carried(head)
             }
             None => {
                 self.end_window();
-                self.align_loop();
+                self.align_innermost(i);
                 // Every cell in memory; the flags tell about the condition on both ways in.
                 let head = self.state.in_memory(balanced);
                 self.place_head(body, head.clone());
@@ -168,18 +223,22 @@ impl Gen<'_> {
         let kind = if self.plan.balanced[i] {
             self.test_cell(off, self.worth(i, 0));
             self.end_window();
+            let short = self.short_body(i, 0);
             self.emit(Inst::Jump {
                 cond: Cond::Zero,
                 target: end,
+                short,
             });
             FrameKind::If(self.state.clone())
         } else {
             self.write_back_all();
             self.test_cell(off, false);
             self.end_window();
+            let short = self.short_body(i, 0);
             self.emit(Inst::Jump {
                 cond: Cond::Zero,
                 target: end,
+                short,
             });
             FrameKind::IfMoving
         };
@@ -277,7 +336,11 @@ impl Gen<'_> {
             reg: Reg::Rax,
             field,
         });
-        self.emit(Inst::Jump { cond, target: ok });
+        self.emit(Inst::Jump {
+            cond,
+            target: ok,
+            short: true,
+        });
         self.emit(Inst::CallNoReturn {
             target: self.sub.oob,
         });

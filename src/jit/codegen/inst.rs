@@ -356,7 +356,8 @@ pub(crate) enum Inst {
         val: u32,
         flags: bool,
     },
-    /// `mov r32, imm`: `p[off] = val`, now held in `reg`.
+    /// `mov r, imm` at the cell width (`mov cl, 5`: two bytes, where `mov ecx, 5` takes
+    /// five; the bits above the cell are garbage anyway): `p[off] = val`, now held in `reg`.
     SetReg { reg: Reg, off: i32, val: u32 },
     /// `xor r32, r32`: `p[off] = 0`, now held in `reg` (shorter than `mov`, loses the flags).
     ZeroCell { reg: Reg, off: i32 },
@@ -407,8 +408,14 @@ pub(crate) enum Inst {
     // --- The pointer and control flow ---
     /// `lea rbx, [rbx + cells * cell size]`: `p += cells`, flags untouched.
     MoveP { cells: i32 },
-    /// `jcc label` (a forward jump: the long form).
-    Jump { cond: Cond, target: DynamicLabel },
+    /// `jcc label`, a forward jump: the two-byte form if `short` (the generator's estimate
+    /// that the target is within 127 bytes; if it is not, assembling fails and the program
+    /// is compiled again with long forms only), else the six-byte form.
+    Jump {
+        cond: Cond,
+        target: DynamicLabel,
+        short: bool,
+    },
     /// `jcc label` to a label already placed: the short form when it reaches.
     JumpBack { cond: Cond, target: DynamicLabel },
     /// `call label`: a shared subroutine, which overwrites `clobbers` and the flags and
@@ -677,7 +684,11 @@ impl Inst {
                     (false, Err(_)) => reg_asm!(ops, reg; lea r_d, [r_q + v]),
                 }
             }
-            Inst::SetReg { reg, val, .. } => reg_asm!(ops, reg; mov r_d, val as i32),
+            Inst::SetReg { reg, val, .. } => match cs {
+                1 => dynasm!(ops; .arch x64; mov Rb(reg.num()), val as i8),
+                2 => dynasm!(ops; .arch x64; mov Rw(reg.num()), val as i16),
+                _ => reg_asm!(ops, reg; mov r_d, val as i32),
+            },
             Inst::MovImm { reg, imm } => match u32::try_from(imm) {
                 Ok(imm) => reg_asm!(ops, reg; mov r_d, imm as i32),
                 Err(_) => reg_asm!(ops, reg; mov r_q, QWORD imm),
@@ -722,7 +733,10 @@ impl Inst {
             Inst::TestValue { reg } => reg_asm!(ops, reg; test r_d, r_d),
             Inst::Zero { reg } | Inst::ZeroCell { reg, .. } => reg_asm!(ops, reg; xor r_d, r_d),
             Inst::AddP { reg } => reg_asm!(ops, reg; add r_q, rbx),
-            Inst::CmpCtx { reg, field } => reg_asm!(ops, reg; cmp r_q, [r14 + field]),
+            Inst::CmpCtx { reg, field } => match i8::try_from(field) {
+                Ok(d8) => reg_asm!(ops, reg; cmp r_q, [BYTE r14 + d8]),
+                Err(_) => reg_asm!(ops, reg; cmp r_q, [r14 + field]),
+            },
             Inst::LeaLabel { reg, label } => reg_asm!(ops, reg; lea r_q, [=>label]),
             Inst::MoveP { cells } => {
                 let d = cells * cs;
@@ -731,13 +745,29 @@ impl Inst {
                     Err(_) => dynasm!(ops; .arch x64; lea rbx, [rbx + d]),
                 }
             }
-            Inst::Jump { cond, target } => match cond {
+            Inst::Jump {
+                cond,
+                target,
+                short: false,
+            } => match cond {
                 Cond::Zero => dynasm!(ops; .arch x64; jz =>target),
                 Cond::NonZero => dynasm!(ops; .arch x64; jnz =>target),
                 Cond::Sign => dynasm!(ops; .arch x64; js =>target),
                 Cond::NotSign => dynasm!(ops; .arch x64; jns =>target),
                 Cond::Below => dynasm!(ops; .arch x64; jb =>target),
                 Cond::AboveEqual => dynasm!(ops; .arch x64; jae =>target),
+            },
+            Inst::Jump {
+                cond,
+                target,
+                short: true,
+            } => match cond {
+                Cond::Zero => dynasm!(ops; .arch x64; jz BYTE =>target),
+                Cond::NonZero => dynasm!(ops; .arch x64; jnz BYTE =>target),
+                Cond::Sign => dynasm!(ops; .arch x64; js BYTE =>target),
+                Cond::NotSign => dynasm!(ops; .arch x64; jns BYTE =>target),
+                Cond::Below => dynasm!(ops; .arch x64; jb BYTE =>target),
+                Cond::AboveEqual => dynasm!(ops; .arch x64; jae BYTE =>target),
             },
             Inst::JumpBack { cond, target } => {
                 let at = ops.labels().resolve_dynamic(target).expect("placed").0 as i64;
@@ -746,7 +776,12 @@ impl Inst {
                 match (cond, short) {
                     (Cond::NonZero, true) => dynasm!(ops; .arch x64; jnz BYTE =>target),
                     (Cond::Zero, true) => dynasm!(ops; .arch x64; jz BYTE =>target),
-                    _ => Inst::Jump { cond, target }.encode(ops, enc),
+                    _ => Inst::Jump {
+                        cond,
+                        target,
+                        short: false,
+                    }
+                    .encode(ops, enc),
                 }
             }
             Inst::Call { target, .. } | Inst::CallNoReturn { target } => {

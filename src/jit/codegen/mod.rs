@@ -75,6 +75,16 @@ macro_rules! ctx {
     };
 }
 
+/// [`ctx!`] for a field within 128 bytes of `r14`, for the one-byte displacement form
+/// (`[BYTE ctx + ctx8!(in_pos)]`); a field further away does not compile.
+macro_rules! ctx8 {
+    ($field:ident) => {{
+        const D: usize = std::mem::offset_of!($crate::jit::runtime::Ctx, $field);
+        const { assert!(D < 128, "not within a one-byte displacement of r14") };
+        D as i8
+    }};
+}
+
 pub(crate) mod alloc;
 pub(crate) mod cells;
 pub(crate) mod control;
@@ -212,12 +222,47 @@ fn typical_offset(ir: &Ir) -> i32 {
 }
 
 /// Compiles `ir` for `config`; `offsets` records [`Code::instr_offsets`].
+///
+/// Forward jumps over bodies the generator estimates to be short take the two-byte form;
+/// when an estimate was wrong the assembler cannot encode the jump, and the program is
+/// compiled again with the six-byte form everywhere (rare: the estimates are generous).
 pub(crate) fn compile(
     ir: &Ir,
     config: &Config,
     offsets: bool,
     options: Options,
 ) -> Result<Code, String> {
+    match compile_with(ir, config, offsets, options, true) {
+        Err(Failure::TooFar) => compile_with(ir, config, offsets, options, false),
+        result => result,
+    }
+    .map_err(|e| match e {
+        Failure::TooFar => "a jump's target is out of reach".to_string(),
+        Failure::Other(e) => e,
+    })
+}
+
+/// Why [`compile_with`] failed.
+enum Failure {
+    /// A two-byte jump could not reach its target.
+    TooFar,
+    /// Anything else.
+    Other(String),
+}
+
+impl From<String> for Failure {
+    fn from(e: String) -> Failure {
+        Failure::Other(e)
+    }
+}
+
+fn compile_with(
+    ir: &Ir,
+    config: &Config,
+    offsets: bool,
+    options: Options,
+    short_jumps: bool,
+) -> Result<Code, Failure> {
     let cs = config.cell_bits.bytes() as i32;
     // With `--debug`, a runtime error shows the tape around the pointer, which must be the
     // tape as the program left it: every cell stays in memory.
@@ -225,7 +270,7 @@ pub(crate) fn compile(
     // Room for typical code, so the buffers rarely grow (fresh memory is costly).
     let n = ir.code.len();
     let mut ops = Ops::new_with_capacity(0, 12 * n + 2048, 0, 0, n, 0, n);
-    let sub = Subroutines::new(&mut ops);
+    let sub = Subroutines::new(&mut ops, subroutines::Used::by(ir));
     let enc = Enc {
         cell_bytes: cs,
         bias: typical_offset(ir),
@@ -259,6 +304,7 @@ pub(crate) fn compile(
         open_constructs: Vec::new(),
         no_flush: Vec::new(),
         frame: Vec::new(),
+        short_jumps,
     };
     let entry = g.ops.offset().0;
     g.prologue();
@@ -299,9 +345,12 @@ pub(crate) fn compile(
         );
     }
     if let Some(e) = g.error.take() {
-        return Err(format!("code generator self-check failed: {e}"));
+        return Err(format!("code generator self-check failed: {e}").into());
     }
-    g.ops.commit().map_err(|e| e.to_string())?;
+    g.ops.commit().map_err(|e| match e {
+        dynasmrt::DynasmError::ImpossibleRelocation(_) if short_jumps => Failure::TooFar,
+        e => Failure::Other(e.to_string()),
+    })?;
     let mut symbols = vec![(end, "end of program"), (fault_stub as u32, "fault stub")];
     for (label, name) in g.sub.named(options.verify) {
         let at = g
@@ -414,6 +463,8 @@ pub(crate) struct Gen<'a> {
     no_flush: Vec<std::ops::Range<u32>>,
     /// See [`Code::frame`].
     frame: Vec<FrameStep>,
+    /// Whether forward jumps over short bodies may take the two-byte form.
+    short_jumps: bool,
 }
 
 impl Gen<'_> {

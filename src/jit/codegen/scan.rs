@@ -32,6 +32,7 @@ impl Gen<'_> {
         self.emit(Inst::Jump {
             cond: Cond::Zero,
             target: done,
+            short: false,
         });
         self.open_unit(Unit::Scan(i as u32));
         self.count_scan(i, false);
@@ -88,7 +89,7 @@ impl Gen<'_> {
             let hd = self.disp(hi - step);
             asm!(self.ops
                 ; lea rcx, [rax + hd]
-                ; cmp rcx, [ctx + ctx!(tape_end)]
+                ; cmp rcx, [BYTE ctx + ctx8!(tape_end)]
                 ; jb =>ok
                 ; call =>oob
                 ; =>ok
@@ -150,7 +151,7 @@ impl Gen<'_> {
             if self.exact_right {
                 let (ok, oob) = (self.ops.new_dynamic_label(), self.sub.oob);
                 asm!(self.ops
-                    ; cmp rax, [ctx + ctx!(tape_end)]
+                    ; cmp rax, [BYTE ctx + ctx8!(tape_end)]
                     ; jb =>ok
                     ; call =>oob
                     ; =>ok
@@ -220,7 +221,7 @@ impl Gen<'_> {
             let (ok, oob) = (self.ops.new_dynamic_label(), self.sub.oob);
             asm!(self.ops
                 ; lea rcx, [rax + d]
-                ; cmp rcx, [ctx + ctx!(tape_end)]
+                ; cmp rcx, [BYTE ctx + ctx8!(tape_end)]
                 ; jb =>ok
                 ; call =>oob
                 ; =>ok

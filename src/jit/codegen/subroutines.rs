@@ -24,16 +24,17 @@ use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi};
 use super::Gen;
 
 /// Offset of a subroutine's register save area in the context block (`Ctx::save`): `puts`
-/// saves one register, `flush` six, `getc` five.
+/// saves one register, `flush` six, `getc` five (after calling `flush`, so it can share
+/// `flush`'s slots). All within a one-byte displacement of `r14`.
 macro_rules! save {
     (puts) => {
-        ctx!(save) as i32
+        ctx8!(save)
     };
     (flush) => {
-        ctx!(save) as i32 + 8
+        ctx8!(save) + 8
     };
     (getc) => {
-        ctx!(save) as i32 + 56
+        ctx8!(save) + 8
     };
 }
 use super::inst::Ops;
@@ -49,12 +50,49 @@ pub(crate) struct Subroutines {
     pub puts: DynamicLabel,
     pub getc: DynamicLabel,
     pub verify_failed: DynamicLabel,
+    /// Which of the I/O subroutines the program calls: only those are emitted.
+    pub used: Used,
+}
+
+/// The I/O subroutines a program needs. A program without `,` gets no `getc`, one without
+/// output no `putc`/`flush`: small programs are mostly these subroutines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Used {
+    pub putc: bool,
+    pub puts: bool,
+    pub flush: bool,
+    pub getc: bool,
+}
+
+impl Used {
+    /// What the instructions of `ir` call.
+    pub(crate) fn by(ir: &crate::ir::Ir) -> Used {
+        use crate::ir::Op;
+        let (mut out, mut print, mut input, mut debug) = (false, false, false, false);
+        for ins in &ir.code {
+            match ins.op {
+                Op::Out { .. } => out = true,
+                Op::Print { .. } => print = true,
+                Op::In { .. } => input = true,
+                Op::Debug { .. } => debug = true,
+                _ => {}
+            }
+        }
+        Used {
+            putc: out || print,
+            puts: print,
+            // `getc` flushes before it waits, `#` before it dumps.
+            flush: out || print || input || debug,
+            getc: input,
+        }
+    }
 }
 
 impl Subroutines {
     /// Fresh labels, placed by [`Gen::epilogue_and_subroutines`].
-    pub(crate) fn new(ops: &mut Ops) -> Subroutines {
+    pub(crate) fn new(ops: &mut Ops, used: Used) -> Subroutines {
         Subroutines {
+            used,
             exit: ops.new_dynamic_label(),
             oob: ops.new_dynamic_label(),
             flush: ops.new_dynamic_label(),
@@ -68,14 +106,18 @@ impl Subroutines {
     /// The labels that listings name (`verify failed` exists only with
     /// [`crate::jit::Options::verify`]).
     pub(crate) fn named(&self, verify: bool) -> Vec<(DynamicLabel, &'static str)> {
-        let mut named = vec![
-            (self.exit, "exit"),
-            (self.oob, "check failed"),
-            (self.putc, "putc"),
-            (self.puts, "puts"),
-            (self.flush, "flush"),
-            (self.getc, "getc"),
-        ];
+        let mut named = vec![(self.exit, "exit"), (self.oob, "check failed")];
+        let used = self.used;
+        for (on, label, name) in [
+            (used.putc, self.putc, "putc"),
+            (used.puts, self.puts, "puts"),
+            (used.flush, self.flush, "flush"),
+            (used.getc, self.getc, "getc"),
+        ] {
+            if on {
+                named.push((label, name));
+            }
+        }
         if verify {
             named.push((self.verify_failed, "verify failed"));
         }
@@ -126,7 +168,7 @@ impl Gen<'_> {
         }
         asm!(self.ops
             ; mov [ctx + ctx!(saved_rsp)], rsp
-            ; mov out, [ctx + ctx!(out_buf)]
+            ; mov out, [BYTE ctx + ctx8!(out_buf)]
             ; lea out_end, [out + out_buf_len]
         );
     }
@@ -142,6 +184,7 @@ impl Gen<'_> {
             puts,
             getc,
             verify_failed,
+            used,
         } = self.sub;
         asm!(self.ops; mov eax, status::OK as i32);
         let exit_at = self.here();
@@ -185,6 +228,24 @@ impl Gen<'_> {
             ; mov eax, status::FAULT as i32
             ; jmp =>exit
         );
+        if used.putc {
+            self.putc(putc, flush);
+        }
+        if used.puts {
+            self.puts(puts, putc);
+        }
+        if used.flush {
+            self.flush(flush, exit);
+        }
+        if used.getc {
+            self.getc(getc, flush, exit);
+        }
+        (fault_stub, exit_at)
+    }
+
+    /// `putc`: append `al` to the output buffer; flush it when full, or after a newline when
+    /// the output is a terminal.
+    fn putc(&mut self, putc: DynamicLabel, flush: DynamicLabel) {
         let putc_at = self.here();
         asm!(self.ops
             // putc: append al to the output buffer; flush it when full, or after a newline
@@ -198,15 +259,19 @@ impl Gen<'_> {
             ; je >newline
             ; ret
             ; newline:
-            ; cmp DWORD [ctx + ctx!(line_flush)], 0
+            ; cmp DWORD [BYTE ctx + ctx8!(line_flush)], 0
             ; jne =>flush
             ; ret
         );
         self.no_flush.push(putc_at..self.here());
+    }
+
+    /// `puts`: append `edx` (> 0) bytes from `rax`.
+    fn puts(&mut self, puts: DynamicLabel, putc: DynamicLabel) {
         asm!(self.ops
             // puts: append edx (> 0) bytes from rax. Overwrites rax and rdx.
             ; =>puts
-            ; mov [ctx + save!(puts)], rsi
+            ; mov [BYTE ctx + save!(puts)], rsi
             ; mov rsi, rax
             ; next:
             ; movzx eax, BYTE [rsi]
@@ -214,9 +279,13 @@ impl Gen<'_> {
             ; add rsi, 1
             ; sub edx, 1
             ; jnz <next
-            ; mov rsi, [ctx + save!(puts)]
+            ; mov rsi, [BYTE ctx + save!(puts)]
             ; ret
         );
+    }
+
+    /// `flush`: `write(2)` the output buffer until done.
+    fn flush(&mut self, flush: DynamicLabel, exit: DynamicLabel) {
         let flush_at = self.here();
         asm!(self.ops
             // flush: write out[buf..out] to out_fd; afterwards out = buf. Preserves every
@@ -224,18 +293,18 @@ impl Gen<'_> {
             // and r11, and takes its arguments in rax, rdi, rsi and rdx, so those are saved
             // in the context block (not pushed: no subroutine moves rsp).
             ; =>flush
-            ; mov [ctx + save!(flush)], rax
-            ; mov [ctx + save!(flush) + 8], rcx
-            ; mov [ctx + save!(flush) + 16], rdx
-            ; mov [ctx + save!(flush) + 24], rsi
-            ; mov [ctx + save!(flush) + 32], rdi
-            ; mov [ctx + save!(flush) + 40], r11
-            ; mov rsi, [ctx + ctx!(out_buf)]
+            ; mov [BYTE ctx + save!(flush)], rax
+            ; mov [BYTE ctx + save!(flush) + 8], rcx
+            ; mov [BYTE ctx + save!(flush) + 16], rdx
+            ; mov [BYTE ctx + save!(flush) + 24], rsi
+            ; mov [BYTE ctx + save!(flush) + 32], rdi
+            ; mov [BYTE ctx + save!(flush) + 40], r11
+            ; mov rsi, [BYTE ctx + ctx8!(out_buf)]
             ; write:
             ; mov rdx, out
             ; sub rdx, rsi
             ; jz >flushed
-            ; mov edi, [ctx + ctx!(out_fd)]
+            ; mov edi, [BYTE ctx + ctx8!(out_fd)]
             ; mov eax, libc::SYS_write as i32
             ; syscall
             ; test rax, rax
@@ -250,57 +319,61 @@ impl Gen<'_> {
             ; mov eax, status::OUTPUT as i32
             ; jmp =>exit
             ; flushed:
-            ; mov out, [ctx + ctx!(out_buf)]
-            ; mov rax, [ctx + save!(flush)]
-            ; mov rcx, [ctx + save!(flush) + 8]
-            ; mov rdx, [ctx + save!(flush) + 16]
-            ; mov rsi, [ctx + save!(flush) + 24]
-            ; mov rdi, [ctx + save!(flush) + 32]
-            ; mov r11, [ctx + save!(flush) + 40]
+            ; mov out, [BYTE ctx + ctx8!(out_buf)]
+            ; mov rax, [BYTE ctx + save!(flush)]
+            ; mov rcx, [BYTE ctx + save!(flush) + 8]
+            ; mov rdx, [BYTE ctx + save!(flush) + 16]
+            ; mov rsi, [BYTE ctx + save!(flush) + 24]
+            ; mov rdi, [BYTE ctx + save!(flush) + 32]
+            ; mov r11, [BYTE ctx + save!(flush) + 40]
             ; ret
         );
         self.no_flush.push(flush_at..self.here());
+    }
+
+    /// `getc`: the next input byte, refilling the input buffer with `read(2)`.
+    fn getc(&mut self, getc: DynamicLabel, flush: DynamicLabel, exit: DynamicLabel) {
         asm!(self.ops
             // getc: eax = next input byte, or -1 at end of input. Preserves every register
             // but rax and the flags.
             ; =>getc
-            ; mov rax, [ctx + ctx!(in_pos)]
-            ; cmp rax, [ctx + ctx!(in_len)]
+            ; mov rax, [BYTE ctx + ctx8!(in_pos)]
+            ; cmp rax, [BYTE ctx + ctx8!(in_len)]
             ; jae >refill
             ; have:
-            ; add QWORD [ctx + ctx!(in_pos)], 1
-            ; add rax, [ctx + ctx!(in_buf)]
+            ; add QWORD [BYTE ctx + ctx8!(in_pos)], 1
+            ; add rax, [BYTE ctx + ctx8!(in_buf)]
             ; movzx eax, BYTE [rax]
             ; ret
             ; refill:
-            ; cmp DWORD [ctx + ctx!(in_eof)], 0
+            ; cmp DWORD [BYTE ctx + ctx8!(in_eof)], 0
             ; jne >at_eof           // end of input sticks: never read again (as C stdio)
-            ; cmp out, [ctx + ctx!(out_buf)]
+            ; cmp out, [BYTE ctx + ctx8!(out_buf)]
             ; je >read
             ; call =>flush          // let the user see any prompt before we wait
             ; read:
-            ; mov [ctx + save!(getc)], rcx
-            ; mov [ctx + save!(getc) + 8], rdx
-            ; mov [ctx + save!(getc) + 16], rsi
-            ; mov [ctx + save!(getc) + 24], rdi
-            ; mov [ctx + save!(getc) + 32], r11
+            ; mov [BYTE ctx + save!(getc)], rcx
+            ; mov [BYTE ctx + save!(getc) + 8], rdx
+            ; mov [BYTE ctx + save!(getc) + 16], rsi
+            ; mov [BYTE ctx + save!(getc) + 24], rdi
+            ; mov [BYTE ctx + save!(getc) + 32], r11
             ; again:
-            ; mov edi, [ctx + ctx!(in_fd)]
-            ; mov rsi, [ctx + ctx!(in_buf)]
-            ; mov rdx, [ctx + ctx!(in_cap)]
+            ; mov edi, [BYTE ctx + ctx8!(in_fd)]
+            ; mov rsi, [BYTE ctx + ctx8!(in_buf)]
+            ; mov rdx, [BYTE ctx + ctx8!(in_cap)]
             ; mov eax, libc::SYS_read as i32
             ; syscall
             ; test rax, rax
             ; js >failed
             ; jz >eof
-            ; mov [ctx + ctx!(in_len)], rax
+            ; mov [BYTE ctx + ctx8!(in_len)], rax
             ; xor eax, eax
-            ; mov [ctx + ctx!(in_pos)], rax
-            ; mov rcx, [ctx + save!(getc)]
-            ; mov rdx, [ctx + save!(getc) + 8]
-            ; mov rsi, [ctx + save!(getc) + 16]
-            ; mov rdi, [ctx + save!(getc) + 24]
-            ; mov r11, [ctx + save!(getc) + 32]
+            ; mov [BYTE ctx + ctx8!(in_pos)], rax
+            ; mov rcx, [BYTE ctx + save!(getc)]
+            ; mov rdx, [BYTE ctx + save!(getc) + 8]
+            ; mov rsi, [BYTE ctx + save!(getc) + 16]
+            ; mov rdi, [BYTE ctx + save!(getc) + 24]
+            ; mov r11, [BYTE ctx + save!(getc) + 32]
             ; jmp <have
             ; failed:
             ; cmp rax, -libc::EINTR
@@ -310,18 +383,17 @@ impl Gen<'_> {
             ; mov eax, status::INPUT as i32
             ; jmp =>exit
             ; eof:                  // (rax = 0, what read returned)
-            ; mov DWORD [ctx + ctx!(in_eof)], 1
-            ; mov [ctx + ctx!(in_pos)], rax
-            ; mov [ctx + ctx!(in_len)], rax
-            ; mov rcx, [ctx + save!(getc)]
-            ; mov rdx, [ctx + save!(getc) + 8]
-            ; mov rsi, [ctx + save!(getc) + 16]
-            ; mov rdi, [ctx + save!(getc) + 24]
-            ; mov r11, [ctx + save!(getc) + 32]
+            ; mov DWORD [BYTE ctx + ctx8!(in_eof)], 1
+            ; mov [BYTE ctx + ctx8!(in_pos)], rax
+            ; mov [BYTE ctx + ctx8!(in_len)], rax
+            ; mov rcx, [BYTE ctx + save!(getc)]
+            ; mov rdx, [BYTE ctx + save!(getc) + 8]
+            ; mov rsi, [BYTE ctx + save!(getc) + 16]
+            ; mov rdi, [BYTE ctx + save!(getc) + 24]
+            ; mov r11, [BYTE ctx + save!(getc) + 32]
             ; at_eof:
             ; mov eax, -1
             ; ret
         );
-        (fault_stub, exit_at)
     }
 }

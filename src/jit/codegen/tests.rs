@@ -219,3 +219,50 @@ fn a_wrong_belief_is_caught_at_run_time() {
         .unwrap();
     assert_eq!(io.take_output(), [5]);
 }
+
+/// Compiles `src` at -O2 with `options` and returns the machine code and the JIT's output.
+fn code_and_output(src: &str, options: Options) -> (Vec<u8>, Vec<u8>) {
+    let program = Program::new(src.as_bytes(), &Config::default()).unwrap();
+    let mut jit = Jit::with_options(&program, options).unwrap();
+    let mut io = Io::memory(b"");
+    jit.run(&mut io).unwrap();
+    (jit.code.bytes.clone(), io.take_output())
+}
+
+#[test]
+fn a_jump_over_a_short_if_takes_two_bytes() {
+    // `,[>+.<[-]]`-like shapes: the `je` over a few instructions is `74 xx`, not
+    // `0f 84 xx xx xx xx`.
+    let src = ",[>+.<[-]]";
+    let program = Program::new(src.as_bytes(), &Config::default()).unwrap();
+    let listing = Jit::new(&program).unwrap().disassemble();
+    let line = listing
+        .lines()
+        .find(|l| l.contains(" je "))
+        .expect("a je in the listing");
+    assert!(line.contains(" 74 "), "{line}");
+}
+
+#[test]
+fn a_jump_guessed_short_that_is_not_falls_back_to_the_long_form() {
+    // An `if` whose body is far longer than 127 bytes, with every forward jump forced to
+    // the short form: assembling fails, and the program is compiled again with long jumps.
+    let body = ">+".repeat(100) + &"<".repeat(100);
+    let src = format!("+[{body}.[-]]>.");
+    let (_, out) = code_and_output(&src, Options::default());
+    let forced = Options {
+        all_short: true,
+        ..Options::default()
+    };
+    let (fallback, out_fallback) = code_and_output(&src, forced);
+    assert_eq!(out_fallback, out);
+    let program = Program::new(src.as_bytes(), &Config::default()).unwrap();
+    let all_long = match super::compile_with(program.ir(), program.config(), false, forced, false) {
+        Ok(code) => code.bytes,
+        Err(_) => panic!("compiles with long jumps"),
+    };
+    assert_eq!(
+        fallback, all_long,
+        "the fallback is the all-long-jumps code"
+    );
+}

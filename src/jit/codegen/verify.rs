@@ -369,6 +369,13 @@ mod tests {
             forms.push(Inst::Jump {
                 cond,
                 target: label,
+                short: false,
+            });
+            // (A short jump's own target, placed right after it: see `assemble`.)
+            forms.push(Inst::Jump {
+                cond,
+                target: ops.new_dynamic_label(),
+                short: true,
             });
         }
         forms.push(Inst::Call {
@@ -396,6 +403,14 @@ mod tests {
             let start = ops.offset().0 as u32;
             inst.encode(&mut ops, enc);
             let end = ops.offset().0 as u32;
+            if let Inst::Jump {
+                target,
+                short: true,
+                ..
+            } = *inst
+            {
+                dynasmrt::dynasm!(ops; .arch x64; =>target);
+            }
             pieces.push(Piece {
                 start,
                 end,
