@@ -175,13 +175,12 @@ impl Semantics {
 /// Inserts `run` after the program name unless the first argument names a subcommand or
 /// asks for help or the version (see the [module docs](self)).
 pub fn normalize(mut args: Vec<OsString>) -> Vec<OsString> {
-    let command = Cli::command();
     let first = args.get(1).and_then(|a| a.to_str());
+    // `has_subcommand` asks the derived enum, without building the whole command tree
+    // (which costs more than the rest of a small program's start-up).
     let explicit = first.is_some_and(|first| {
         matches!(first, "-h" | "--help" | "-V" | "--version" | "help")
-            || command
-                .get_subcommands()
-                .any(|c| c.get_name() == first || c.get_all_aliases().any(|a| a == first))
+            || <Command as Subcommand>::has_subcommand(first)
     });
     if !explicit {
         args.insert(1.min(args.len()), OsString::from("run"));
