@@ -477,6 +477,10 @@ pub struct Stats {
     pub literal_ops: usize,
     /// Instructions in the program's IR now.
     pub ops: usize,
+    /// Instructions (of the IR after the first fold) at the end of a very large program that
+    /// the known-value pass did not analyse, to bound compile time (0: it saw everything; see
+    /// [`opt::KNOWN_BUDGET`]).
+    pub unanalysed_ops: usize,
 }
 
 /// A parsed (and possibly optimized) program, with its source and configuration.
@@ -506,6 +510,7 @@ impl Program {
                     optimize: Duration::ZERO,
                     literal_ops: ir.len(),
                     ops: ir.len(),
+                    unanalysed_ops: 0,
                 };
                 Ok(Program {
                     source,
@@ -542,6 +547,7 @@ impl Program {
                     optimize: done.optimize_time,
                     literal_ops: done.literal_ops,
                     ops: done.ir.len(),
+                    unanalysed_ops: done.unanalysed_ops,
                 };
                 Ok(Program {
                     source,
@@ -574,6 +580,7 @@ impl Program {
         self.config = *config;
         self.stats.optimize = start.elapsed();
         self.stats.ops = self.ir.len();
+        self.stats.unanalysed_ops = 0;
         self
     }
 

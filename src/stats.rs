@@ -50,6 +50,14 @@ impl fmt::Display for Report {
             Ms(p.optimize),
             p.ops
         )?;
+        if p.unanalysed_ops > 0 {
+            writeln!(
+                f,
+                "           known-value pass skipped the last {} IR ops (it analyses at most {})",
+                p.unanalysed_ops,
+                crate::opt::KNOWN_BUDGET
+            )?;
+        }
         if let Some(compile) = self.compile {
             let bytes = self.code_bytes.unwrap_or(0);
             writeln!(
@@ -62,5 +70,22 @@ impl fmt::Display for Report {
             writeln!(f, "  run      {:>12}", Ms(run))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partly_analysed_program_says_so() {
+        let mut report = Report::default();
+        assert!(!report.to_string().contains("skipped"));
+        report.program.unanalysed_ops = 1234;
+        assert!(
+            report
+                .to_string()
+                .contains("known-value pass skipped the last 1234 IR ops")
+        );
     }
 }

@@ -175,13 +175,12 @@ impl Semantics {
 /// Inserts `run` after the program name unless the first argument names a subcommand or
 /// asks for help or the version (see the [module docs](self)).
 pub fn normalize(mut args: Vec<OsString>) -> Vec<OsString> {
-    let command = Cli::command();
     let first = args.get(1).and_then(|a| a.to_str());
+    // `has_subcommand` asks the derived enum, without building the whole command tree
+    // (which costs more than the rest of a small program's start-up).
     let explicit = first.is_some_and(|first| {
         matches!(first, "-h" | "--help" | "-V" | "--version" | "help")
-            || command
-                .get_subcommands()
-                .any(|c| c.get_name() == first || c.get_all_aliases().any(|a| a == first))
+            || <Command as Subcommand>::has_subcommand(first)
     });
     if !explicit {
         args.insert(1.min(args.len()), OsString::from("run"));
@@ -192,6 +191,9 @@ pub fn normalize(mut args: Vec<OsString>) -> Vec<OsString> {
 /// Runs the command line `args` (program name first) and returns the exit status.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args = normalize(args.into_iter().collect());
+    if let Some(run_args) = quick_run_args(&args) {
+        return exit_status(run::run(&run_args));
+    }
     let matches = match Cli::command().try_get_matches_from(&args) {
         Ok(matches) => matches,
         Err(e) => return clap_error(e, &args),
@@ -200,13 +202,35 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_error(e, &args),
     };
-    match dispatch(cli) {
+    exit_status(dispatch(cli))
+}
+
+/// The exit status of a command's outcome, with its message written to stderr.
+fn exit_status(outcome: Result<(), Failure>) -> ExitCode {
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(fail) => {
             to_stderr(&fail.message);
             ExitCode::from(fail.status)
         }
     }
+}
+
+/// The options of `jitbf run ...`, parsed with the `run` arguments alone, if that succeeds.
+///
+/// Building clap's whole command tree (every subcommand with all its options) costs more
+/// than the rest of a small program's start-up, and running a program is what jitbf is
+/// started for. So a `run` command line is first parsed against a command with only the
+/// arguments of `run` (the same definitions, hence the same values). Anything that does not
+/// parse there (a mistake, `--help`) goes through the full tree, which makes the messages.
+fn quick_run_args(args: &[OsString]) -> Option<run::RunArgs> {
+    if args.get(1).is_none_or(|a| a != "run") {
+        return None;
+    }
+    let command = run::RunArgs::augment_args(clap::Command::new("jitbf").args_override_self(true));
+    let words = args[..1].iter().chain(&args[2..]);
+    let matches = command.try_get_matches_from(words).ok()?;
+    run::RunArgs::from_arg_matches(&matches).ok()
 }
 
 /// Runs the parsed command.
@@ -314,6 +338,48 @@ mod tests {
     #[test]
     fn the_command_tree_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_quick_run_parse_agrees_with_the_full_tree() {
+        let lines: [&[&str]; 6] = [
+            &["jitbf", "x.b"],
+            &["jitbf", "-e", "+."],
+            &["jitbf", "-O1", "--eof", "zero", "--stats", "x.b", "-O0"],
+            &[
+                "jitbf",
+                "run",
+                "--tape-size",
+                "7",
+                "--cell-bits",
+                "16",
+                "-i",
+                "in",
+                "x.b",
+            ],
+            &["jitbf", "--emit", "ir", "-o", "out", "-e", "-+"],
+            &["jitbf", "--interp", "x.b"],
+        ];
+        for line in lines {
+            let args = normalize(args(line));
+            let quick = quick_run_args(&args).expect("parses");
+            let full = Cli::command().try_get_matches_from(&args).unwrap();
+            let Some(Command::Run(full)) = Cli::from_arg_matches(&full).unwrap().command else {
+                panic!("{line:?} is a run");
+            };
+            assert_eq!(format!("{quick:?}"), format!("{full:?}"), "{line:?}");
+        }
+        // Help, mistakes and other commands are left to the full tree.
+        let others: [&[&str]; 5] = [
+            &["jitbf", "--help"],
+            &["jitbf", "x.b", "--help"],
+            &["jitbf", "x.b", "y.b"],
+            &["jitbf", "-o", "out", "x.b"],
+            &["jitbf", "bench", "x.b"],
+        ];
+        for line in others {
+            assert!(quick_run_args(&normalize(args(line))).is_none(), "{line:?}");
+        }
     }
 
     #[test]

@@ -201,13 +201,17 @@ fn emit(
         }
     }
     let compiled = program.compile()?;
-    let (Some(code), Some(listing)) = (compiled.code(), compiled.disassemble()) else {
+    let Some(code) = compiled.code() else {
         return Err(Error::Unsupported);
     };
     report.compile = Some(compiled.compile_time());
     report.code_bytes = Some(code.len());
-    Ok(match what {
-        Emit::Asm => listing.into_bytes(),
-        _ => code.to_vec(),
-    })
+    // Only the listing needs the disassembler (which costs far more than compiling).
+    match what {
+        Emit::Asm => compiled
+            .disassemble()
+            .map(String::into_bytes)
+            .ok_or(Error::Unsupported),
+        _ => Ok(code.to_vec()),
+    }
 }

@@ -295,9 +295,13 @@ impl Executor for Jit<'_> {
                 .as_raw_fd(),
         };
 
-        let mut out_buf = vec![0u8; OUT_BUF];
+        // Both buffers in one anonymous mapping: the kernel hands out zeroed pages as they
+        // are first touched, so a program that prints a line costs one page, not the 128 KiB
+        // a zeroed `Vec` would write (start-up time is mostly such page faults).
+        let mut buffers =
+            memmap2::MmapMut::map_anon(OUT_BUF + IN_BUF).map_err(RuntimeError::Setup)?;
+        let (out_buf, in_buf) = buffers.split_at_mut(OUT_BUF);
         let out_ptr = out_buf.as_mut_ptr();
-        let mut in_buf = vec![0u8; IN_BUF];
         let code_start = self.code_start();
         let guards = tape.guards().map(|g| g.map(|a| a as u64));
         let mut ctx = Ctx {

@@ -18,71 +18,97 @@
 //! condition cell becomes that store. (An `if` that still holds a bounds check stays: the
 //! check must only happen when the original loop would have run.)
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use crate::ir::{Instr, Ir, Op};
 use crate::{Config, Eof};
 
-/// Live cells: either "every cell except `dead`" or "only `live`".
+/// Live cells: either "every cell except the set" or "only the set".
+///
+/// The set holds *keys*, not offsets: the cell at offset `off` has key `off - base`. A pointer
+/// move only changes `base`, so walking back over a `Move` costs nothing however many cells
+/// are in the set (shifting every element would make a long run of moves and stores
+/// quadratic).
 #[derive(Clone, Debug)]
-enum Live {
-    AllBut(HashSet<i32>),
-    Only(HashSet<i32>),
+struct Live {
+    /// True: every cell but those in `set` is live; false: only those in `set` are.
+    all_but: bool,
+    set: FxHashSet<i64>,
+    base: i64,
 }
 
 impl Live {
     fn all() -> Live {
-        Live::AllBut(HashSet::new())
+        Live {
+            all_but: true,
+            set: FxHashSet::default(),
+            base: 0,
+        }
+    }
+
+    fn none() -> Live {
+        Live {
+            all_but: false,
+            ..Live::all()
+        }
+    }
+
+    fn key(&self, off: i32) -> i64 {
+        i64::from(off) - self.base
     }
 
     fn contains(&self, off: i32) -> bool {
-        match self {
-            Live::AllBut(dead) => !dead.contains(&off),
-            Live::Only(live) => live.contains(&off),
-        }
+        self.set.contains(&self.key(off)) != self.all_but
     }
 
     /// `off` is read before it is next written.
     fn read(&mut self, off: i32) {
-        match self {
-            Live::AllBut(dead) => {
-                dead.remove(&off);
-            }
-            Live::Only(live) => {
-                live.insert(off);
-            }
+        let key = self.key(off);
+        if self.all_but {
+            self.set.remove(&key);
+        } else {
+            self.set.insert(key);
         }
     }
 
     /// `off` is overwritten before it is next read.
     fn kill(&mut self, off: i32) {
-        match self {
-            Live::AllBut(dead) => {
-                dead.insert(off);
-            }
-            Live::Only(live) => {
-                live.remove(&off);
-            }
+        let key = self.key(off);
+        if self.all_but {
+            self.set.insert(key);
+        } else {
+            self.set.remove(&key);
         }
     }
 
     /// Offsets relative to a pointer `delta` cells further left (before a `Move delta`).
     fn shift(&mut self, delta: i32) {
-        let (Live::AllBut(set) | Live::Only(set)) = self;
-        *set = set.iter().map(|&o| o + delta).collect();
+        self.base += i64::from(delta);
     }
 
     /// Cells live in either.
     fn union(&mut self, other: &Live) {
-        *self = match (&*self, other) {
-            (Live::AllBut(a), Live::AllBut(b)) => {
-                Live::AllBut(a.intersection(b).copied().collect())
+        // `other`'s keys in terms of `self.base`.
+        let rebase = other.base - self.base;
+        let theirs = || other.set.iter().map(move |&k| k - rebase);
+        let set: FxHashSet<i64> = match (self.all_but, other.all_but) {
+            // Dead in both.
+            (true, true) => theirs().filter(|k| self.set.contains(k)).collect(),
+            // Live in either.
+            (false, false) => self.set.iter().copied().chain(theirs()).collect(),
+            // Dead in the "all but" one and not live in the other.
+            (true, false) => {
+                let live: FxHashSet<i64> = theirs().collect();
+                self.set
+                    .iter()
+                    .copied()
+                    .filter(|k| !live.contains(k))
+                    .collect()
             }
-            (Live::Only(a), Live::Only(b)) => Live::Only(a.union(b).copied().collect()),
-            (Live::AllBut(a), Live::Only(b)) | (Live::Only(b), Live::AllBut(a)) => {
-                Live::AllBut(a.difference(b).copied().collect())
-            }
+            (false, true) => theirs().filter(|k| !self.set.contains(k)).collect(),
         };
+        self.all_but |= other.all_but;
+        self.set = set;
     }
 }
 
@@ -90,7 +116,7 @@ impl Live {
 pub fn run(ir: &mut Ir, config: &Config) {
     let code = &mut ir.code;
     let mut dead = vec![false; code.len()];
-    let mut live = Live::Only(HashSet::new());
+    let mut live = Live::none();
     // For each open `if` (walking backwards): what is live after it, and whether its body
     // moves the pointer (then offsets inside and after it do not line up).
     let mut after_if: Vec<(Live, bool)> = Vec::new();

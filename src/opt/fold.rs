@@ -242,6 +242,20 @@ impl Folder {
     /// Makes sure that taking in one more instruction cannot allocate: it writes out at most
     /// [`MAX_STEP`] instructions and one check, and moves at most the open window's records.
     fn room(&mut self) -> Result<(), TryReserveError> {
+        // Almost always everything fits: test that with plain comparisons, inlined, and
+        // leave the five `try_reserve` calls to the rare case (this runs for every command
+        // run of the source).
+        let fits = self.len + MAX_STEP <= self.out.code.capacity()
+            && self.out.excursions.len() < self.out.excursions.capacity()
+            && self.out.reaches.capacity() - self.out.reaches.len() > self.reaches.len()
+            && self.reaches.len() < self.reaches.capacity()
+            && self.open.len() < self.open.capacity();
+        if fits { Ok(()) } else { self.grow() }
+    }
+
+    /// [`Folder::room`] when something must grow.
+    #[cold]
+    fn grow(&mut self) -> Result<(), TryReserveError> {
         let code = (self.len + MAX_STEP).saturating_sub(self.out.code.len());
         self.out.code.try_reserve(code)?;
         self.out.excursions.try_reserve(1)?;

@@ -46,26 +46,71 @@ const MAX_WRITES: usize = 64;
 
 /// Runs the pass.
 pub fn run(ir: &mut Ir, config: &Config) {
-    let code = std::mem::take(&mut ir.code);
-    let (summaries, write_lists) = summarize(&code);
+    run_within(ir, config, usize::MAX);
+}
+
+/// Runs the pass on the longest start of the program that is at most `limit` instructions
+/// and ends between two top-level instructions (outside every loop and `if`), leaving the
+/// rest as it is; returns the length of that start.
+///
+/// This is how a huge program is optimized in bounded time and memory without a cliff: the
+/// first `limit` instructions get the full treatment, the rest none. Stopping there is always
+/// correct, because the pass writes every store it simulates as it goes (it never leaves a
+/// value only "known" for later instructions to supply), so its output for the start is a
+/// complete program start, and the original instructions after it do not depend on what the
+/// pass knew.
+pub fn run_within(ir: &mut Ir, config: &Config, limit: usize) -> usize {
+    let mut code = std::mem::take(&mut ir.code);
+    let cut = top_level_cut(&code, limit);
+    let done = &code[..cut];
+    let (summaries, write_lists) = summarize(done);
     let mut k = Known {
-        code: &code,
+        code: done,
         summaries,
         write_lists,
         ir,
-        out: Vec::with_capacity(code.len()),
+        out: Vec::with_capacity(cut),
         mask: config.cell_bits.max(),
         cells: config.tape_cells as i64,
-        analysis_budget: 16 * code.len() as u64 + (1 << 16),
+        analysis_budget: 16 * cut as u64 + (1 << 16),
         sim_budget: SIM_TOTAL,
         too_long: Default::default(),
         emitting: true,
         profile: config.profile,
     };
     let mut state = State::start();
-    k.block(0..code.len(), &mut state, 0);
+    k.block(0..cut, &mut state, 0);
     let out = std::mem::take(&mut k.out);
-    ir.code = out;
+    if cut == code.len() {
+        ir.code = out;
+    } else {
+        // The rewritten start replaces the original one in place: the untouched rest is
+        // moved, not copied into a second full-size vector.
+        code.splice(..cut, out);
+        ir.code = code;
+    }
+    cut
+}
+
+/// The largest `n <= limit` such that `code[..n]` is a sequence of whole top-level
+/// instructions (every loop and `if` in it closed).
+fn top_level_cut(code: &[Instr], limit: usize) -> usize {
+    if code.len() <= limit {
+        return code.len();
+    }
+    let mut depth = 0usize;
+    let mut cut = 0;
+    for (i, ins) in code[..limit].iter().enumerate() {
+        match ins.op {
+            Op::Loop { .. } | Op::If { .. } => depth += 1,
+            Op::EndLoop { .. } | Op::EndIf => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 {
+            cut = i + 1;
+        }
+    }
+    cut
 }
 
 /// What the pass knows about the tape. Cells are addressed by *coordinates*: absolute cell

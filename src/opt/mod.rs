@@ -17,9 +17,13 @@
 //! [`dse`] leave (stores made redundant, `if`s emptied, arithmetic made constant) is folded
 //! again, and [`mul`] runs once more on loops that only became multiply loops then. The first
 //! [`fold`] runs while the parser produces instructions ([`parse_and_optimize`]), so the
-//! literal IR of a large program is never built; a program of more than [`LARGE`]
-//! instructions skips the [`EXPENSIVE`] passes there. After the passes, [`compact`] drops no-op
-//! instructions, merges neighbouring `print`s and rebuilds the check tables.
+//! literal IR of a large program is never built. There, [`known`], the pass that costs most
+//! per instruction, analyses at most the first [`KNOWN_BUDGET`] instructions of the program
+//! (up to a top-level boundary) and leaves the rest as it is, so a huge program costs time
+//! and memory in proportion to its size, and gets slower code only in its later part, with no
+//! step at some size ([`Optimized::unanalysed_ops`] says how much was left; `--stats` shows
+//! it). After the passes, [`compact`] drops no-op instructions, merges neighbouring `print`s
+//! and rebuilds the check tables.
 
 pub mod clear;
 pub mod dse;
@@ -74,14 +78,11 @@ pub fn optimize(mut ir: Ir, config: &Config) -> Ir {
     compact(ir)
 }
 
-/// Programs with more instructions than this after the first fold skip the [`EXPENSIVE`]
-/// passes in [`parse_and_optimize`], so that compiling a source of tens of megabytes stays
-/// at a few tens of nanoseconds per instruction. (Every pass is optional: the result runs
-/// the same, only slower.)
-pub const LARGE: usize = 1 << 20;
-
-/// The passes that cost most per instruction.
-pub const EXPENSIVE: &[&str] = &["known", "dse"];
+/// Most instructions [`known`] analyses in [`parse_and_optimize`] (it costs a few hundred
+/// nanoseconds per instruction, several times any other pass). A program longer than this
+/// after the first fold gets the pass on its first part only (see [`known::run_within`]):
+/// every pass is optional, so the result runs the same, only the rest of it more slowly.
+pub const KNOWN_BUDGET: usize = 1 << 20;
 
 /// The result of [`parse_and_optimize`].
 pub struct Optimized {
@@ -94,6 +95,9 @@ pub struct Optimized {
     pub parse_time: Duration,
     /// Time spent in the other passes.
     pub optimize_time: Duration,
+    /// Instructions at the end of the program that [`known`] left unanalysed (0 when it
+    /// covered the whole program; see [`KNOWN_BUDGET`]).
+    pub unanalysed_ops: usize,
 }
 
 /// Parses and optimizes in one go: the same result as [`optimize`] on the parser's output,
@@ -122,12 +126,14 @@ pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crat
             pos: 0,
         }
     })?;
-    let large = ir.len() > LARGE;
+    let mut unanalysed_ops = 0;
     for (name, pass) in &passes[usize::from(streamed)..] {
-        if large && EXPENSIVE.contains(name) {
-            continue;
+        if *name == "known" {
+            let before = ir.len();
+            unanalysed_ops = before - known::run_within(&mut ir, config, KNOWN_BUDGET);
+        } else {
+            pass(&mut ir, config);
         }
-        pass(&mut ir, config);
     }
     let ir = compact(ir);
     Ok(Optimized {
@@ -135,6 +141,7 @@ pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crat
         literal_ops,
         parse_time,
         optimize_time: start.elapsed() - parse_time,
+        unanalysed_ops,
     })
 }
 
@@ -149,21 +156,51 @@ pub fn is_nop(ir: &Ir, ins: &Instr) -> bool {
 
 /// Drops no-op instructions and merges adjacent `print`s (in place), and rebuilds the check
 /// and print tables with only what is referenced.
+///
+/// The check tables are squeezed in place: the passes leave many checks unreferenced (every
+/// fold makes new merged ones), and copying the survivors to new tables would briefly hold
+/// both, the largest memory peak of a huge program's optimization.
 pub fn compact(mut ir: Ir) -> Ir {
-    let mut checks = Ir::default();
+    // Which checks the remaining instructions use: `map[id]` is `UNUSED` or, after
+    // `squeeze_checks`, the check's new id (with `SEEN` once an instruction refers to it).
+    let mut map = vec![UNUSED; ir.excursions.len()];
+    for ins in &ir.code {
+        if let Op::Check(id) | Op::Scan { check: id, .. } = ins.op
+            && !is_nop(&ir, ins)
+        {
+            map[id.0 as usize] = 0;
+        }
+    }
+    squeeze_checks(&mut ir, &mut map);
+    let mut bytes = Vec::new();
     let mut w: usize = 0;
     for r in 0..ir.code.len() {
         let mut ins = ir.code[r];
-        if is_nop(&ir, &ins) {
+        if is_nop_squeezed(&map, &ins) {
             continue;
         }
         match &mut ins.op {
-            Op::Check(id) | Op::Scan { check: id, .. } => *id = copy_check(&ir, *id, &mut checks),
+            Op::Check(id) | Op::Scan { check: id, .. } => {
+                let new = &mut map[id.0 as usize];
+                if *new & SEEN == 0 {
+                    *id = CheckId(*new);
+                    *new |= SEEN;
+                } else {
+                    // A second instruction with the same check (from a copied loop body) gets
+                    // a copy of its own: every check belongs to one instruction.
+                    let mut e = *ir.excursion(CheckId(*new & !SEEN));
+                    let from = e.first as usize..(e.first + e.len) as usize;
+                    e.first = ir.reaches.len() as u32;
+                    ir.reaches.extend_from_within(from);
+                    ir.excursions.push(e);
+                    *id = CheckId(ir.excursions.len() as u32 - 1);
+                }
+            }
             Op::Print { start, len } => {
                 let from = *start as usize..(*start + *len) as usize;
                 let added = *len;
-                *start = checks.bytes.len() as u32;
-                checks.bytes.extend_from_slice(&ir.bytes[from]);
+                *start = bytes.len() as u32;
+                bytes.extend_from_slice(&ir.bytes[from]);
                 if let Some(prev) = w.checked_sub(1).map(|i| &mut ir.code[i])
                     && let Op::Print { len: last, .. } = &mut prev.op
                 {
@@ -179,10 +216,65 @@ pub fn compact(mut ir: Ir) -> Ir {
         w += 1;
     }
     ir.code.truncate(w);
-    Ir {
-        code: ir.code,
-        ..checks
+    ir.bytes = bytes;
+    ir
+}
+/// `map` entry of a check no instruction uses.
+const UNUSED: u32 = u32::MAX;
+/// Flag in a `map` entry: an instruction already refers to the check.
+const SEEN: u32 = 1 << 31;
+
+/// [`is_nop`] while [`compact`] runs, with the checks already squeezed: a check is a no-op
+/// exactly when it was left out.
+fn is_nop_squeezed(map: &[u32], ins: &Instr) -> bool {
+    match ins.op {
+        Op::Add { val: 0, .. } | Op::Move { delta: 0 } => true,
+        Op::Check(id) => map[id.0 as usize] == UNUSED,
+        _ => false,
     }
+}
+
+/// Keeps only the checks whose `map` entry is not `UNUSED`, in id order, and sets their
+/// entries to their new ids. When the tables are laid out in id order (as the parser and
+/// the passes, which only append, leave them) this moves everything down in place;
+/// otherwise it copies to new tables.
+fn squeeze_checks(ir: &mut Ir, map: &mut [u32]) {
+    let in_order = ir
+        .excursions
+        .windows(2)
+        .all(|w| w[0].first + w[0].len <= w[1].first);
+    debug_assert!(
+        ir.excursions.len() < SEEN as usize,
+        "ids fit below the SEEN flag"
+    );
+    if !in_order {
+        let mut to = Ir::default();
+        for (id, new) in map.iter_mut().enumerate() {
+            if *new != UNUSED {
+                *new = copy_check(ir, CheckId(id as u32), &mut to).0;
+            }
+        }
+        (ir.excursions, ir.reaches) = (to.excursions, to.reaches);
+        return;
+    }
+    let (mut we, mut wr) = (0, 0);
+    for (id, new) in map.iter_mut().enumerate() {
+        if *new == UNUSED {
+            continue;
+        }
+        let mut e = ir.excursions[id];
+        let from = e.first as usize..(e.first + e.len) as usize;
+        ir.reaches.copy_within(from, wr);
+        e.first = wr as u32;
+        wr += e.len as usize;
+        ir.excursions[we] = e;
+        *new = we as u32;
+        we += 1;
+    }
+    ir.excursions.truncate(we);
+    ir.reaches.truncate(wr);
+    ir.excursions.shrink_to_fit();
+    ir.reaches.shrink_to_fit();
 }
 
 /// Copies a check from `from` into `to`, returning its id there.
@@ -220,5 +312,119 @@ pub(crate) mod testing {
             .map(|i| i.op)
             .filter(|op| !matches!(op, Op::Check(_)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::after;
+    use super::*;
+    use crate::ir::Span;
+
+    fn ops(ir: &Ir) -> Vec<Op> {
+        ir.code.iter().map(|i| i.op).collect()
+    }
+
+    #[test]
+    fn known_analyses_only_whole_top_level_instructions_within_its_limit() {
+        // `+.` twice, then a loop: with room for 5 instructions the first two outputs
+        // become constant; the loop (which would end past the limit) is left as it was.
+        let src = "+.+.[->+<]+.";
+        let config = Config::default();
+        let mut ir = after(src, &[fold::run]);
+        let before = ir.clone();
+        let done = known::run_within(&mut ir, &config, 5);
+        assert_eq!(done, 4, "the cut is before the loop that crosses the limit");
+        assert!(matches!(ir.code[0].op, Op::Set { .. }));
+        assert!(ir.code.iter().any(|i| matches!(i.op, Op::Print { .. })));
+        let rest = before.len() - 4;
+        assert_eq!(
+            ir.code[ir.len() - rest..],
+            before.code[4..],
+            "the rest is untouched"
+        );
+        // With room for everything, the last output is constant too.
+        let mut all = before.clone();
+        assert_eq!(
+            known::run_within(&mut all, &config, usize::MAX),
+            before.len()
+        );
+        assert!(!ops(&all).contains(&Op::Out { off: 0 }));
+        // A limit inside the first loop analyses nothing.
+        let mut none = after("[->+<]+.", &[fold::run]);
+        let untouched = none.clone();
+        assert_eq!(known::run_within(&mut none, &config, 2), 0);
+        assert_eq!(none, untouched);
+    }
+
+    #[test]
+    fn compact_keeps_used_checks_in_place_and_gives_a_shared_check_a_copy() {
+        let mut ir = Ir::default();
+        let reach = |off, pos| crate::ir::Reach {
+            off,
+            pos,
+            count: 1,
+            dir: 1,
+        };
+        let unused = ir.add_excursion(0, [reach(1, 0)]);
+        let used = ir.add_excursion(0, [reach(1, 1), reach(2, 2)]);
+        let empty = ir.add_excursion(0, []);
+        let span = Span::new(0, 1);
+        for op in [
+            Op::Check(used),
+            Op::Move { delta: 0 },
+            Op::Check(empty),
+            Op::Check(used),
+        ] {
+            ir.code.push(Instr { op, span });
+        }
+        let _ = unused;
+        let reaches = ir.reaches_of(used).to_vec();
+        let ir = compact(ir);
+        // The no-ops are gone; the two uses of one check now have a check each, with the
+        // same records; the unused and empty checks are gone from the tables.
+        assert_eq!(ops(&ir), [Op::Check(CheckId(0)), Op::Check(CheckId(1))]);
+        assert_eq!(ir.excursions.len(), 2);
+        assert_eq!(ir.reaches_of(CheckId(0)), reaches);
+        assert_eq!(ir.reaches_of(CheckId(1)), reaches);
+        assert_eq!(ir.reaches.len(), 4);
+    }
+
+    #[test]
+    fn compact_copes_with_tables_out_of_order() {
+        // Tables built by hand need not be laid out in id order: compact copies then.
+        let mut ir = Ir::default();
+        let a = ir.add_excursion(
+            0,
+            [crate::ir::Reach {
+                off: 1,
+                pos: 0,
+                count: 1,
+                dir: 1,
+            }],
+        );
+        let b = ir.add_excursion(
+            0,
+            [crate::ir::Reach {
+                off: -1,
+                pos: 1,
+                count: 1,
+                dir: -1,
+            }],
+        );
+        ir.excursions.swap(0, 1);
+        let span = Span::new(0, 1);
+        ir.code.push(Instr {
+            op: Op::Check(a),
+            span,
+        });
+        ir.code.push(Instr {
+            op: Op::Check(b),
+            span,
+        });
+        let (ra, rb) = (ir.reaches_of(a).to_vec(), ir.reaches_of(b).to_vec());
+        let ir = compact(ir);
+        assert_eq!(ir.reaches_of(CheckId(0)), ra);
+        assert_eq!(ir.reaches_of(CheckId(1)), rb);
     }
 }

@@ -26,12 +26,14 @@ pub fn run(ir: &mut Ir, _config: &Config) {
     let code = &mut ir.code;
     // Index of each open loop or if. Rewrites keep the length, so they happen in place.
     let mut open: Vec<usize> = Vec::new();
+    // The rewritten loop is built here (one buffer for the whole pass, not one per loop).
+    let mut new = Vec::new();
     for i in 0..code.len() {
         match code[i].op {
             Op::Loop { .. } | Op::If { .. } => open.push(i),
             Op::EndLoop { off } => {
                 let start = open.pop().expect("balanced");
-                if let Some(new) = rewrite(&code[start..=i], off) {
+                if rewrite(&code[start..=i], off, &mut new) {
                     code[start..=i].copy_from_slice(&new);
                 }
             }
@@ -43,9 +45,15 @@ pub fn run(ir: &mut Ir, _config: &Config) {
     }
 }
 
-/// The multiply form of `lp` (a whole loop, `Loop` to `EndLoop`), if it is a multiply loop;
-/// it has the same length as `lp`.
-fn rewrite(lp: &[Instr], cond: i32) -> Option<Vec<Instr>> {
+/// Puts the multiply form of `lp` (a whole loop, `Loop` to `EndLoop`) in `out` if it is a
+/// multiply loop (it has the same length as `lp`), and says whether it was.
+fn rewrite(lp: &[Instr], cond: i32, out: &mut Vec<Instr>) -> bool {
+    out.clear();
+    multiply_form(lp, cond, out).is_some()
+}
+
+/// [`rewrite`], with `None` for "not a multiply loop".
+fn multiply_form(lp: &[Instr], cond: i32, out: &mut Vec<Instr>) -> Option<()> {
     let (first, last) = (lp.first()?, lp.last()?);
     if first.op != (Op::Loop { off: cond }) {
         return None;
@@ -72,10 +80,10 @@ fn rewrite(lp: &[Instr], cond: i32) -> Option<Vec<Instr>> {
     // The loop runs n = -c * step^-1 times; each `Add a` contributes `a * n`.
     let factor = inverse(step).wrapping_neg();
     let span = first.span.to(last.span);
-    let mut out = vec![Instr {
+    out.push(Instr {
         op: Op::If { off: cond },
         span: first.span,
-    }];
+    });
     for ins in body {
         let op = match ins.op {
             Op::Add { off, .. } if off == cond => continue,
@@ -96,7 +104,7 @@ fn rewrite(lp: &[Instr], cond: i32) -> Option<Vec<Instr>> {
         op: Op::EndIf,
         span: last.span,
     });
-    Some(out)
+    Some(())
 }
 
 /// The inverse of an odd number modulo 2^32 (Newton's iteration; each step doubles the
