@@ -190,11 +190,15 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
                         parent.moved = None;
                     }
                     parent.carried &= o.carried && bal;
-                    for &c in &o.cells {
-                        add(&mut parent.cells, c);
-                    }
-                    for &c in &o.writes {
-                        add(&mut parent.writes, c);
+                    // (Cells are only collected while they might be kept: a large `if`
+                    // nest would otherwise make this quadratic.)
+                    if parent.carried {
+                        for &c in &o.cells {
+                            add(&mut parent.cells, c);
+                        }
+                        for &c in &o.writes {
+                            add(&mut parent.writes, c);
+                        }
                     }
                 }
                 let mut cells = o.cells;
@@ -226,7 +230,9 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
             }
             _ => {}
         }
-        if let Some(o) = open.last_mut() {
+        if let Some(o) = open.last_mut()
+            && o.carried
+        {
             for c in cells(&ins.op).into_iter().flatten() {
                 add(&mut o.cells, c);
             }
