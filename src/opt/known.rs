@@ -35,6 +35,8 @@ use crate::ir::{Instr, Ir, Op, Span};
 
 /// Most IR steps one compile-time run of a loop may take.
 const SIM_STEPS: u64 = 1 << 17;
+/// Fewest steps a loop inside loops that ran out of steps may still take.
+const SIM_STEPS_INNER_MIN: u64 = 1 << 10;
 /// Most IR steps all compile-time runs together may take, per program.
 const SIM_TOTAL: u64 = 1 << 22;
 /// Deepest loop nesting analysed; deeper loops are copied as they are.
@@ -463,11 +465,12 @@ struct Known<'a> {
     analysis_budget: u64,
     /// Steps left for compile-time runs.
     sim_budget: u64,
-    /// Loops (by the position of their first instruction) whose compile-time run once
-    /// exceeded [`SIM_STEPS`]: they are not run again. Without this, a long loop nest is run
+    /// Loops (`start..=end`) whose compile-time run once ran out of steps: they are not run
+    /// again, and a loop inside one gets an eighth of the steps per enclosing one (inner
+    /// loops of a long nest usually run long too). Without this, a long loop nest is run
     /// again, to the limit, at every level of its analysis (every trial run of every loop
-    /// around it), which cost bench.b milliseconds for nothing.
-    too_long: rustc_hash::FxHashSet<usize>,
+    /// around it), which cost long.b and bench.b milliseconds for nothing.
+    too_long: Vec<(usize, usize)>,
     /// False during trial runs, which only compute states.
     emitting: bool,
     /// Loops are being counted ([`Config::profile`]): never inline a loop's first iteration
@@ -1012,8 +1015,16 @@ impl Known<'_> {
     /// Runs `start..=end` at compile time if every cell it reads is known, it reads no
     /// input, every bounds check can be decided and passes, and it finishes within budget.
     fn simulate(&mut self, start: usize, end: usize, st: &State) -> Option<Sim> {
-        let limit = SIM_STEPS.min(self.sim_budget);
-        if limit == 0 || self.too_long.contains(&start) {
+        let mut limit = SIM_STEPS.min(self.sim_budget);
+        for &(s, e) in &self.too_long {
+            if s == start {
+                return None;
+            }
+            if s < start && start < e {
+                limit = (limit >> 3).max(SIM_STEPS_INNER_MIN.min(limit));
+            }
+        }
+        if limit == 0 {
             return None;
         }
         let mut steps = 0u64;
@@ -1024,8 +1035,8 @@ impl Known<'_> {
         };
         let finished = self.run_at_compile_time(start, end, st, &mut sim, &mut steps, limit);
         self.sim_budget = self.sim_budget.saturating_sub(steps);
-        if finished.is_none() && steps > SIM_STEPS {
-            self.too_long.insert(start);
+        if finished.is_none() && steps > limit {
+            self.too_long.push((start, end));
         }
         finished.map(|()| sim)
     }
