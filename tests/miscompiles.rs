@@ -44,23 +44,28 @@ fn jit(src: &str, config: Config, options: Options, input: &[u8]) -> Outcome {
 /// Checks `src` everywhere against the interpreter, and the interpreter against `expected`.
 fn everywhere(src: &str, input: &[u8], expected: &[u8]) {
     for cell_bits in [CellBits::U8, CellBits::U16, CellBits::U32] {
-        let base = Config::default().cell_bits(cell_bits).eof(Eof::Unchanged);
-        let reference = interp(src, base.opt_level(OptLevel::O0), input);
-        assert_eq!(
-            reference,
-            (expected.to_vec(), Ok(())),
-            "{src} {cell_bits:?}"
-        );
-        for level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
-            for cache in [true, false] {
-                for verify in [false, true] {
-                    let options = Options::default().cache(cache).verify(verify);
-                    let got = jit(src, base.opt_level(level), options, input);
-                    assert_eq!(
-                        got, reference,
-                        "{src} {cell_bits:?} {level:?} cache {cache} verify {verify}"
-                    );
-                }
+        at_width(src, input, cell_bits, expected);
+    }
+}
+
+/// [`everywhere`] at one cell width.
+fn at_width(src: &str, input: &[u8], cell_bits: CellBits, expected: &[u8]) {
+    let base = Config::default().cell_bits(cell_bits).eof(Eof::Unchanged);
+    let reference = interp(src, base.opt_level(OptLevel::O0), input);
+    assert_eq!(
+        reference,
+        (expected.to_vec(), Ok(())),
+        "{src} {cell_bits:?}"
+    );
+    for level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
+        for cache in [true, false] {
+            for verify in [false, true] {
+                let options = Options::default().cache(cache).verify(verify);
+                let got = jit(src, base.opt_level(level), options, input);
+                assert_eq!(
+                    got, reference,
+                    "{src} {cell_bits:?} {level:?} cache {cache} verify {verify}"
+                );
             }
         }
     }
@@ -120,4 +125,27 @@ fn a_loop_does_not_load_cells_before_its_check() {
             "{msg}"
         );
     }
+}
+
+// Found by the mutation net (tools/mutants): bugs no test saw, though a short program shows
+// each. Each test here kills the mutant it names.
+
+/// `p[2] = 65536` with input 16, built by multiplying (16 * 16 * 256), with the pointer left
+/// at `p[2]`. (From input, so that no pass can work the program out before it runs.)
+fn cell_2_is_65536() -> String {
+    format!(",[>{}<-]>[>{}<-]>", "+".repeat(16), "+".repeat(256))
+}
+
+#[test]
+fn scans_see_32_bit_cells_whose_low_half_is_zero() {
+    // scan-vector-32bit-mask: comparing 32-bit cells 16 bits at a time took 65536 for 0.
+    // p[2] = 65536, p[3] = 1: `[>]` from p[2] stops at p[4]; `<.` prints p[3]. With 8- and
+    // 16-bit cells p[2] wraps to 0, the scan does not move, and `<.` prints p[1] = 0.
+    let right = format!("{}>+<[>]<.", cell_2_is_65536());
+    at_width(&right, b"\x10", CellBits::U32, b"\x01");
+    at_width(&right, b"\x10", CellBits::U16, b"\0");
+    // The same leftwards: p[1] = 1, p[2] = 65536, `[<]` from p[2] stops at p[0].
+    let left = format!("{}<+>[<]>.", cell_2_is_65536());
+    at_width(&left, b"\x10", CellBits::U32, b"\x01");
+    at_width(&left, b"\x10", CellBits::U8, b"\0");
 }
