@@ -9,7 +9,8 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::fs::File;
-use std::io::{Read, Seek, Write};
+use std::io::Seek;
+use std::os::unix::fs::FileExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use jitbf::debug::Diagnostics;
@@ -285,49 +286,80 @@ pub fn run_target(program: &Program, target: Target, input: &[u8]) -> Outcome {
 }
 
 thread_local! {
-    /// The input and output files of [`run_jit`], kept from one run to the next.
-    static FILES: RefCell<Option<(File, File)>> = const { RefCell::new(None) };
+    /// The files of [`run_jit`], kept from one run to the next.
+    static FILES: RefCell<Option<Files>> = const { RefCell::new(None) };
+}
+
+/// The JIT's input and output files, and the input the input file holds.
+struct Files {
+    input: File,
+    output: File,
+    holds: Vec<u8>,
+}
+
+impl Files {
+    fn new() -> std::io::Result<Files> {
+        Ok(Files {
+            input: tempfile::tempfile()?,
+            output: tempfile::tempfile()?,
+            holds: Vec::new(),
+        })
+    }
+
+    /// Makes the input file hold `input`, read from its start, and the output file write
+    /// from its start.
+    fn prepare(&mut self, input: &[u8]) -> std::io::Result<()> {
+        // Every target of a case has the same input: written once per case.
+        if self.holds != input {
+            self.holds.clear();
+            self.input.set_len(0)?;
+            self.input.write_all_at(input, 0)?;
+            self.holds.extend_from_slice(input);
+        }
+        self.input.rewind()?;
+        self.output.rewind()
+    }
+
+    /// What the run wrote: the output file from its start to where the run left it (bytes
+    /// past that are from an earlier run).
+    fn written(&mut self) -> std::io::Result<Vec<u8>> {
+        let len = self.output.stream_position()?;
+        let mut bytes = vec![0; usize::try_from(len).map_err(std::io::Error::other)?];
+        self.output.read_exact_at(&mut bytes, 0)?;
+        Ok(bytes)
+    }
 }
 
 /// Runs a JIT executor on `input`, through two files kept for the whole worker.
 ///
 /// Generated code reads and writes file descriptors. Given [`Io::memory`], the JIT makes two
 /// in-memory files (`memfd_create`) for every run and closes them after: creating and
-/// destroying a file costs the kernel more than the rest of a short run's system calls, about
-/// a tenth of the fuzzer's time. The same two files, emptied before each run, do the same job;
-/// the program sees an input file with the same bytes and an output file (not a terminal,
-/// so output is buffered exactly as with a capture), and its output is read back after.
+/// destroying a file costs the kernel more than the rest of a short run's system calls. The
+/// same two files serve every run instead: the program sees an input file with its input
+/// bytes and an output file (not a terminal, so output is buffered exactly as with a
+/// capture), and what it wrote is read back after.
 fn run_jit(executor: Box<dyn Executor + '_>, input: &[u8]) -> Outcome {
-    let files = FILES.with(|f| f.borrow_mut().take()).map_or_else(
-        || Ok((tempfile::tempfile()?, tempfile::tempfile()?)),
-        Ok::<_, std::io::Error>,
-    );
-    let prepared = files.and_then(|(mut inf, mut outf)| {
-        inf.set_len(0)?;
-        inf.rewind()?;
-        inf.write_all(input)?;
-        inf.rewind()?;
-        outf.set_len(0)?;
-        outf.rewind()?;
-        Ok((inf, outf))
-    });
-    let Ok((inf, outf)) = prepared else {
+    let files = FILES
+        .with(|f| f.borrow_mut().take())
+        .map_or_else(Files::new, Ok);
+    let Ok(mut files) = files.and_then(|mut f| f.prepare(input).map(|()| f)) else {
         return run_executor(Ok(executor), input);
     };
     let mut io = Io {
-        input: Input::File(inf),
-        output: Output::File(outf),
+        input: Input::File(files.input),
+        output: Output::File(files.output),
         diagnostics: Diagnostics::Capture(Vec::new()),
     };
     let ending = run_io(Ok(executor), &mut io);
-    let (Input::File(inf), Output::File(mut outf)) = (io.input, io.output) else {
+    let (Input::File(input), Output::File(output)) = (io.input, io.output) else {
         unreachable!("the executor does not replace its files");
     };
-    let mut output = Vec::new();
-    if let Err(e) = outf.rewind().and_then(|()| outf.read_to_end(&mut output)) {
-        return other(format!("reading the output back: {e}"));
-    }
-    FILES.with(|f| *f.borrow_mut() = Some((inf, outf)));
+    (files.input, files.output) = (input, output);
+    let output = match files.written() {
+        Ok(output) => output,
+        Err(e) => return other(format!("reading the output back: {e}")),
+    };
+    FILES.with(|f| *f.borrow_mut() = Some(files));
     Outcome { output, ending }
 }
 
