@@ -149,3 +149,45 @@ fn scans_see_32_bit_cells_whose_low_half_is_zero() {
     at_width(&left, b"\x10", CellBits::U32, b"\x01");
     at_width(&left, b"\x10", CellBits::U8, b"\0");
 }
+
+#[test]
+fn scans_whose_body_reaches_behind_check_that_end() {
+    // scan-scalar-no-probe: a scan whose body steps back before moving on (`<>>`, one cell
+    // behind the cell it tests) did not probe that cell, and ran off the tape's left end
+    // without an error. From cell 0 the first step reaches cell -1.
+    for level in [OptLevel::O1, OptLevel::O2] {
+        for cell_bits in [CellBits::U8, CellBits::U32] {
+            let config = Config::default().cell_bits(cell_bits).opt_level(level);
+            let (out, r) = jit(",[<>>]", config, Options::default(), b"\x01");
+            assert!(out.is_empty());
+            let msg = r.unwrap_err();
+            assert!(
+                msg.starts_with("pointer moved left of cell 0"),
+                "{level:?} {cell_bits:?}: {msg}"
+            );
+            assert_eq!((out, Err(msg)), interp(",[<>>]", config, b"\x01"));
+        }
+    }
+}
+
+#[test]
+fn moves_farther_than_the_guard_pages_are_checked() {
+    // far-threshold-too-far: a move of 5,000,000 32-bit cells (20 MB, past the 16 MiB guard
+    // region) was left to the guard pages, which it jumps over. It must end in the error
+    // the interpreter gives, from either end of a one-cell tape.
+    let far = 5_000_000;
+    for src in [
+        format!(",[{}+]", ">".repeat(far)),
+        format!(",[{}+]", "<".repeat(far)),
+    ] {
+        for level in [OptLevel::O1, OptLevel::O2] {
+            let config = Config::default()
+                .cell_bits(CellBits::U32)
+                .tape_cells(1)
+                .opt_level(level);
+            let reference = interp(&src, config, b"\x01");
+            assert!(reference.1.is_err(), "{reference:?}");
+            assert_eq!(jit(&src, config, Options::default(), b"\x01"), reference);
+        }
+    }
+}

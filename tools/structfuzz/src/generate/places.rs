@@ -74,7 +74,16 @@ impl Gen<'_> {
         };
         self.goto(from);
         self.emit(b"[");
-        self.mv(step);
+        if self.chance(15) {
+            // A body that reaches behind the cell it tests before moving on (`[<>>]`):
+            // jitbf scans those one cell at a time, probing the cell behind for the bounds
+            // check (from cell 0, the first step leaves the tape).
+            let j = self.rng.i64(1..=2) * step.signum();
+            self.mv(-j);
+            self.mv(step + j);
+        } else {
+            self.mv(step);
+        }
         self.emit(b"]");
         let land = if right { last + stride } else { base - stride };
         // The landing cell could hold a value from earlier shapes, and input may be 0:
