@@ -191,3 +191,25 @@ fn moves_farther_than_the_guard_pages_are_checked() {
         }
     }
 }
+
+#[test]
+fn far_moves_that_stay_on_the_tape_pass_their_check() {
+    // left-compare-inverted: the explicit compare of a far move left (8 MB or more, where
+    // the guard pages are not trusted) failed exactly when the pointer was still on the tape.
+    // The scan (of a zero cell from input: it does not move) leaves the code generator
+    // knowing nothing of where the pointer is, so the move back is checked explicitly.
+    let far = 2_200_000; // 8.8 MB of 32-bit cells
+    let src = format!(",{},[>]{}.", ">".repeat(far), "<".repeat(far));
+    for level in [OptLevel::O1, OptLevel::O2] {
+        let config = Config::default()
+            .cell_bits(CellBits::U32)
+            .tape_cells(far + 2)
+            .opt_level(level);
+        let reference = interp(&src, config, b"\x03\x00");
+        assert_eq!(reference, (vec![3], Ok(())));
+        assert_eq!(
+            jit(&src, config, Options::default(), b"\x03\x00"),
+            reference
+        );
+    }
+}
