@@ -213,3 +213,13 @@ fn far_moves_that_stay_on_the_tape_pass_their_check() {
         );
     }
 }
+
+#[test]
+fn multiply_loops_with_a_step_of_3_divide_at_every_width() {
+    // mul-inverse-too-few-steps: `[--->+<]` adds p[0] / 3 (mod 2^bits) to p[1], computed as
+    // p[0] times the inverse of 3. With p[0] = 3 that is 1; an inverse right to 12 bits only
+    // gives 1 + 4096 * j, the right low byte, so only a test at full width shows it: p[1] - 1
+    // must be 0 (else `[[-]>+<]` makes the byte printed 1).
+    everywhere(",[--->+<]>-[[-]>+<]>.", b"\x03", b"\0");
+    everywhere(",[----->+<]>-[[-]>+<]>.", b"\x05", b"\0");
+}
