@@ -2,7 +2,9 @@
 """Mutation testing of jitbf's code generator and optimizer: a measured net.
 
 Each mutant in mutants.toml (beside this script) is one single-point bug: in one file, one
-exact piece of text (which must occur exactly once) is replaced by another. For each
+exact piece of text (which must occur exactly once) is replaced by another. A mutant known
+to change nothing observable says why in `equivalent`; if it survives it is reported as
+equivalent, and the exit status is 0 when every other mutant is killed. For each
 mutant the script applies it to the working tree, rebuilds, runs the fast tests in stages
 (cheapest first) and restores the file, whatever happens. A mutant is *killed* when a
 stage fails or times out, *survives* when every stage passes, and is *unviable* when it
@@ -141,9 +143,10 @@ def main():
             finally:
                 path.write_text(original)
         verdict = ("unviable" if not built else
-                   "killed" if killed_by else "SURVIVED")
+                   "killed" if killed_by else
+                   "equivalent" if "equivalent" in m else "SURVIVED")
         secs = time.monotonic() - start
-        line = f"{verdict:9} {m['name']:40} {', '.join(killed_by):24} {secs:5.0f} s"
+        line = f"{verdict:10} {m['name']:40} {', '.join(killed_by):24} {secs:5.0f} s"
         print(f"[{k}/{len(mutants)}] {line}", flush=True)
         results.append((verdict, line))
         with open(summary, "w") as f:
@@ -151,13 +154,15 @@ def main():
 
     viable = [v for v, _ in results if v != "unviable"]
     killed = viable.count("killed")
+    equivalent = viable.count("equivalent")
     tail = (f"{killed}/{len(viable)} viable mutants killed "
             f"({100 * killed / max(1, len(viable)):.1f}%), "
+            f"{equivalent} known equivalent survived, "
             f"{len(results) - len(viable)} unviable")
     print(tail)
     with open(summary, "a") as f:
         f.write(tail + "\n")
-    sys.exit(0 if killed == len(viable) else 1)
+    sys.exit(0 if killed + equivalent == len(viable) else 1)
 
 
 if __name__ == "__main__":
