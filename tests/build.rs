@@ -135,18 +135,34 @@ const CONFIGS: &[&[&str]] = &[
     &["--tape-size", "1000", "--cell-bits", "16", "-O1"],
 ];
 
-/// The shared corpus, or `None` (with a note) when it is not there.
+/// The shared corpus, or `None` (said on stderr) when it is not there. Under CI (`CI` set)
+/// or with `JITBF_REQUIRE_CORPUS` set, a missing corpus fails the test instead: a check that
+/// quietly stops checking is worse than none (the same rule as `tests/golden.rs`).
 fn corpus_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("JITBF_CORPUS").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
         PathBuf::from,
     );
     if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("note: corpus skipped: {} does not exist", dir.display());
-        None
+        return Some(dir);
     }
+    let required = ["CI", "JITBF_REQUIRE_CORPUS"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty() && x != "false"));
+    assert!(
+        !required,
+        "the benchmark corpus is missing: {} does not exist (set JITBF_CORPUS; CI and \
+         JITBF_REQUIRE_CORPUS make this an error)",
+        dir.display()
+    );
+    // Written straight to stderr so that it shows without --nocapture.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED corpus tests of `jitbf build`: {} does not exist (see the README's \
+         \"The benchmark corpus\"; set JITBF_CORPUS to use one elsewhere)",
+        dir.display()
+    );
+    None
 }
 
 #[test]

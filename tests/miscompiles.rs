@@ -44,23 +44,28 @@ fn jit(src: &str, config: Config, options: Options, input: &[u8]) -> Outcome {
 /// Checks `src` everywhere against the interpreter, and the interpreter against `expected`.
 fn everywhere(src: &str, input: &[u8], expected: &[u8]) {
     for cell_bits in [CellBits::U8, CellBits::U16, CellBits::U32] {
-        let base = Config::default().cell_bits(cell_bits).eof(Eof::Unchanged);
-        let reference = interp(src, base.opt_level(OptLevel::O0), input);
-        assert_eq!(
-            reference,
-            (expected.to_vec(), Ok(())),
-            "{src} {cell_bits:?}"
-        );
-        for level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
-            for cache in [true, false] {
-                for verify in [false, true] {
-                    let options = Options::default().cache(cache).verify(verify);
-                    let got = jit(src, base.opt_level(level), options, input);
-                    assert_eq!(
-                        got, reference,
-                        "{src} {cell_bits:?} {level:?} cache {cache} verify {verify}"
-                    );
-                }
+        at_width(src, input, cell_bits, expected);
+    }
+}
+
+/// [`everywhere`] at one cell width.
+fn at_width(src: &str, input: &[u8], cell_bits: CellBits, expected: &[u8]) {
+    let base = Config::default().cell_bits(cell_bits).eof(Eof::Unchanged);
+    let reference = interp(src, base.opt_level(OptLevel::O0), input);
+    assert_eq!(
+        reference,
+        (expected.to_vec(), Ok(())),
+        "{src} {cell_bits:?}"
+    );
+    for level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
+        for cache in [true, false] {
+            for verify in [false, true] {
+                let options = Options::default().cache(cache).verify(verify);
+                let got = jit(src, base.opt_level(level), options, input);
+                assert_eq!(
+                    got, reference,
+                    "{src} {cell_bits:?} {level:?} cache {cache} verify {verify}"
+                );
             }
         }
     }
@@ -120,4 +125,101 @@ fn a_loop_does_not_load_cells_before_its_check() {
             "{msg}"
         );
     }
+}
+
+// Found by the mutation net (tools/mutants): bugs no test saw, though a short program shows
+// each. Each test here kills the mutant it names.
+
+/// `p[2] = 65536` with input 16, built by multiplying (16 * 16 * 256), with the pointer left
+/// at `p[2]`. (From input, so that no pass can work the program out before it runs.)
+fn cell_2_is_65536() -> String {
+    format!(",[>{}<-]>[>{}<-]>", "+".repeat(16), "+".repeat(256))
+}
+
+#[test]
+fn scans_see_32_bit_cells_whose_low_half_is_zero() {
+    // scan-vector-32bit-mask: comparing 32-bit cells 16 bits at a time took 65536 for 0.
+    // p[2] = 65536, p[3] = 1: `[>]` from p[2] stops at p[4]; `<.` prints p[3]. With 8- and
+    // 16-bit cells p[2] wraps to 0, the scan does not move, and `<.` prints p[1] = 0.
+    let right = format!("{}>+<[>]<.", cell_2_is_65536());
+    at_width(&right, b"\x10", CellBits::U32, b"\x01");
+    at_width(&right, b"\x10", CellBits::U16, b"\0");
+    // The same leftwards: p[1] = 1, p[2] = 65536, `[<]` from p[2] stops at p[0].
+    let left = format!("{}<+>[<]>.", cell_2_is_65536());
+    at_width(&left, b"\x10", CellBits::U32, b"\x01");
+    at_width(&left, b"\x10", CellBits::U8, b"\0");
+}
+
+#[test]
+fn scans_whose_body_reaches_behind_check_that_end() {
+    // scan-scalar-no-probe: a scan whose body steps back before moving on (`<>>`, one cell
+    // behind the cell it tests) did not probe that cell, and ran off the tape's left end
+    // without an error. From cell 0 the first step reaches cell -1.
+    for level in [OptLevel::O1, OptLevel::O2] {
+        for cell_bits in [CellBits::U8, CellBits::U32] {
+            let config = Config::default().cell_bits(cell_bits).opt_level(level);
+            let (out, r) = jit(",[<>>]", config, Options::default(), b"\x01");
+            assert!(out.is_empty());
+            let msg = r.unwrap_err();
+            assert!(
+                msg.starts_with("pointer moved left of cell 0"),
+                "{level:?} {cell_bits:?}: {msg}"
+            );
+            assert_eq!((out, Err(msg)), interp(",[<>>]", config, b"\x01"));
+        }
+    }
+}
+
+#[test]
+fn moves_farther_than_the_guard_pages_are_checked() {
+    // far-threshold-too-far: a move of 5,000,000 32-bit cells (20 MB, past the 16 MiB guard
+    // region) was left to the guard pages, which it jumps over. It must end in the error
+    // the interpreter gives, from either end of a one-cell tape.
+    let far = 5_000_000;
+    for src in [
+        format!(",[{}+]", ">".repeat(far)),
+        format!(",[{}+]", "<".repeat(far)),
+    ] {
+        for level in [OptLevel::O1, OptLevel::O2] {
+            let config = Config::default()
+                .cell_bits(CellBits::U32)
+                .tape_cells(1)
+                .opt_level(level);
+            let reference = interp(&src, config, b"\x01");
+            assert!(reference.1.is_err(), "{reference:?}");
+            assert_eq!(jit(&src, config, Options::default(), b"\x01"), reference);
+        }
+    }
+}
+
+#[test]
+fn far_moves_that_stay_on_the_tape_pass_their_check() {
+    // left-compare-inverted: the explicit compare of a far move left (8 MB or more, where
+    // the guard pages are not trusted) failed exactly when the pointer was still on the tape.
+    // The scan (of a zero cell from input: it does not move) leaves the code generator
+    // knowing nothing of where the pointer is, so the move back is checked explicitly.
+    let far = 2_200_000; // 8.8 MB of 32-bit cells
+    let src = format!(",{},[>]{}.", ">".repeat(far), "<".repeat(far));
+    for level in [OptLevel::O1, OptLevel::O2] {
+        let config = Config::default()
+            .cell_bits(CellBits::U32)
+            .tape_cells(far + 2)
+            .opt_level(level);
+        let reference = interp(&src, config, b"\x03\x00");
+        assert_eq!(reference, (vec![3], Ok(())));
+        assert_eq!(
+            jit(&src, config, Options::default(), b"\x03\x00"),
+            reference
+        );
+    }
+}
+
+#[test]
+fn multiply_loops_with_a_step_of_3_divide_at_every_width() {
+    // mul-inverse-too-few-steps: `[--->+<]` adds p[0] / 3 (mod 2^bits) to p[1], computed as
+    // p[0] times the inverse of 3. With p[0] = 3 that is 1; an inverse right to 12 bits only
+    // gives 1 + 4096 * j, the right low byte, so only a test at full width shows it: p[1] - 1
+    // must be 0 (else `[[-]>+<]` makes the byte printed 1).
+    everywhere(",[--->+<]>-[[-]>+<]>.", b"\x03", b"\0");
+    everywhere(",[----->+<]>-[[-]>+<]>.", b"\x05", b"\0");
 }

@@ -8,9 +8,13 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::fs::File;
+use std::io::Seek;
+use std::os::unix::fs::FileExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use jitbf::{Executor, Io, OptLevel, Program, RuntimeError};
+use jitbf::debug::Diagnostics;
+use jitbf::{Executor, Input, Io, OptLevel, Output, Program, RuntimeError};
 
 use crate::case::Case;
 use crate::model::{self, Ending, Outcome};
@@ -258,7 +262,7 @@ fn run_reusing(program: &Program, target: Target, input: &[u8], last: &Last) -> 
         return outcome.clone();
     }
     let code = jit.code().to_vec();
-    let outcome = run_executor(Ok(Box::new(jit)), input);
+    let outcome = run_jit(Box::new(jit), input);
     *last.borrow_mut() = Some((level, code, outcome.clone()));
     outcome
 }
@@ -274,17 +278,105 @@ pub fn run_target(program: &Program, target: Target, input: &[u8]) -> Outcome {
         Target::Interp(_) => Ok(Box::new(program.interpreter()) as Box<dyn Executor>),
         Target::Jit { cache, .. } => jit(program, cache),
     });
-    match executor {
-        Ok(executor) => run_executor(executor, input),
-        Err(panic) => other(format!("panic: {panic}")),
+    match (executor, target) {
+        (Ok(Ok(executor)), Target::Jit { .. }) => run_jit(executor, input),
+        (Ok(executor), _) => run_executor(executor, input),
+        (Err(panic), _) => other(format!("panic: {panic}")),
     }
+}
+
+thread_local! {
+    /// The files of [`run_jit`], kept from one run to the next.
+    static FILES: RefCell<Option<Files>> = const { RefCell::new(None) };
+}
+
+/// The JIT's input and output files, and the input the input file holds.
+struct Files {
+    input: File,
+    output: File,
+    holds: Vec<u8>,
+}
+
+impl Files {
+    fn new() -> std::io::Result<Files> {
+        Ok(Files {
+            input: tempfile::tempfile()?,
+            output: tempfile::tempfile()?,
+            holds: Vec::new(),
+        })
+    }
+
+    /// Makes the input file hold `input`, read from its start, and the output file write
+    /// from its start.
+    fn prepare(&mut self, input: &[u8]) -> std::io::Result<()> {
+        // Every target of a case has the same input: written once per case.
+        if self.holds != input {
+            self.holds.clear();
+            self.input.set_len(0)?;
+            self.input.write_all_at(input, 0)?;
+            self.holds.extend_from_slice(input);
+        }
+        self.input.rewind()?;
+        self.output.rewind()
+    }
+
+    /// What the run wrote: the output file from its start to where the run left it (bytes
+    /// past that are from an earlier run).
+    fn written(&mut self) -> std::io::Result<Vec<u8>> {
+        let len = self.output.stream_position()?;
+        let mut bytes = vec![0; usize::try_from(len).map_err(std::io::Error::other)?];
+        self.output.read_exact_at(&mut bytes, 0)?;
+        Ok(bytes)
+    }
+}
+
+/// Runs a JIT executor on `input`, through two files kept for the whole worker.
+///
+/// Generated code reads and writes file descriptors. Given [`Io::memory`], the JIT makes two
+/// in-memory files (`memfd_create`) for every run and closes them after: creating and
+/// destroying a file costs the kernel more than the rest of a short run's system calls. The
+/// same two files serve every run instead: the program sees an input file with its input
+/// bytes and an output file (not a terminal, so output is buffered exactly as with a
+/// capture), and what it wrote is read back after.
+fn run_jit(executor: Box<dyn Executor + '_>, input: &[u8]) -> Outcome {
+    let files = FILES
+        .with(|f| f.borrow_mut().take())
+        .map_or_else(Files::new, Ok);
+    let Ok(mut files) = files.and_then(|mut f| f.prepare(input).map(|()| f)) else {
+        return run_executor(Ok(executor), input);
+    };
+    let mut io = Io {
+        input: Input::File(files.input),
+        output: Output::File(files.output),
+        diagnostics: Diagnostics::Capture(Vec::new()),
+    };
+    let ending = run_io(Ok(executor), &mut io);
+    let (Input::File(input), Output::File(output)) = (io.input, io.output) else {
+        unreachable!("the executor does not replace its files");
+    };
+    (files.input, files.output) = (input, output);
+    let output = match files.written() {
+        Ok(output) => output,
+        Err(e) => return other(format!("reading the output back: {e}")),
+    };
+    FILES.with(|f| *f.borrow_mut() = Some(files));
+    Outcome { output, ending }
 }
 
 /// Runs an executor (or reports why there is none) on `input`.
 fn run_executor(executor: Result<Box<dyn Executor + '_>, jitbf::Error>, input: &[u8]) -> Outcome {
     let mut io = Io::memory(input);
-    let result = executor.map(|mut e| guarded(|| e.run(&mut io)));
-    let ending = match result {
+    let ending = run_io(executor, &mut io);
+    Outcome {
+        output: io.take_output(),
+        ending,
+    }
+}
+
+/// Runs an executor (or reports why there is none) with `io`; returns how it ended.
+fn run_io(executor: Result<Box<dyn Executor + '_>, jitbf::Error>, io: &mut Io) -> Ending {
+    let result = executor.map(|mut e| guarded(|| e.run(io)));
+    match result {
         Ok(Ok(Ok(()))) => Ending::Ok,
         Ok(Ok(Err(RuntimeError::PointerOutOfRange { side, pos, .. }))) => {
             Ending::OutOfRange(side, pos)
@@ -292,10 +384,6 @@ fn run_executor(executor: Result<Box<dyn Executor + '_>, jitbf::Error>, input: &
         Ok(Ok(Err(e))) => Ending::Other(format!("{e}")),
         Ok(Err(panic)) => Ending::Other(format!("panic: {panic}")),
         Err(e) => Ending::Other(format!("compile: {e}")),
-    };
-    Outcome {
-        output: io.take_output(),
-        ending,
     }
 }
 
@@ -375,6 +463,29 @@ mod tests {
         assert_eq!(expected.ending, Ending::OutOfRange(Side::Left, 10));
         assert_eq!(failures.len(), 1);
         assert_eq!(failures[0].got.output, b"\x03\x00");
+    }
+
+    #[test]
+    fn jit_runs_one_after_another_each_see_their_own_input_and_output() {
+        // The JIT's files are kept from one run to the next: a shorter input after a
+        // longer one, and an output after a longer one, must not see what was left.
+        if !jitbf::JIT_AVAILABLE {
+            return;
+        }
+        let target = Target::Jit {
+            level: OptLevel::O1,
+            cache: true,
+        };
+        let echo = |input: &[u8]| {
+            let c = case(",[.,]", 4, input);
+            let program = Program::new(c.source.as_slice(), &c.config(OptLevel::O1)).unwrap();
+            run_target(&program, target, input)
+        };
+        for input in [&b"abcdef"[..], b"xy", b"", b"\x80\xffz", b"q"] {
+            let got = echo(input);
+            assert_eq!(got.output, input, "input {input:?}");
+            assert_eq!(got.ending, Ending::Ok);
+        }
     }
 
     #[test]

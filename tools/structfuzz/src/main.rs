@@ -2,6 +2,7 @@
 //! serves as its own worker and child process.
 
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -87,6 +88,8 @@ struct Args {
     #[arg(long, hide = true)]
     step: Option<u64>,
     #[arg(long, hide = true)]
+    pulse: Option<PathBuf>,
+    #[arg(long, hide = true)]
     check_stdin: bool,
     #[arg(long, hide = true)]
     heartbeat: bool,
@@ -125,7 +128,8 @@ fn run(args: Args) -> Result<ExitCode, String> {
     });
     if args.worker {
         let (first, end, step) = (args.first.unwrap_or(0), args.end.unwrap_or(0), args.step);
-        driver::worker_main(seed, first, end, step.unwrap_or(1).max(1))
+        let pulse = args.pulse.ok_or("--worker needs --pulse")?;
+        driver::worker_main(seed, first, end, step.unwrap_or(1).max(1), &pulse)
             .map_err(|e| e.to_string())?;
         return Ok(ExitCode::SUCCESS);
     }

@@ -1,6 +1,8 @@
 //! Shapes that lay cells out on the tape: strided cells and scans over them, excursions at
 //! the ends of the tape, moves of millions of cells. (The rest are in [`super::shapes`].)
 
+use jitbf::CellBits;
+
 use super::{EXPLICIT_MOVE_BYTES, Gen, weighted};
 
 impl Gen<'_> {
@@ -48,6 +50,10 @@ impl Gen<'_> {
                         self.read();
                         exact = false;
                     }
+                    // Wide cells: now and then a value whose low byte or low half is zero.
+                    _ if self.cells != CellBits::U8 && c + 1 < self.tape && self.chance(40) => {
+                        self.add_low_zero(c);
+                    }
                     _ => self.emit(b"-"),
                 }
             } else if noise && self.chance(40) {
@@ -68,7 +74,16 @@ impl Gen<'_> {
         };
         self.goto(from);
         self.emit(b"[");
-        self.mv(step);
+        if self.chance(15) {
+            // A body that reaches behind the cell it tests before moving on (`[<>>]`):
+            // jitbf scans those one cell at a time, probing the cell behind for the bounds
+            // check (from cell 0, the first step leaves the tape).
+            let j = self.rng.i64(1..=2) * step.signum();
+            self.mv(-j);
+            self.mv(step + j);
+        } else {
+            self.mv(step);
+        }
         self.emit(b"]");
         let land = if right { last + stride } else { base - stride };
         // The landing cell could hold a value from earlier shapes, and input may be 0:
@@ -88,6 +103,26 @@ impl Gen<'_> {
             }
             _ => self.emit(b"[.[-]]"),
         }
+    }
+
+    /// Adds 256 or (32-bit cells) 65536 to cell `c`, by a loop counted down in `c + 1`
+    /// (which ends at 0): a nonzero cell whose low byte or low 16 bits are zero, which a scan
+    /// that compared only part of each cell would take for a zero cell.
+    fn add_low_zero(&mut self, c: i64) {
+        let k = if self.cells == CellBits::U32 && self.chance(60) {
+            256
+        } else {
+            16
+        };
+        self.goto(c + 1);
+        self.emit(b"[-]");
+        self.add(k);
+        self.emit(b"[-");
+        self.mv(-1);
+        self.add(k);
+        self.mv(1);
+        self.emit(b"]");
+        self.goto(c);
     }
 
     /// Just inside and just past either end of the tape: moves, multiply targets, scans.

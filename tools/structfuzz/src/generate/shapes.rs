@@ -7,7 +7,7 @@
 //! | [`Shape::Cross`] | 10 / 8 | a value pushed across 128, 256 or 65536 (input 0x80/0xFF/0x00 plus a run, or a multiply), then a zero test `[>+<[-]]` |
 //! | [`Shape::If`] | 8 / 6 | nested ifs: `[` shapes `[-]]`, up to three deep |
 //! | [`Shape::InputLoop`] | 8 / 3 | multiply loops inside a loop counted down from input, their targets printed |
-//! | [`Shape::Scan`] | 14 / 5 | cells at stride 1..12 made nonzero (from input or constants, with noise between), then `[>>>]`-style scans either way; the strides jitbf vectorizes at each cell width are favoured |
+//! | [`Shape::Scan`] | 14 / 5 | cells at stride 1..12 made nonzero (from input or constants, in wide cells also 256 and 65536, whose low byte or half is zero; with noise between), then `[>>>]`-style scans either way (some with bodies that reach behind, `[<>>]`); the strides jitbf vectorizes at each cell width are favoured |
 //! | [`Shape::Edge`] | 6 / 0 | excursions and multiply targets just inside and just past either end of the tape |
 //! | [`Shape::Far`] | 30 on tapes made for it (one program in a thousand), once / 0 | moves of millions of cells (across jitbf's explicit-compare threshold), mostly between setting a cell and testing it |
 //! | [`Shape::Clear`] | 5 / 6 | `[-]`, `[+]`, `[-]+++` stores |
