@@ -1,12 +1,12 @@
 //! The code around the program: the prologue, the exits, and the subroutines every
-//! program shares.
+//! program shares. Only the I/O subroutines a program calls are emitted ([`Used`]).
 //!
 //! * `exit`: restores `rsp` and the callee-saved registers and returns a status to Rust
 //!   (`eax`), saving the tape pointer and output cursor in the context block;
 //! * the fault stub, where the `SIGSEGV` handler resumes a thread that hit a guard page;
 //! * `check failed`: the target of a failed explicit bounds compare;
 //! * `putc` (append `al` to the output buffer, flushing when it is full or, on a terminal,
-//!   after a newline), `puts` (`r9` bytes from `r8`), `flush` (`write(2)` until done,
+//!   after a newline), `puts` (`edx` bytes from `rax`), `flush` (`write(2)` until done,
 //!   retrying `EINTR`), `getc` (next input byte in `eax`, or -1; refills with `read(2)`
 //!   after flushing, so prompts appear before the program waits; once `read` has reported
 //!   end of input, it never reads again, so a terminal needs only one Ctrl-D).
