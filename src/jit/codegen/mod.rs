@@ -198,21 +198,11 @@ pub struct FrameStep {
 
 /// The median offset of the cells the program accesses.
 fn typical_offset(ir: &Ir) -> i32 {
+    // Each instruction's primary cell (the one it writes or tests).
     let mut offs: Vec<i32> = ir
         .code
         .iter()
-        .filter_map(|ins| match ins.op {
-            Op::Add { off, .. }
-            | Op::Set { off, .. }
-            | Op::Out { off }
-            | Op::In { off }
-            | Op::Loop { off }
-            | Op::EndLoop { off }
-            | Op::If { off }
-            | Op::Scan { off, .. } => Some(off),
-            Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } => Some(dst),
-            _ => None,
-        })
+        .filter_map(|ins| plan::cells(&ins.op)[0])
         .collect();
     if offs.is_empty() {
         return 0;

@@ -44,7 +44,7 @@ pub(crate) struct Plan {
 pub(crate) type Carried = FxHashMap<u32, (Vec<i32>, Vec<i32>)>;
 
 /// The cells an instruction reads or writes: `[primary, source]`.
-fn cells(op: &Op) -> [Option<i32>; 2] {
+pub(super) fn cells(op: &Op) -> [Option<i32>; 2] {
     match *op {
         Op::Add { off, .. }
         | Op::Set { off, .. }
