@@ -288,7 +288,7 @@ fn io_errors_read_as_under_jitbf() {
 
 #[test]
 fn closed_stdin_and_stdout_are_dev_null_as_under_jitbf() {
-    // The Rust runtime opens /dev/null on closed standard descriptors; so do executables.
+    // jitbf opens /dev/null on closed standard descriptors (`cli::process`); so do executables.
     let dir = with_source(",+.");
     build(dir.path(), &["prog.bf", "-o", "prog"]);
     let jit = format!("{BIN} prog.bf");

@@ -27,6 +27,7 @@ pub mod build;
 pub mod explore;
 pub mod generate;
 pub mod instrument;
+pub mod process;
 pub mod run;
 mod source;
 
@@ -189,7 +190,15 @@ pub fn normalize(mut args: Vec<OsString>) -> Vec<OsString> {
 }
 
 /// Runs the command line `args` (program name first) and returns the exit status.
+///
+/// The `jitbf` binary calls this through [`process::main`], which also does the start-up
+/// work Rust's runtime would have done.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    ExitCode::from(status(args))
+}
+
+/// [`main`]'s exit status as a number.
+pub fn status(args: impl IntoIterator<Item = OsString>) -> u8 {
     let args = normalize(args.into_iter().collect());
     if let Some(run_args) = quick_run_args(&args) {
         return exit_status(run::run(&run_args));
@@ -206,12 +215,12 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 /// The exit status of a command's outcome, with its message written to stderr.
-fn exit_status(outcome: Result<(), Failure>) -> ExitCode {
+fn exit_status(outcome: Result<(), Failure>) -> u8 {
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(fail) => {
             to_stderr(&fail.message);
-            ExitCode::from(fail.status)
+            fail.status
         }
     }
 }
@@ -249,7 +258,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
 
 /// Prints clap's error (or help) and exits as clap would, adding a hint when the command
 /// was a subcommand's name that is also a file here.
-fn clap_error(e: clap::Error, args: &[OsString]) -> ExitCode {
+fn clap_error(e: clap::Error, args: &[OsString]) -> u8 {
     let _ = e.print();
     let status = e.exit_code();
     if status != 0
@@ -262,7 +271,7 @@ fn clap_error(e: clap::Error, args: &[OsString]) -> ExitCode {
              `jitbf ./{first}` or `jitbf run {first}`\n"
         ));
     }
-    ExitCode::from(u8::try_from(status).unwrap_or(2))
+    u8::try_from(status).unwrap_or(2)
 }
 
 /// Writes a message to stderr, keeping its colours only where they are wanted (a terminal,
