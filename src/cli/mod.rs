@@ -203,11 +203,11 @@ pub fn status(args: impl IntoIterator<Item = OsString>) -> u8 {
     if let Some(run_args) = quick_run_args(&args) {
         return exit_status(run::run(&run_args));
     }
-    let matches = match Cli::command().try_get_matches_from(&args) {
+    let mut matches = match Cli::command().try_get_matches_from(&args) {
         Ok(matches) => matches,
         Err(e) => return clap_error(e, &args),
     };
-    let cli = match Cli::from_arg_matches(&matches) {
+    let cli = match Cli::from_arg_matches_mut(&mut matches) {
         Ok(cli) => cli,
         Err(e) => return clap_error(e, &args),
     };
@@ -238,8 +238,8 @@ fn quick_run_args(args: &[OsString]) -> Option<run::RunArgs> {
     }
     let command = run::RunArgs::augment_args(clap::Command::new("jitbf").args_override_self(true));
     let words = args[..1].iter().chain(&args[2..]);
-    let matches = command.try_get_matches_from(words).ok()?;
-    run::RunArgs::from_arg_matches(&matches).ok()
+    let mut matches = command.try_get_matches_from(words).ok()?;
+    run::RunArgs::from_arg_matches_mut(&mut matches).ok()
 }
 
 /// Runs the parsed command.

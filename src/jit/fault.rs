@@ -12,7 +12,8 @@
 //! A fault inside generated code but outside the guards is a bug in jitbf; it takes the
 //! same path and is reported as an internal error rather than a crash. Any other `SIGSEGV`
 //! (not ours) goes to the handler that was installed before ours, which is how the Rust
-//! runtime's stack-overflow message keeps working.
+//! runtime's stack-overflow message keeps working in programs that embed the library (the
+//! `jitbf` binary skips that part of Rust's start-up: see [`crate::cli::process`]).
 
 use std::cell::Cell;
 use std::io;
