@@ -223,3 +223,14 @@ fn multiply_loops_with_a_step_of_3_divide_at_every_width() {
     everywhere(",[--->+<]>-[[-]>+<]>.", b"\x03", b"\0");
     everywhere(",[----->+<]>-[[-]>+<]>.", b"\x05", b"\0");
 }
+
+#[test]
+fn a_multiply_loop_that_also_stores_to_a_cell_it_adds_to_is_not_one() {
+    // Found by the structured fuzzer's counted-loop shape (seed 77123, program 798): the
+    // body stores 0 to p[3] and then adds 1 to it, so p[3] ends at 1 however many times the
+    // loop runs; the multiply pass made it `p[3] = p[0]` (the store once, the adds times the
+    // count), which printed 2 for an input of 2. A move splits the store from the add, so
+    // that no fold merges them before the multiply pass sees the loop.
+    everywhere(",[>>>[-]<[-]>+<<<-]>>>.", b"\x02", b"\x01");
+    everywhere(">>,[<<[-]>>>>[-]<<<<+>>-]<<.", b"\x05", b"\x01");
+}

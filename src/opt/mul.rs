@@ -14,7 +14,9 @@
 //! ```
 //!
 //! The body may also store constants (`[->+>[-]<<]` leaves `p[2] = 0`): those stores happen
-//! once the loop has run at least once, which the `if` expresses. The body's bounds check
+//! once the loop has run at least once, which the `if` expresses. Not to a cell it also adds
+//! to, though: `[->[-]+<]` sets `p[1]` to 1 on every iteration, so it ends at 1, not at
+//! `p[0]`. The body's bounds check
 //! moves into the `if`: it is the same on every iteration, so checking it once, on the first,
 //! reports the same error.
 
@@ -60,6 +62,8 @@ fn multiply_form(lp: &[Instr], cond: i32, out: &mut Vec<Instr>) -> Option<()> {
     }
     let body = &lp[1..lp.len() - 1];
     let mut step = None;
+    // The cells stored to (rarely any, so this seldom allocates).
+    let mut stores = Vec::new();
     for ins in body {
         match ins.op {
             Op::Add { off, val } if off == cond => {
@@ -69,11 +73,20 @@ fn multiply_form(lp: &[Instr], cond: i32, out: &mut Vec<Instr>) -> Option<()> {
                 step = Some(val);
             }
             Op::Add { .. } | Op::Check(_) => {}
-            Op::Set { off, .. } if off != cond => {}
+            Op::Set { off, .. } if off != cond => stores.push(off),
             _ => return None,
         }
     }
     let step = step?;
+    if !stores.is_empty() {
+        stores.sort_unstable();
+        let added_and_stored = body
+            .iter()
+            .any(|ins| matches!(ins.op, Op::Add { off, .. } if stores.binary_search(&off).is_ok()));
+        if added_and_stored {
+            return None;
+        }
+    }
     if step % 2 == 0 {
         return None;
     }
@@ -178,7 +191,17 @@ mod tests {
 
     #[test]
     fn not_multiply_loops() {
-        for src in ["[->+<<]", "[-->+<]", "[->.<]", "[->[>]<]", "[>+<]"] {
+        // The last two store to a cell they add to (the second with the store split from
+        // the add by a move, so that no fold merges them).
+        for src in [
+            "[->+<<]",
+            "[-->+<]",
+            "[->.<]",
+            "[->[>]<]",
+            "[>+<]",
+            "[->[-]+<]",
+            "[->>>[-]<[-]>+<<<]",
+        ] {
             assert!(
                 !mul(src).iter().any(|op| matches!(op, Op::MulAdd { .. })),
                 "{src}"
