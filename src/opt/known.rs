@@ -28,8 +28,13 @@
 //! Nothing here changes behaviour: a loop that would leave the tape or read input is never
 //! run at compile time, and checks are only removed when they are certain to pass.
 
+mod fixpoint;
+mod tape;
+
 use rustc_hash::FxHashMap;
 
+use self::fixpoint::Fixpoints;
+use self::tape::Tape;
 use crate::Config;
 use crate::ir::{Instr, Ir, Op, Span};
 
@@ -77,6 +82,7 @@ pub fn run_within(ir: &mut Ir, config: &Config, limit: usize) -> usize {
         analysis_budget: 16 * cut as u64 + (1 << 16),
         sim_budget: SIM_TOTAL,
         too_long: Default::default(),
+        scratch: Scratch::default(),
         emitting: true,
         profile: config.profile,
     };
@@ -439,10 +445,18 @@ fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
     (done, lists)
 }
 
+/// What compile-time runs reuse from one to the next: the tape, and which loops can stop
+/// early ([`fixpoint`]).
+#[derive(Debug, Default)]
+struct Scratch {
+    tape: Tape,
+    fixpoints: Fixpoints,
+}
+
 /// The effect of running a loop at compile time.
 struct Sim {
-    /// Final values of the cells written, by coordinate.
-    writes: FxHashMap<i64, u32>,
+    /// Final values of the cells written, sorted by coordinate.
+    writes: Vec<(i64, u32)>,
     /// Output, in order.
     output: Vec<u8>,
     /// Pointer movement.
@@ -471,6 +485,8 @@ struct Known<'a> {
     /// again, to the limit, at every level of its analysis (every trial run of every loop
     /// around it), which cost long.b and bench.b milliseconds for nothing.
     too_long: Vec<(usize, usize)>,
+    /// What compile-time runs reuse from one to the next.
+    scratch: Scratch,
     /// False during trial runs, which only compute states.
     emitting: bool,
     /// Loops are being counted ([`Config::profile`]): never inline a loop's first iteration
@@ -992,9 +1008,7 @@ impl Known<'_> {
     /// Emits the effect of a loop run at compile time.
     fn apply(&mut self, sim: Sim, st: &mut State, span: Span) {
         self.print(&sim.output, span);
-        let mut writes: Vec<(i64, u32)> = sim.writes.into_iter().collect();
-        writes.sort_unstable();
-        for (coord, v) in writes {
+        for (coord, v) in sim.writes {
             if st.at(coord) != Some(v) {
                 let off = (coord - st.pos) as i32;
                 self.emit(Op::Set { off, val: v }, span);
@@ -1029,11 +1043,19 @@ impl Known<'_> {
         }
         let mut steps = 0u64;
         let mut sim = Sim {
-            writes: FxHashMap::default(),
+            writes: Vec::new(),
             output: Vec::new(),
             moved: 0,
         };
-        let finished = self.run_at_compile_time(start, end, st, &mut sim, &mut steps, limit);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.tape.reset(st.pos);
+        scratch.fixpoints.reset(self.code);
+        let finished =
+            self.run_at_compile_time(start, end, st, &mut scratch, &mut sim, &mut steps, limit);
+        if finished.is_some() {
+            sim.writes = scratch.tape.writes();
+        }
+        self.scratch = scratch;
         self.sim_budget = self.sim_budget.saturating_sub(steps);
         if finished.is_none() && steps > limit {
             self.too_long.push((start, end));
@@ -1042,23 +1064,37 @@ impl Known<'_> {
     }
 
     /// The interpreter behind [`Known::simulate`]: `None` as soon as it has to give up.
+    /// Cells are read from and written to the scratch tape, which falls back to `st` for
+    /// cells the run has not touched yet. Loops that settle ([`fixpoint`]) are left as soon
+    /// as an iteration changes nothing but their counter.
+    #[allow(clippy::too_many_arguments)]
     fn run_at_compile_time(
         &self,
         start: usize,
         end: usize,
         st: &State,
+        scratch: &mut Scratch,
         sim: &mut Sim,
         steps: &mut u64,
         limit: u64,
     ) -> Option<()> {
-        let writes = &mut sim.writes;
-        let read = |writes: &FxHashMap<i64, u32>, c: i64| writes.get(&c).copied().or(st.at(c));
+        /// A loop being run: where it starts, how many of its iterations were compared with
+        /// the one before, and where the cells' values at the start of this iteration are
+        /// in `snapshots` (`NONE`: not compared).
+        struct Head {
+            start: usize,
+            tries: u32,
+            snapshot: usize,
+        }
+        const NONE: usize = usize::MAX;
+        let Scratch { tape, fixpoints } = scratch;
+        let read = |tape: &mut Tape, c: i64| tape.read(c, |c| st.at(c));
         let check = |id, pos: i64| {
             let e = self.ir.excursion(id);
             st.abs && pos + i64::from(e.lo) >= 0 && pos + i64::from(e.hi) < self.cells
         };
         let mut pos = st.pos;
-        let mut heads: Vec<usize> = Vec::new();
+        let mut heads: Vec<Head> = Vec::new();
         let mut i = start;
         while i <= end {
             *steps += 1;
@@ -1068,20 +1104,18 @@ impl Known<'_> {
             let at = |off: i32| pos + i64::from(off);
             match self.code[i].op {
                 Op::Add { off, val } => {
-                    let v = read(writes, at(off))?;
-                    writes.insert(at(off), v.wrapping_add(val) & self.mask);
+                    let v = read(tape, at(off))?;
+                    tape.write(at(off), v.wrapping_add(val) & self.mask);
                 }
-                Op::Set { off, val } => {
-                    writes.insert(at(off), val & self.mask);
-                }
+                Op::Set { off, val } => tape.write(at(off), val & self.mask),
                 Op::MulAdd { src, dst, k } => {
-                    let s = read(writes, at(src))?;
-                    let d = read(writes, at(dst))?;
-                    writes.insert(at(dst), d.wrapping_add(s.wrapping_mul(k)) & self.mask);
+                    let s = read(tape, at(src))?;
+                    let d = read(tape, at(dst))?;
+                    tape.write(at(dst), d.wrapping_add(s.wrapping_mul(k)) & self.mask);
                 }
                 Op::MulSet { src, dst, k } => {
-                    let s = read(writes, at(src))?;
-                    writes.insert(at(dst), s.wrapping_mul(k) & self.mask);
+                    let s = read(tape, at(src))?;
+                    tape.write(at(dst), s.wrapping_mul(k) & self.mask);
                 }
                 Op::Move { delta } => pos += i64::from(delta),
                 Op::Check(id) => {
@@ -1089,7 +1123,7 @@ impl Known<'_> {
                         return None;
                     }
                 }
-                Op::Out { off } => sim.output.push(read(writes, at(off))? as u8),
+                Op::Out { off } => sim.output.push(read(tape, at(off))? as u8),
                 Op::Print { start, len } => sim
                     .output
                     .extend_from_slice(&self.ir.bytes[start as usize..(start + len) as usize]),
@@ -1100,7 +1134,7 @@ impl Known<'_> {
                     step,
                     check: id,
                 } => {
-                    while read(writes, pos + i64::from(off))? != 0 {
+                    while read(tape, pos + i64::from(off))? != 0 {
                         *steps += 1;
                         if *steps > limit || !check(id, pos) {
                             return None;
@@ -1108,18 +1142,71 @@ impl Known<'_> {
                         pos += i64::from(step);
                     }
                 }
-                Op::Loop { off } | Op::If { off } => {
-                    if read(writes, at(off))? == 0 {
+                Op::If { off } => {
+                    if read(tape, at(off))? == 0 {
                         i = self.partner(i);
-                    } else if matches!(self.code[i].op, Op::Loop { .. }) {
-                        heads.push(i);
+                    }
+                }
+                Op::Loop { off } => {
+                    if read(tape, at(off))? == 0 {
+                        i = self.partner(i);
+                    } else {
+                        let mut snapshot = NONE;
+                        if fixpoints.qualifies(self.code, i, || {
+                            let s = self.summary(i);
+                            (s.end as usize, s.balanced && s.len != u32::MAX)
+                        }) {
+                            let writes = self.writes(self.summary(i)).expect("qualifies");
+                            // The cells the body writes, as this iteration begins (if known).
+                            snapshot = fixpoints.snapshots.len();
+                            for &o in writes.iter().filter(|&&o| o != off) {
+                                match read(tape, at(o)) {
+                                    Some(v) => fixpoints.snapshots.push(v),
+                                    None => {
+                                        fixpoints.snapshots.truncate(snapshot);
+                                        snapshot = NONE;
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        heads.push(Head {
+                            start: i,
+                            tries: 0,
+                            snapshot,
+                        });
                     }
                 }
                 Op::EndLoop { off } => {
-                    let head = heads.pop().expect("balanced");
-                    if read(writes, at(off))? != 0 {
-                        i = head;
-                        heads.push(head);
+                    let head = heads.last_mut().expect("balanced");
+                    let mut settled = false;
+                    if read(tape, at(off))? != 0 && head.snapshot != NONE {
+                        // Compare with the iteration's start; keep this end as the next start.
+                        let writes = self.writes(self.summary(head.start)).expect("compared");
+                        settled = true;
+                        let mut k = head.snapshot;
+                        for &o in writes.iter().filter(|&&o| o != off) {
+                            let v = read(tape, at(o))?;
+                            settled &= fixpoints.snapshots[k] == v;
+                            fixpoints.snapshots[k] = v;
+                            k += 1;
+                        }
+                        head.tries += 1;
+                        if settled {
+                            // Every later iteration only moves the counter, to 0.
+                            tape.write(at(off), 0);
+                        } else if head.tries == fixpoint::TRIES {
+                            fixpoints.snapshots.truncate(head.snapshot);
+                            head.snapshot = NONE;
+                        }
+                    }
+                    if !settled && read(tape, at(off))? != 0 {
+                        i = head.start;
+                    } else {
+                        let head = heads.pop().expect("balanced");
+                        if head.snapshot != NONE {
+                            fixpoints.snapshots.truncate(head.snapshot);
+                        }
                     }
                 }
                 Op::EndIf => {}
@@ -1171,6 +1258,45 @@ mod tests {
     fn nested_counting_loops_run_at_compile_time() {
         let ir = known("++++[>++++[>++++[>+<-]<-]<-]>>>.");
         assert_eq!(printed(&ir), [64]);
+    }
+
+    /// `levels` counting loops of `count` iterations, each at the cell right of the one
+    /// around it (from cell 1), around `inner`.
+    fn nest(levels: usize, count: usize, inner: &str) -> String {
+        let mut src = inner.to_string();
+        for _ in 0..levels {
+            src = format!("{}[>{src}<-]", "+".repeat(count));
+        }
+        format!(">{src}")
+    }
+
+    #[test]
+    fn counting_loops_that_settle_run_at_compile_time_however_long_they_are() {
+        // Eight levels of 10 iterations around a `[-]`: 10^8 iterations in all, far beyond
+        // the step limit, but each loop leaves its cells as the iteration before it did.
+        let src = nest(8, 10, "+++[-]");
+        let ir = known(&format!("{src}+++++.>.>>>>>>>>+."));
+        assert_eq!(printed(&ir), [5, 0, 1]);
+        assert!(
+            !ir.code.iter().any(|i| matches!(i.op, Op::Loop { .. })),
+            "{:?}",
+            ir.code
+        );
+    }
+
+    #[test]
+    fn counting_loops_that_do_not_settle_stay_loops() {
+        // The innermost body adds 1 to a cell: 10^6 times in all, and every iteration of
+        // every level changes that cell (by 10^k, never a multiple of 256).
+        let ir = known(&format!("{}>>>>>>>>.", nest(6, 10, ">+<")));
+        assert!(
+            ir.code.iter().any(|i| matches!(i.op, Op::Loop { .. })),
+            "{:?}",
+            ir.code
+        );
+        // And where whole iterations add a multiple of 256, they do settle: 16^6 in all.
+        let ir = known(&format!("{}>>>>>>>>.", nest(6, 16, ">+<")));
+        assert_eq!(printed(&ir), [0]);
     }
 
     #[test]
