@@ -11,6 +11,7 @@
 //! | [`Shape::Edge`] | 6 / 0 | excursions and multiply targets just inside and just past either end of the tape |
 //! | [`Shape::Far`] | 30 on tapes made for it (one program in a thousand), once / 0 | moves of millions of cells (across jitbf's explicit-compare threshold), mostly between setting a cell and testing it |
 //! | [`Shape::Clear`] | 5 / 6 | `[-]`, `[+]`, `[-]+++` stores |
+//! | [`Shape::Nest`] | 6 / 4 | counted loops (mostly constant counts, up to three deep) whose iterations settle (cells cleared and set again, inner counted loops) or not (a cell that grows, a multiply from the counter's neighbour, output, a second update of the counter), counting down, up or by 3: the known-value pass skips settled loops to their end at compile time |
 //! | [`Shape::Observe`] | 8 / 10 | a test of a recently written cell: `.`, `[.[-]]`, `[>+<[-]]>.`, two nested tests, a scan |
 //! | [`Shape::Soup`] | 8 / 2 | 3-20 random commands, brackets balanced |
 //! | [`Shape::Move`] | 5 / 4 | the pointer moved a few cells |
@@ -42,6 +43,8 @@ pub enum Shape {
     Far,
     /// Clear loops and stores.
     Clear,
+    /// Counted loops that settle, or nearly.
+    Nest,
     /// A test of a hot cell.
     Observe,
     /// Random commands.
@@ -71,6 +74,7 @@ impl Gen<'_> {
                     (6, Edge),
                     (far, Far),
                     (5, Clear),
+                    (6, Nest),
                     (8, Observe),
                     (8, Soup),
                     (5, Move),
@@ -88,6 +92,7 @@ impl Gen<'_> {
                     (if self.depth < 2 { 3 } else { 0 }, InputLoop),
                     (5, Scan),
                     (6, Clear),
+                    (if self.depth < 3 { 4 } else { 0 }, Nest),
                     (10, Observe),
                     (2, Soup),
                     (4, Move),
@@ -107,6 +112,7 @@ impl Gen<'_> {
             Edge => self.edge(),
             Far => self.far(),
             Clear => self.clear(),
+            Nest => self.nest(),
             Observe => self.observe(),
             Soup => self.soup(),
             Move => {
@@ -442,6 +448,73 @@ impl Gen<'_> {
             self.emit(v);
         }
         self.hot = targets;
+    }
+
+    /// A counted loop: `[-]+++[ >[-]++< >>+<< ... - ]`, its body cells near the counter,
+    /// then the counter and body cells become hot.
+    fn nest(&mut self) {
+        let Some(c) = self.pos else {
+            return self.clear();
+        };
+        if self.chance(75) {
+            // A constant count, which the optimizer can follow.
+            self.emit(b"[-]");
+            let n = self.rng.i64(1..=6);
+            self.add(n);
+        } else {
+            self.counter();
+        }
+        self.emit(b"[");
+        self.depth += 1;
+        let mut extra = 0;
+        let mut cells = vec![c];
+        for _ in 0..self.rng.usize(1..=3) {
+            let d = self.off(3);
+            if d == 0 {
+                continue;
+            }
+            self.goto(c + d);
+            cells.push(c + d);
+            match self.rng.u8(0..10) {
+                // Settles: the cell is the same after every iteration.
+                0..=3 => {
+                    self.emit(b"[-]");
+                    let k = self.rng.i64(1..=5);
+                    self.add(k);
+                }
+                4 | 5 => self.nest(),
+                // Does not settle (unless the additions wrap to nothing).
+                6 => {
+                    let k = self.rng.i64(1..=3);
+                    self.add(k);
+                }
+                7 => self.mul(&[c]),
+                8 => self.emit(b"."),
+                // A second update of the counter (the last one takes it back).
+                _ => {
+                    self.goto(c);
+                    self.add(1);
+                    extra += 1;
+                }
+            }
+            if self.pos.is_none() {
+                break;
+            }
+        }
+        self.depth -= 1;
+        self.goto(c);
+        // Counting up or by 3 takes up to 255 iterations at 8 bits; wider, only down.
+        let step = match self.rng.u8(0..10) {
+            0 if self.cells == CellBits::U8 => 1,
+            1 if self.cells == CellBits::U8 => -3,
+            _ => -1,
+        };
+        self.add(step - extra);
+        self.emit(b"]");
+        if self.pos.is_none() {
+            return;
+        }
+        self.hot = cells;
     }
 
     /// Clear loops and stores: `[-]`, `[+]`, `[-]+++`, on one or two cells.
