@@ -17,7 +17,7 @@
 //! * a loop whose cells are all known is *run at compile time* (within a step budget) and
 //!   replaced by its effect: stores, a pointer move and constant output. This is how nested
 //!   counting loops (`long.b`, `bench.b`) collapse. The run skips to the end of a counted loop
-//!   as soon as its iterations stop changing anything but the counter ([`fixpoint`]: bench.b's
+//!   as soon as its iterations stop changing anything but the counter (module `fixpoint`: bench.b's
 //!   seven levels of ten iterations cost a few hundred steps, not ten million), and gives up
 //!   early on a counted loop whose remaining iterations cannot fit the budget;
 //! * bounds checks are decided at compile time while the pointer's position is known;
