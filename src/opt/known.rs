@@ -1096,7 +1096,9 @@ impl Known<'_> {
         }
         const NONE: usize = usize::MAX;
         let Scratch { tape, fixpoints } = scratch;
-        let read = |tape: &mut Tape, c: i64| tape.read(c, |c| st.at(c));
+        let load = |c: i64| st.at(c);
+        let read = |tape: &mut Tape, c: i64| tape.read(c, load);
+        let mask = self.mask;
         let check = |id, pos: i64| {
             let e = self.ir.excursion(id);
             st.abs && pos + i64::from(e.lo) >= 0 && pos + i64::from(e.hi) < self.cells
@@ -1112,14 +1114,12 @@ impl Known<'_> {
             let at = |off: i32| pos + i64::from(off);
             match self.code[i].op {
                 Op::Add { off, val } => {
-                    let v = read(tape, at(off))?;
-                    tape.write(at(off), v.wrapping_add(val) & self.mask);
+                    tape.update(at(off), load, |v| v.wrapping_add(val) & mask)?;
                 }
                 Op::Set { off, val } => tape.write(at(off), val & self.mask),
                 Op::MulAdd { src, dst, k } => {
                     let s = read(tape, at(src))?;
-                    let d = read(tape, at(dst))?;
-                    tape.write(at(dst), d.wrapping_add(s.wrapping_mul(k)) & self.mask);
+                    tape.update(at(dst), load, |d| d.wrapping_add(s.wrapping_mul(k)) & mask)?;
                 }
                 Op::MulSet { src, dst, k } => {
                     let s = read(tape, at(src))?;

@@ -66,6 +66,30 @@ impl Tape {
         Some(v)
     }
 
+    /// Replaces cell `c`'s value `v` (read as [`Tape::read`] does) with `f(v)`: one lookup
+    /// where a read and a write would take two.
+    #[inline]
+    pub(super) fn update(
+        &mut self,
+        c: i64,
+        load: impl FnOnce(i64) -> Option<u32>,
+        f: impl FnOnce(u32) -> u32,
+    ) -> Option<()> {
+        let slot = self.slot(c);
+        let v = if *slot & FULL != 0 {
+            *slot as u32
+        } else {
+            let v = load(c)?;
+            self.touched.push(c);
+            // (`slot` cannot be used again after the push: look it up once more.)
+            let slot = self.slot(c);
+            *slot = FULL | WRITTEN | u64::from(f(v));
+            return Some(());
+        };
+        *slot = FULL | WRITTEN | u64::from(f(v));
+        Some(())
+    }
+
     /// Sets cell `c` to `v`.
     #[inline]
     pub(super) fn write(&mut self, c: i64, v: u32) {
