@@ -1326,6 +1326,15 @@ mod tests {
     }
 
     #[test]
+    fn a_loop_whose_cells_cycle_is_not_settled() {
+        // p[1] alternates between 0 and 128 from one iteration to the next: an iteration
+        // ends as the one before it began, but never as it began itself. (The inner loop
+        // keeps the multiply pass off the outer one.)
+        let src = format!("+++[>{}>++[>+<-]>[-]<<<-]>.", "+".repeat(128));
+        assert_eq!(printed(&known(&src)), [128]);
+    }
+
+    #[test]
     fn input_stops_the_knowledge() {
         let ir = known(",[>+<-]>.");
         assert!(ir.code.iter().any(|i| matches!(i.op, Op::In { .. })));

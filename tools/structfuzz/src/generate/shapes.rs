@@ -11,7 +11,7 @@
 //! | [`Shape::Edge`] | 6 / 0 | excursions and multiply targets just inside and just past either end of the tape |
 //! | [`Shape::Far`] | 30 on tapes made for it (one program in a thousand), once / 0 | moves of millions of cells (across jitbf's explicit-compare threshold), mostly between setting a cell and testing it |
 //! | [`Shape::Clear`] | 5 / 6 | `[-]`, `[+]`, `[-]+++` stores |
-//! | [`Shape::Nest`] | 6 / 4 | counted loops (mostly constant counts, up to three deep) whose iterations settle (cells cleared and set again, inner counted loops) or not (a cell that grows, a multiply from the counter's neighbour, output, a second update of the counter), counting down, up or by 3: the known-value pass skips settled loops to their end at compile time |
+//! | [`Shape::Nest`] | 6 / 4 | counted loops (mostly constant counts, up to three deep) whose iterations settle (cells cleared and set again, inner counted loops) or not (a cell that grows or flips by 128 every iteration, a multiply from the counter's neighbour, output, a second update of the counter), counting down, up or by 3: the known-value pass skips settled loops to their end at compile time |
 //! | [`Shape::Observe`] | 8 / 10 | a test of a recently written cell: `.`, `[.[-]]`, `[>+<[-]]>.`, two nested tests, a scan |
 //! | [`Shape::Soup`] | 8 / 2 | 3-20 random commands, brackets balanced |
 //! | [`Shape::Move`] | 5 / 4 | the pointer moved a few cells |
@@ -483,9 +483,13 @@ impl Gen<'_> {
                     self.add(k);
                 }
                 4 | 5 => self.nest(),
-                // Does not settle (unless the additions wrap to nothing).
+                // Does not settle (unless the additions wrap to nothing); half the
+                // cell's range comes back every other iteration.
                 6 => {
-                    let k = self.rng.i64(1..=3);
+                    let k = match self.cells {
+                        CellBits::U8 if self.chance(30) => 128,
+                        _ => self.rng.i64(1..=3),
+                    };
                     self.add(k);
                 }
                 7 => self.mul(&[c]),
