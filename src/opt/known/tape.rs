@@ -185,13 +185,21 @@ mod tests {
     fn an_update_loads_once_and_counts_as_a_write() {
         let mut tape = Tape::default();
         tape.reset(0);
-        assert_eq!(tape.update(4, |_| None, |v| v + 1), None, "unknown: the run ends");
+        assert_eq!(
+            tape.update(4, |_| None, |v| v + 1),
+            None,
+            "unknown: the run ends"
+        );
         assert_eq!(tape.writes(), vec![]);
         assert_eq!(tape.update(4, |_| Some(10), |v| v + 1), Some(()));
         assert_eq!(tape.update(4, |_| Some(99), |v| v * 2), Some(()));
         assert_eq!(tape.read(4, |_| None), Some(22));
         assert_eq!(tape.read(5, |_| Some(7)), Some(7));
-        assert_eq!(tape.update(5, |_| None, |v| v + 1), Some(()), "read before: no load");
+        assert_eq!(
+            tape.update(5, |_| None, |v| v + 1),
+            Some(()),
+            "read before: no load"
+        );
         assert_eq!(tape.writes(), vec![(4, 22), (5, 8)]);
     }
 

@@ -486,10 +486,8 @@ impl Gen<'_> {
                 // Does not settle (unless the additions wrap to nothing); half the
                 // cell's range comes back every other iteration.
                 6 => {
-                    let k = match self.cells {
-                        CellBits::U8 if self.chance(30) => 128,
-                        _ => self.rng.i64(1..=3),
-                    };
+                    let flip = self.cells == CellBits::U8 && self.chance(30);
+                    let k = if flip { 128 } else { self.rng.i64(1..=3) };
                     self.add(k);
                 }
                 7 => self.mul(&[c]),
