@@ -14,8 +14,13 @@ use crate::debug::Diagnostics;
 use crate::interp::Interpreter;
 use crate::{Config, Executor, Program};
 
+/// `--trace-limit`'s default.
+pub const TRACE_LIMIT: u64 = 1_000_000;
+/// `--profile-top`'s default.
+pub const PROFILE_TOP: usize = 15;
+
 /// `--debug`, `--trace`, `--profile` and their companions.
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone)]
 pub struct InstrumentArgs {
     /// Make `#` a command that writes the pointer, the position of the `#` and the cells
     /// around the pointer to standard error (in the JIT and the interpreter alike). A runtime
@@ -34,7 +39,7 @@ pub struct InstrumentArgs {
     pub trace_file: Option<PathBuf>,
 
     /// Stop tracing after N steps (the program goes on untraced).
-    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    #[arg(long, value_name = "N", default_value_t = TRACE_LIMIT)]
     pub trace_limit: u64,
 
     /// Count how often each loop runs (instrumented code) and print the hottest loops, with
@@ -48,8 +53,23 @@ pub struct InstrumentArgs {
     pub profile_html: Option<PathBuf>,
 
     /// How many of the hottest loops --profile lists.
-    #[arg(long, value_name = "N", default_value_t = 15)]
+    #[arg(long, value_name = "N", default_value_t = PROFILE_TOP)]
     pub profile_top: usize,
+}
+
+/// None of the options given: what clap makes of a command line without them.
+impl Default for InstrumentArgs {
+    fn default() -> InstrumentArgs {
+        InstrumentArgs {
+            debug: false,
+            trace: false,
+            trace_file: None,
+            trace_limit: TRACE_LIMIT,
+            profile: false,
+            profile_html: None,
+            profile_top: PROFILE_TOP,
+        }
+    }
 }
 
 impl InstrumentArgs {

@@ -51,6 +51,24 @@ pub struct RunArgs {
     pub instrument: super::instrument::InstrumentArgs,
 }
 
+impl RunArgs {
+    /// The options of `jitbf FILE` or `jitbf -e CODE` and nothing else: `source`, and every
+    /// other option at the default clap gives it.
+    pub fn plain(source: ProgramSource) -> RunArgs {
+        RunArgs {
+            source,
+            input: None,
+            interp: false,
+            emit: None,
+            output: None,
+            stats: false,
+            semantics: Semantics::default(),
+            opt: None,
+            instrument: super::instrument::InstrumentArgs::default(),
+        }
+    }
+}
+
 /// What `--emit` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Emit {
