@@ -80,7 +80,7 @@ impl Gen<'_> {
 
     /// Writes back every cell whose memory is out of date.
     pub(super) fn write_back_all(&mut self) {
-        for off in self.state.stale().to_vec() {
+        for &off in self.state.stale_set().as_slice() {
             let reg = self.home(off).expect("a stale cell has a home");
             self.emit(Inst::WriteBack { off, reg });
         }
@@ -92,13 +92,13 @@ impl Gen<'_> {
     /// them for a loop head, `head`; otherwise only those whose memory is out of date on the
     /// other path, since a merge simply forgets the rest).
     pub(super) fn conform(&mut self, target: &State, head: bool) {
-        for off in self.state.stale().to_vec() {
+        for &off in self.state.stale_set().as_slice() {
             let reg = self.home(off).expect("a stale cell has a home");
             if target.holds(reg) != Some(off) {
                 self.emit(Inst::WriteBack { off, reg });
             }
         }
-        for (reg, off) in target.held().collect::<Vec<_>>() {
+        for (reg, off) in target.held() {
             if self.state.holds(reg) != Some(off) && (head || target.is_stale(off)) {
                 self.emit(Inst::Load { reg, off });
             }

@@ -109,12 +109,12 @@ impl Gen<'_> {
         let body = self.ops.new_dynamic_label();
         let end = self.ops.new_dynamic_label();
         let balanced = self.plan.balanced[i];
+        // (Each loop is opened once: its entry is taken, not copied.)
         let carried = self
             .plan
             .carried
-            .get(&(i as u32))
-            .filter(|_| self.options.cache)
-            .cloned();
+            .remove(&(i as u32))
+            .filter(|_| self.options.cache);
         if carried.is_none() {
             self.write_back_all();
         }
@@ -170,7 +170,7 @@ impl Gen<'_> {
                     .collect();
                 self.align_innermost(i);
                 let head = self.state.homes_only().with_stale(&held);
-                self.place_head(body, head.clone());
+                self.place_head(body, head);
                 FrameKind::Carried(head)
             }
             None => {
@@ -178,7 +178,7 @@ impl Gen<'_> {
                 self.align_innermost(i);
                 // Every cell in memory; the flags tell about the condition on both ways in.
                 let head = self.state.in_memory(balanced);
-                self.place_head(body, head.clone());
+                self.place_head(body, head);
                 FrameKind::InMemory { head, balanced }
             }
         };
@@ -203,11 +203,13 @@ impl Gen<'_> {
             cond: Cond::NonZero,
             target: body,
         });
+        // No jump reaches the head from anywhere else: its state is no longer needed.
+        self.heads.remove(&body);
         if forget {
             // Leaving after any number of moves: the offsets known on the way out of the
             // body do not match the path that skipped the loop.
             self.forget();
-        } else if let Some(skipped) = self.arrivals.get(&end).cloned() {
+        } else if let Some(skipped) = self.arrivals.get(&end).copied() {
             // A loop that kept its cells in registers leaves them out of date in memory;
             // the path that skipped the loop may not have them in registers at all.
             self.conform(&skipped, false);
@@ -229,7 +231,7 @@ impl Gen<'_> {
                 target: end,
                 short,
             });
-            FrameKind::If(self.state.clone())
+            FrameKind::If(self.state)
         } else {
             self.write_back_all();
             self.test_cell(off, false);
@@ -308,11 +310,15 @@ impl Gen<'_> {
     /// left the tape), and code from here on cannot fault on the check's behalf.
     pub(super) fn end_window(&mut self) {
         self.window = None;
-        for off in std::mem::take(&mut self.pending) {
+        let mut pending = std::mem::take(&mut self.pending);
+        for &off in &pending {
             if !self.state.proven(off) {
                 self.emit(Inst::Probe { off });
             }
         }
+        // (The vector's memory is kept for the next window.)
+        pending.clear();
+        self.pending = pending;
         self.close_unit();
     }
 

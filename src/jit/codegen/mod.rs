@@ -473,7 +473,7 @@ impl Gen<'_> {
         match inst {
             Inst::Jump { target, .. } => self.arrive(target),
             Inst::JumpBack { target, .. } => {
-                let head = self.heads.get(&target).cloned().unwrap_or_default();
+                let head = self.heads.get(&target).copied().unwrap_or_default();
                 if let Err(e) = self.state.compatible(&head) {
                     self.fail(format!("jump back to a loop head: {e}"));
                 }
@@ -522,7 +522,7 @@ impl Gen<'_> {
     fn arrive(&mut self, label: DynamicLabel) {
         let merged = match self.arrivals.remove(&label) {
             Some(other) => other.merge(&self.state),
-            None => Ok(self.state.clone()),
+            None => Ok(self.state),
         };
         match merged {
             Ok(s) => {
@@ -550,7 +550,7 @@ impl Gen<'_> {
             self.fail(format!("entering a loop: {e}"));
         }
         dynasm!(self.ops; .arch x64; =>label);
-        self.state = head.clone();
+        self.state = head;
         self.heads.insert(label, head);
     }
 

@@ -90,7 +90,8 @@ impl Plan {
                 | Op::EndLoop { .. }
                 | Op::Scan { .. }
                 | Op::Move { .. }
-                | Op::Debug { .. } => seen.clear(),
+                // (Clearing a hash map costs its capacity even when it is empty.)
+                | Op::Debug { .. } if !seen.is_empty() => seen.clear(),
                 _ => {}
             }
             if let Some(c) = written(op)
