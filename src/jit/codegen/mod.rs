@@ -283,6 +283,9 @@ fn compile_with(
         arrivals: FxHashMap::default(),
         heads: FxHashMap::default(),
         pending: Vec::new(),
+        forward: Vec::new(),
+        patches: Vec::new(),
+        too_far: false,
         error: None,
         at: 0,
         window: None,
@@ -337,6 +340,14 @@ fn compile_with(
     if let Some(e) = g.error.take() {
         return Err(format!("code generator self-check failed: {e}").into());
     }
+    if g.too_far && short_jumps {
+        return Err(Failure::TooFar);
+    }
+    if !g.forward.is_empty() {
+        return Err("code generator self-check failed: a forward jump's target was never placed"
+            .to_string()
+            .into());
+    }
     g.ops.commit().map_err(|e| match e {
         dynasmrt::DynasmError::ImpossibleRelocation(_) if short_jumps => Failure::TooFar,
         e => Failure::Other(e.to_string()),
@@ -354,6 +365,7 @@ fn compile_with(
     symbols.dedup_by_key(|s| s.0);
     let Gen {
         ops,
+        patches,
         units,
         instr_offsets,
         pieces,
@@ -361,7 +373,15 @@ fn compile_with(
         frame,
         ..
     } = g;
-    let bytes = ops.finalize().map_err(|e| e.to_string())?;
+    let mut bytes = ops.finalize().map_err(|e| e.to_string())?;
+    for p in patches {
+        let end = p.end as usize;
+        if p.short {
+            bytes[end - 1] = p.rel as i8 as u8;
+        } else {
+            bytes[end - 4..end].copy_from_slice(&p.rel.to_le_bytes());
+        }
+    }
     if let Some(pieces) = pieces {
         verify::check(&bytes, &pieces, enc, fault_stub..data_start)
             .map_err(|e| format!("code generator self-check failed: {e}"))?;
@@ -379,6 +399,26 @@ fn compile_with(
         data_start,
         bias: enc.bias,
     })
+}
+
+/// A forward jump waiting for its target to be placed.
+#[derive(Clone, Copy)]
+struct Forward {
+    target: DynamicLabel,
+    /// Code offset just after the jump (its displacement counts from there).
+    end: u32,
+    /// The two-byte form (a one-byte displacement).
+    short: bool,
+}
+
+/// The displacement of a forward jump, written into the code after assembly (dynasm's
+/// buffer cannot be changed before): 12 bytes per jump instead of a relocation record.
+#[derive(Clone, Copy)]
+struct Patch {
+    /// Code offset just after the jump.
+    end: u32,
+    rel: i32,
+    short: bool,
 }
 
 /// An open loop or if.
@@ -433,6 +473,12 @@ pub(crate) struct Gen<'a> {
     /// Extremes of the open bounds-check window not yet known to be on the tape: each
     /// is loaded at the end of the window unless something touches it first.
     pending: Vec<i32>,
+    /// Forward jumps ([`Inst::Jump`]) whose target is not placed yet, innermost last.
+    forward: Vec<Forward>,
+    /// Displacements of forward jumps, written into the code once it is assembled.
+    patches: Vec<Patch>,
+    /// A short forward jump does not reach its target.
+    too_far: bool,
     /// The first violated requirement or impossible merge: a bug in the code generator,
     /// reported as a compile error.
     error: Option<String>,
@@ -471,7 +517,14 @@ impl Gen<'_> {
         let start = self.here();
         inst.encode(&mut self.ops, self.enc);
         match inst {
-            Inst::Jump { target, .. } => self.arrive(target),
+            Inst::Jump { target, short, .. } => {
+                self.forward.push(Forward {
+                    target,
+                    end: self.here(),
+                    short,
+                });
+                self.arrive(target)
+            }
             Inst::JumpBack { target, .. } => {
                 let head = self.heads.get(&target).copied().unwrap_or_default();
                 if let Err(e) = self.state.compatible(&head) {
@@ -532,9 +585,27 @@ impl Gen<'_> {
         }
     }
 
-    /// Places `label` where paths join: the state is what the paths agree on.
+    /// Places `label` where paths join: the state is what the paths agree on. The forward
+    /// jumps to it get their displacement.
     fn join(&mut self, label: DynamicLabel) {
         dynasm!(self.ops; .arch x64; =>label);
+        let here = self.here();
+        // Jumps and their targets nest like the loops and ifs they come from, so the jumps
+        // to this label are the last ones recorded.
+        while let Some(&jump) = self.forward.last()
+            && jump.target == label
+        {
+            self.forward.pop();
+            let rel = (here - jump.end) as i32;
+            if jump.short && i8::try_from(rel).is_err() {
+                self.too_far = true;
+            }
+            self.patches.push(Patch {
+                end: jump.end,
+                rel,
+                short: jump.short,
+            });
+        }
         if let Some(other) = self.arrivals.remove(&label) {
             match other.merge(&self.state) {
                 Ok(s) => self.state = s,
