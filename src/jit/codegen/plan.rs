@@ -78,21 +78,20 @@ impl Plan {
         let mut next_use = vec![[NEVER; 2]; n];
         let mut wants_flags = vec![false; n];
         // Backwards: the next use of each cell in the region, and the cell tested next.
-        let mut seen: FxHashMap<i32, u32> = FxHashMap::default();
+        let mut seen = NextUses::new(code);
         let mut test: Option<i32> = None;
         for i in (0..n).rev() {
             let op = &code[i].op;
             let fused_end = matches!(op, Op::Move { .. })
                 && matches!(code.get(i + 1).map(|x| x.op), Some(Op::EndLoop { .. }));
             // A `#` dump reads every cell from memory: a boundary too.
-            match op {
-                Op::Loop { .. }
-                | Op::EndLoop { .. }
-                | Op::Scan { .. }
-                | Op::Move { .. }
-                // (Clearing a hash map costs its capacity even when it is empty.)
-                | Op::Debug { .. } if !seen.is_empty() => seen.clear(),
-                _ => {}
+            if let Op::Loop { .. }
+            | Op::EndLoop { .. }
+            | Op::Scan { .. }
+            | Op::Move { .. }
+            | Op::Debug { .. } = op
+            {
+                seen.new_region();
             }
             if let Some(c) = written(op)
                 && test == Some(c)
@@ -102,7 +101,7 @@ impl Plan {
             }
             for (slot, c) in cells(op).into_iter().enumerate() {
                 if let Some(c) = c {
-                    next_use[i][slot] = seen.get(&c).copied().unwrap_or(NEVER);
+                    next_use[i][slot] = seen.get(c);
                 }
             }
             // Record this instruction's cells as the next uses for those before it. A region
@@ -113,7 +112,7 @@ impl Plan {
                 Op::Loop { .. } | Op::EndLoop { .. } | Op::Scan { .. } | Op::Move { .. }
             ) {
                 for c in cells(op).into_iter().flatten() {
-                    seen.insert(c, i as u32);
+                    seen.set(c, i as u32);
                 }
             }
             test = match *op {
@@ -139,6 +138,72 @@ impl Plan {
             wants_flags,
             balanced,
             carried,
+        }
+    }
+}
+
+/// For each cell, the next instruction of the current region that uses it, while
+/// [`Plan::new`] goes backwards: a table indexed by offset for the offsets the program uses
+/// most (a window around the lowest), a hash map for any beyond. Each entry carries the
+/// number of the region it was set in, so starting a new region is one increment instead of
+/// clearing anything (regions are often a handful of instructions).
+struct NextUses {
+    /// Offset of `near[0]`.
+    base: i32,
+    /// `(region, instruction)` by offset.
+    near: Vec<(u32, u32)>,
+    /// Offsets outside `near`: emptied at each new region (when not already empty).
+    far: FxHashMap<i32, u32>,
+    region: u32,
+}
+
+impl NextUses {
+    /// Most offsets in the table; programs rarely use more.
+    const WINDOW: i64 = 1 << 14;
+
+    fn new(code: &[crate::ir::Instr]) -> NextUses {
+        let (mut lo, mut hi) = (i32::MAX, i32::MIN);
+        for c in code.iter().flat_map(|ins| cells(&ins.op)).flatten() {
+            (lo, hi) = (lo.min(c), hi.max(c));
+        }
+        let len = (i64::from(hi) - i64::from(lo) + 1).clamp(0, NextUses::WINDOW);
+        NextUses {
+            base: lo,
+            near: vec![(0, NEVER); len as usize],
+            far: FxHashMap::default(),
+            region: 1,
+        }
+    }
+
+    fn new_region(&mut self) {
+        self.region += 1;
+        if !self.far.is_empty() {
+            self.far.clear();
+        }
+    }
+
+    fn slot(&mut self, c: i32) -> Option<&mut (u32, u32)> {
+        let i = usize::try_from(i64::from(c) - i64::from(self.base)).ok()?;
+        self.near.get_mut(i)
+    }
+
+    /// The next use of `c` in this region, or [`NEVER`].
+    fn get(&mut self, c: i32) -> u32 {
+        let region = self.region;
+        match self.slot(c) {
+            Some(&mut (r, at)) if r == region => at,
+            Some(_) => NEVER,
+            None => self.far.get(&c).copied().unwrap_or(NEVER),
+        }
+    }
+
+    fn set(&mut self, c: i32, at: u32) {
+        let region = self.region;
+        match self.slot(c) {
+            Some(slot) => *slot = (region, at),
+            None => {
+                self.far.insert(c, at);
+            }
         }
     }
 }
