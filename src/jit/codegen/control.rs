@@ -147,7 +147,7 @@ impl Gen<'_> {
                 // cannot be loaded before the body's own checks: it stays out.
                 let mut pinned = Regs::NONE;
                 for pass in 0..2 {
-                    for &c in &cells {
+                    for &c in cells.as_slice() {
                         let ok = match pass {
                             0 => self.window.is_some_and(|(lo, hi)| lo <= c && c <= hi),
                             _ => self.state.proven(c),
@@ -164,6 +164,7 @@ impl Gen<'_> {
                     }
                 }
                 let held: Vec<i32> = writes
+                    .as_slice()
                     .iter()
                     .copied()
                     .filter(|&c| self.home(c).is_some())

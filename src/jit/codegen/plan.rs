@@ -41,7 +41,40 @@ pub(crate) struct Plan {
 }
 
 /// Loops that may keep their cells in registers: see [`Plan::carried`].
-pub(crate) type Carried = FxHashMap<u32, (Vec<i32>, Vec<i32>)>;
+pub(crate) type Carried = FxHashMap<u32, (CellList, CellList)>;
+
+/// A small set of cells in the order they were added, stored inline: the cells of a loop
+/// that may keep them in registers (at most [`CARRIED_MAX`], so a loop costs no
+/// allocation). A set that would outgrow it belongs to a loop that cannot keep its cells.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CellList {
+    len: u8,
+    cells: [i32; CellList::CAP],
+}
+
+impl CellList {
+    /// Room: more than [`CARRIED_MAX`], for the cells an `if` adds to its loop before the
+    /// loop's size is checked again.
+    const CAP: usize = 2 * CARRIED_MAX;
+
+    /// The cells, in the order they were added.
+    pub(crate) fn as_slice(&self) -> &[i32] {
+        &self.cells[..usize::from(self.len)]
+    }
+
+    /// Adds `c` if it is not there; false if there is no room for it.
+    fn add(&mut self, c: i32) -> bool {
+        if self.as_slice().contains(&c) {
+            return true;
+        }
+        if usize::from(self.len) == CellList::CAP {
+            return false;
+        }
+        self.cells[usize::from(self.len)] = c;
+        self.len += 1;
+        true
+    }
+}
 
 /// The cells an instruction reads or writes: `[primary, source]`.
 pub(super) fn cells(op: &Op) -> [Option<i32>; 2] {
@@ -218,8 +251,19 @@ struct Open {
     /// Nothing inside stops the innermost enclosing loop from keeping its cells in
     /// registers (no inner loop, scan, move or dump).
     carried: bool,
-    cells: Vec<i32>,
-    writes: Vec<i32>,
+    cells: CellList,
+    writes: CellList,
+}
+
+impl Open {
+    /// Adds cells (and, of those, the written ones) to what the bracket uses; one that does
+    /// not fit means more cells than a loop may keep ([`CellList::CAP`] is more than
+    /// [`CARRIED_MAX`]), so the bracket cannot keep them.
+    fn add(&mut self, cells: &[i32], writes: &[i32]) {
+        let fits = cells.iter().all(|&c| self.cells.add(c))
+            && writes.iter().all(|&c| self.writes.add(c));
+        self.carried &= fits;
+    }
 }
 
 /// Which loops and ifs are balanced, and which loops may keep their cells in registers.
@@ -241,8 +285,8 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
                     moved: Some(0),
                     is_loop: matches!(ins.op, Op::Loop { .. }),
                     carried: true,
-                    cells: Vec::new(),
-                    writes: Vec::new(),
+                    cells: CellList::default(),
+                    writes: CellList::default(),
                 });
             }
             Op::EndLoop { .. } | Op::EndIf => {
@@ -259,19 +303,15 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
                     // (Cells are only collected while they might be kept: a large `if`
                     // nest would otherwise make this quadratic.)
                     if parent.carried {
-                        for &c in &o.cells {
-                            add(&mut parent.cells, c);
-                        }
-                        for &c in &o.writes {
-                            add(&mut parent.writes, c);
-                        }
+                        parent.add(o.cells.as_slice(), o.writes.as_slice());
                     }
                 }
                 let mut cells = o.cells;
-                if let Op::EndLoop { off } = ins.op {
-                    add(&mut cells, off);
-                }
-                if o.is_loop && o.carried && bal && cells.len() <= CARRIED_MAX {
+                let fits = match ins.op {
+                    Op::EndLoop { off } => cells.add(off),
+                    _ => true,
+                };
+                if o.is_loop && o.carried && bal && fits && cells.len <= CARRIED_MAX as u8 {
                     carried.insert(o.at as u32, (cells, o.writes));
                 }
                 continue;
@@ -299,24 +339,15 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
         if let Some(o) = open.last_mut()
             && o.carried
         {
-            for c in cells(&ins.op).into_iter().flatten() {
-                add(&mut o.cells, c);
-            }
-            if let Some(c) = written(&ins.op) {
-                add(&mut o.writes, c);
-            }
-            if o.cells.len() > CARRIED_MAX {
+            let fits = cells(&ins.op).into_iter().flatten().all(|c| o.cells.add(c))
+                && written(&ins.op).is_none_or(|c| o.writes.add(c));
+            o.carried &= fits;
+            if usize::from(o.cells.len) > CARRIED_MAX {
                 o.carried = false;
             }
         }
     }
     (balanced, carried)
-}
-
-fn add(set: &mut Vec<i32>, c: i32) {
-    if !set.contains(&c) {
-        set.push(c);
-    }
 }
 
 #[cfg(test)]
@@ -382,7 +413,7 @@ mod tests {
             Op::EndLoop { off: 0 },
         ]);
         let (cells, _) = &plan.carried[&1];
-        assert_eq!(cells.len(), 3);
+        assert_eq!(cells.as_slice().len(), 3);
         assert!(!plan.carried.contains_key(&2), "an if is not a loop");
     }
 
