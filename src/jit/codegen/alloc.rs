@@ -35,13 +35,13 @@ impl Gen<'_> {
     /// True if operand `slot` of instruction `i` is used again in its region, so that a
     /// register for it pays.
     pub(super) fn worth(&self, i: usize, slot: usize) -> bool {
-        self.options.cache && self.plan.next_use[i][slot] != NEVER
+        self.options.cache && self.plan.next_use(i, slot) != NEVER
     }
 
     /// Notes that instruction `i` used its operand `slot` in `reg` (for choosing which
     /// register to give up later).
     pub(super) fn used(&mut self, reg: Reg, i: usize, slot: usize) {
-        self.next_use[reg.num() as usize] = self.plan.next_use[i][slot];
+        self.next_use[reg.num() as usize] = self.plan.next_use(i, slot);
     }
 
     /// A home register for cell `off`: the one holding it, or a free one (giving up another

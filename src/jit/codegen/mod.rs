@@ -692,6 +692,7 @@ impl Gen<'_> {
 
     /// Emits instruction `i` (and any it fuses with); returns the next instruction index.
     fn instr(&mut self, i: usize) -> usize {
+        self.plan.look(&self.ir.code, i);
         match self.ir.code[i].op {
             Op::Add { off, val } => self.add(i, off, val),
             Op::Set { off, val } => self.set(i, off, val),

@@ -23,15 +23,24 @@ pub(crate) const NEVER: u32 = u32::MAX;
 pub(crate) const CARRIED_MAX: usize = 9;
 
 /// The look-ahead facts about a program.
+///
+/// The per-instruction facts (next uses, flags wanted) only look ahead within a region, so
+/// they are worked out one region at a time, when the code generator reaches it
+/// ([`Plan::look`]): memory for them is the size of one region, not of the program.
 pub(crate) struct Plan {
-    /// For each instruction, the index of the next instruction in the same region that uses
-    /// the cell of each of its operands (`[primary, source]`, the source being the `src` of a
-    /// multiply), or [`NEVER`].
-    pub next_use: Vec<[u32; 2]>,
-    /// For each instruction that writes a cell: true if the next test (before any other
-    /// write of that cell or anything that loses the flags) is a test of that cell, so the
-    /// write should set the flags.
-    pub wants_flags: Vec<bool>,
+    /// The instruction `next_use[0]` and `wants_flags[0]` are about: the region looked at
+    /// is `start..start + next_use.len()`.
+    start: usize,
+    /// For each instruction of the region, the index of the next instruction in the same
+    /// region that uses the cell of each of its operands (`[primary, source]`, the source
+    /// being the `src` of a multiply), or [`NEVER`].
+    next_use: Vec<[u32; 2]>,
+    /// For each instruction of the region that writes a cell: true if the next test (before
+    /// any other write of that cell or anything that loses the flags) is a test of that
+    /// cell, so the write should set the flags.
+    wants_flags: Vec<bool>,
+    /// The next uses seen so far while a region is looked at (going backwards).
+    seen: NextUses,
     /// For each `Loop`/`If`: its body leaves the pointer where it was on every path and has
     /// no scan.
     pub balanced: Vec<bool>,
@@ -103,56 +112,91 @@ fn written(op: &Op) -> Option<i32> {
     }
 }
 
+/// True for the instructions that end a region: loop brackets, scans, pointer moves (every
+/// offset after them names another cell) and `#` dumps (which read every cell from memory).
+fn ends_region(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Loop { .. } | Op::EndLoop { .. } | Op::Scan { .. } | Op::Move { .. } | Op::Debug { .. }
+    )
+}
+
 impl Plan {
-    /// Looks ahead over `ir`.
+    /// The loop facts of `ir`; the per-instruction ones come region by region.
     pub(crate) fn new(ir: &Ir) -> Plan {
-        let code = &ir.code;
-        let n = code.len();
-        let mut next_use = vec![[NEVER; 2]; n];
-        let mut wants_flags = vec![false; n];
+        let (balanced, carried) = loops(ir);
+        Plan {
+            start: 0,
+            next_use: Vec::new(),
+            wants_flags: Vec::new(),
+            seen: NextUses::new(&ir.code),
+            balanced,
+            carried,
+        }
+    }
+
+    /// The next use of operand `slot` of instruction `i` in its region, or [`NEVER`] (`i` must
+    /// be in the region looked at last).
+    pub(crate) fn next_use(&self, i: usize, slot: usize) -> u32 {
+        self.next_use[i - self.start][slot]
+    }
+
+    /// Whether instruction `i` should set the flags for the test that follows (`i` must be
+    /// in the region looked at last).
+    pub(crate) fn wants_flags(&self, i: usize) -> bool {
+        self.wants_flags[i - self.start]
+    }
+
+    /// Looks ahead from instruction `i` to the end of its region, unless that is done: the
+    /// code generator calls this for every instruction it compiles. The facts about an
+    /// instruction depend only on the ones after it in its region (and on the region's last
+    /// instruction), so starting anywhere in a region gives the same answers.
+    pub(crate) fn look(&mut self, code: &[crate::ir::Instr], i: usize) {
+        if (self.start..self.start + self.next_use.len()).contains(&i) {
+            return;
+        }
+        let end = code[i..]
+            .iter()
+            .position(|x| ends_region(&x.op))
+            .map_or(code.len(), |k| i + k + 1);
+        self.start = i;
+        self.next_use.clear();
+        self.next_use.resize(end - i, [NEVER; 2]);
+        self.wants_flags.clear();
+        self.wants_flags.resize(end - i, false);
         // Backwards: the next use of each cell in the region, and the cell tested next.
-        let mut seen = NextUses::new(code);
+        let seen = &mut self.seen;
+        seen.new_region();
         let mut test: Option<i32> = None;
-        for i in (0..n).rev() {
-            let op = &code[i].op;
+        for k in (i..end).rev() {
+            let op = &code[k].op;
+            let at = k - i;
             let fused_end = matches!(op, Op::Move { .. })
-                && matches!(code.get(i + 1).map(|x| x.op), Some(Op::EndLoop { .. }));
-            // A `#` dump reads every cell from memory: a boundary too.
-            if let Op::Loop { .. }
-            | Op::EndLoop { .. }
-            | Op::Scan { .. }
-            | Op::Move { .. }
-            | Op::Debug { .. } = op
-            {
-                seen.new_region();
-            }
+                && matches!(code.get(k + 1).map(|x| x.op), Some(Op::EndLoop { .. }));
             if let Some(c) = written(op)
                 && test == Some(c)
             {
-                wants_flags[i] = true;
+                self.wants_flags[at] = true;
                 test = None;
             }
             for (slot, c) in cells(op).into_iter().enumerate() {
                 if let Some(c) = c {
-                    next_use[i][slot] = seen.get(c);
+                    self.next_use[at][slot] = seen.get(c);
                 }
             }
             // Record this instruction's cells as the next uses for those before it. A region
             // boundary's own test does not count: loops that do not keep their cells and
             // scans need the cell in memory there anyway.
-            if !matches!(
-                op,
-                Op::Loop { .. } | Op::EndLoop { .. } | Op::Scan { .. } | Op::Move { .. }
-            ) {
+            if !ends_region(op) {
                 for c in cells(op).into_iter().flatten() {
-                    seen.set(c, i as u32);
+                    seen.set(c, k as u32);
                 }
             }
             test = match *op {
                 Op::Loop { off } | Op::If { off } | Op::EndLoop { off } | Op::Scan { off, .. } => {
                     Some(off)
                 }
-                Op::Move { delta } if fused_end => match code[i + 1].op {
+                Op::Move { delta } if fused_end => match code[k + 1].op {
                     Op::EndLoop { off } => Some(delta + off),
                     _ => None,
                 },
@@ -164,13 +208,6 @@ impl Plan {
                 | Op::Debug { .. } => None,
                 _ => test,
             };
-        }
-        let (balanced, carried) = loops(ir);
-        Plan {
-            next_use,
-            wants_flags,
-            balanced,
-            carried,
         }
     }
 }
@@ -354,9 +391,16 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
 mod tests {
     use super::*;
 
+    /// Instruction `i`'s next uses and whether it wants the flags, looked up as the code
+    /// generator does.
+    fn at(ir: &Ir, plan: &mut Plan, i: usize) -> ([u32; 2], bool) {
+        plan.look(&ir.code, i);
+        ([plan.next_use(i, 0), plan.next_use(i, 1)], plan.wants_flags(i))
+    }
+
     #[test]
     fn next_uses_stay_within_a_region() {
-        let (_, plan) = plan_of(&[
+        let (ir, mut plan) = plan_of(&[
             Op::In { off: 0 },
             Op::Out { off: 0 },
             Op::Add { off: 0, val: 1 },
@@ -364,26 +408,56 @@ mod tests {
             Op::Out { off: 0 },
             Op::EndLoop { off: 0 },
         ]);
-        assert_eq!(plan.next_use[0][0], 1);
-        assert_eq!(plan.next_use[1][0], 2);
+        let mut next = |i| at(&ir, &mut plan, i).0[0];
+        assert_eq!(next(0), 1);
+        assert_eq!(next(1), 2);
         // The loop starts a new region, and its test needs memory anyway.
-        assert_eq!(plan.next_use[2][0], NEVER);
-        assert_eq!(plan.next_use[4][0], NEVER);
+        assert_eq!(next(2), NEVER);
+        assert_eq!(next(4), NEVER);
     }
 
     #[test]
     fn the_last_write_before_a_test_of_its_cell_wants_the_flags() {
         // p[0] -= 1; p[1] += 1; test p[0]: the decrement sets the flags, the add keeps them.
-        let (ir, plan) = plan_of(&[
+        let (ir, mut plan) = plan_of(&[
             Op::In { off: 0 },
             Op::Loop { off: 0 },
             Op::Add { off: 0, val: 255 },
             Op::Add { off: 1, val: 1 },
             Op::EndLoop { off: 0 },
         ]);
-        assert!(plan.wants_flags[2]);
-        assert!(!plan.wants_flags[3]);
+        assert!(at(&ir, &mut plan, 2).1);
+        assert!(!at(&ir, &mut plan, 3).1);
         assert_eq!(ir.len(), 5);
+    }
+
+    #[test]
+    fn looking_from_the_middle_of_a_region_gives_the_same_answers() {
+        // Two regions with repeated cells, a multiply, an `if` and a fused move.
+        let ops = [
+            Op::In { off: 0 },
+            Op::Add { off: 1, val: 2 },
+            Op::MulAdd { src: 0, dst: 1, k: 3 },
+            Op::If { off: 1 },
+            Op::Out { off: 1 },
+            Op::EndIf,
+            Op::Add { off: 0, val: 1 },
+            Op::Loop { off: 0 },
+            Op::Add { off: 0, val: 255 },
+            Op::Add { off: 2, val: 1 },
+            Op::Move { delta: 1 },
+            Op::EndLoop { off: -1 },
+        ];
+        let (ir, mut in_order) = plan_of(&ops);
+        let expected: Vec<_> = (0..ops.len()).map(|i| at(&ir, &mut in_order, i)).collect();
+        for start in 0..ops.len() {
+            let (_, mut fresh) = plan_of(&ops);
+            for (i, &want) in expected.iter().enumerate().skip(start) {
+                assert_eq!(at(&ir, &mut fresh, i), want, "from {start}, instruction {i}");
+            }
+        }
+        assert_eq!(expected[0].0[0], 2, "p[0] is read by the multiply");
+        assert!(expected[8].1, "the decrement before the loop test sets the flags");
     }
 
     fn plan_of(ops: &[Op]) -> (Ir, Plan) {
