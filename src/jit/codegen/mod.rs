@@ -644,7 +644,12 @@ impl Gen<'_> {
 
     fn open_unit(&mut self, unit: Unit) {
         let here = self.here();
-        self.units.push((here, unit));
+        // A unit that starts where the last one ended replaces the `None` that ended it
+        // (which would cover no code): one entry per unit where units follow each other.
+        match self.units.last_mut() {
+            Some(last) if *last == (here, Unit::None) => *last = (here, unit),
+            _ => self.units.push((here, unit)),
+        }
         self.unit_open = true;
     }
 
