@@ -256,7 +256,9 @@ mod tests {
         // Every run length from 1 to 20, ended by another command, a comment or the end.
         for len in 1..=20 {
             for tail in [&b"-"[..], b"x", b""] {
-                let src: Vec<u8> = std::iter::repeat_n(b'+', len).chain(tail.iter().copied()).collect();
+                let src: Vec<u8> = std::iter::repeat_n(b'+', len)
+                    .chain(tail.iter().copied())
+                    .collect();
                 assert_eq!(run_end(&src, 0, src.len()), len, "{len} then {tail:?}");
                 // A limit inside the run ends it there.
                 assert_eq!(run_end(&src, 0, len.min(3)), len.min(3));

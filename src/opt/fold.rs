@@ -136,7 +136,10 @@ impl Folder {
         let s = self.shift;
         for k in records {
             let r = self.out.reaches[k];
-            self.reach(Reach { off: r.off + s, ..r });
+            self.reach(Reach {
+                off: r.off + s,
+                ..r
+            });
         }
     }
 

@@ -344,9 +344,11 @@ fn compile_with(
         return Err(Failure::TooFar);
     }
     if !g.forward.is_empty() {
-        return Err("code generator self-check failed: a forward jump's target was never placed"
-            .to_string()
-            .into());
+        return Err(
+            "code generator self-check failed: a forward jump's target was never placed"
+                .to_string()
+                .into(),
+        );
     }
     g.ops.commit().map_err(|e| match e {
         dynasmrt::DynasmError::ImpossibleRelocation(_) if short_jumps => Failure::TooFar,

@@ -297,8 +297,8 @@ impl Open {
     /// not fit means more cells than a loop may keep ([`CellList::CAP`] is more than
     /// [`CARRIED_MAX`]), so the bracket cannot keep them.
     fn add(&mut self, cells: &[i32], writes: &[i32]) {
-        let fits = cells.iter().all(|&c| self.cells.add(c))
-            && writes.iter().all(|&c| self.writes.add(c));
+        let fits =
+            cells.iter().all(|&c| self.cells.add(c)) && writes.iter().all(|&c| self.writes.add(c));
         self.carried &= fits;
     }
 }
@@ -395,7 +395,10 @@ mod tests {
     /// generator does.
     fn at(ir: &Ir, plan: &mut Plan, i: usize) -> ([u32; 2], bool) {
         plan.look(&ir.code, i);
-        ([plan.next_use(i, 0), plan.next_use(i, 1)], plan.wants_flags(i))
+        (
+            [plan.next_use(i, 0), plan.next_use(i, 1)],
+            plan.wants_flags(i),
+        )
     }
 
     #[test]
@@ -437,7 +440,11 @@ mod tests {
         let ops = [
             Op::In { off: 0 },
             Op::Add { off: 1, val: 2 },
-            Op::MulAdd { src: 0, dst: 1, k: 3 },
+            Op::MulAdd {
+                src: 0,
+                dst: 1,
+                k: 3,
+            },
             Op::If { off: 1 },
             Op::Out { off: 1 },
             Op::EndIf,
@@ -453,11 +460,18 @@ mod tests {
         for start in 0..ops.len() {
             let (_, mut fresh) = plan_of(&ops);
             for (i, &want) in expected.iter().enumerate().skip(start) {
-                assert_eq!(at(&ir, &mut fresh, i), want, "from {start}, instruction {i}");
+                assert_eq!(
+                    at(&ir, &mut fresh, i),
+                    want,
+                    "from {start}, instruction {i}"
+                );
             }
         }
         assert_eq!(expected[0].0[0], 2, "p[0] is read by the multiply");
-        assert!(expected[8].1, "the decrement before the loop test sets the flags");
+        assert!(
+            expected[8].1,
+            "the decrement before the loop test sets the flags"
+        );
     }
 
     fn plan_of(ops: &[Op]) -> (Ir, Plan) {
