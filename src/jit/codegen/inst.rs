@@ -341,11 +341,9 @@ impl Cond {
 /// Encodes `jcc` with the displacement `rel` (counted from the end of the jump): the
 /// two-byte form if `short` (`rel` must then fit in a byte), else the six-byte form.
 ///
-/// Jumps of loops and ifs are written this way rather than to a dynasm label: a label
-/// reference is a relocation record of some 40 bytes kept until the end of assembly, which
-/// for a program with millions of loops is hundreds of megabytes. A forward jump is written
-/// with a displacement of 0 and patched when its target is placed (see
-/// [`super::Gen::join`]); a backward jump knows its target.
+/// Jumps of loops and ifs are written this way rather than to a dynasm label, which would
+/// cost a relocation record each: a forward jump gets a displacement of 0 here and the real
+/// one after assembly, a backward one knows its target (see [`super::jumps`]).
 pub(crate) fn jcc(ops: &mut Ops, cond: Cond, short: bool, rel: i32) {
     let n = cond.number();
     if short {

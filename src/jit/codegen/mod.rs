@@ -90,6 +90,7 @@ pub(crate) mod cells;
 pub(crate) mod control;
 pub(crate) mod inst;
 pub(crate) mod instrument;
+pub(crate) mod jumps;
 pub(crate) mod plan;
 pub(crate) mod scan;
 pub(crate) mod state;
@@ -103,6 +104,7 @@ use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
 use rustc_hash::FxHashMap;
 
 use self::inst::{Effect, Enc, Inst, Ops, Reg, reg_asm, width_asm};
+use self::jumps::Jumps;
 use self::plan::{NEVER, Plan};
 use self::state::State;
 use self::subroutines::Subroutines;
@@ -283,9 +285,7 @@ fn compile_with(
         arrivals: FxHashMap::default(),
         heads: FxHashMap::default(),
         pending: Vec::new(),
-        forward: Vec::new(),
-        patches: Vec::new(),
-        too_far: false,
+        jumps: Jumps::default(),
         error: None,
         at: 0,
         window: None,
@@ -340,10 +340,10 @@ fn compile_with(
     if let Some(e) = g.error.take() {
         return Err(format!("code generator self-check failed: {e}").into());
     }
-    if g.too_far && short_jumps {
+    if g.jumps.too_far() && short_jumps {
         return Err(Failure::TooFar);
     }
-    if !g.forward.is_empty() {
+    if !g.jumps.all_placed() {
         return Err(
             "code generator self-check failed: a forward jump's target was never placed"
                 .to_string()
@@ -367,7 +367,7 @@ fn compile_with(
     symbols.dedup_by_key(|s| s.0);
     let Gen {
         ops,
-        patches,
+        jumps,
         units,
         instr_offsets,
         pieces,
@@ -376,14 +376,7 @@ fn compile_with(
         ..
     } = g;
     let mut bytes = ops.finalize().map_err(|e| e.to_string())?;
-    for p in patches {
-        let end = p.end as usize;
-        if p.short {
-            bytes[end - 1] = p.rel as i8 as u8;
-        } else {
-            bytes[end - 4..end].copy_from_slice(&p.rel.to_le_bytes());
-        }
-    }
+    jumps.apply(&mut bytes);
     if let Some(pieces) = pieces {
         verify::check(&bytes, &pieces, enc, fault_stub..data_start)
             .map_err(|e| format!("code generator self-check failed: {e}"))?;
@@ -401,26 +394,6 @@ fn compile_with(
         data_start,
         bias: enc.bias,
     })
-}
-
-/// A forward jump waiting for its target to be placed.
-#[derive(Clone, Copy)]
-struct Forward {
-    target: DynamicLabel,
-    /// Code offset just after the jump (its displacement counts from there).
-    end: u32,
-    /// The two-byte form (a one-byte displacement).
-    short: bool,
-}
-
-/// The displacement of a forward jump, written into the code after assembly (dynasm's
-/// buffer cannot be changed before): 12 bytes per jump instead of a relocation record.
-#[derive(Clone, Copy)]
-struct Patch {
-    /// Code offset just after the jump.
-    end: u32,
-    rel: i32,
-    short: bool,
 }
 
 /// An open loop or if.
@@ -475,12 +448,8 @@ pub(crate) struct Gen<'a> {
     /// Extremes of the open bounds-check window not yet known to be on the tape: each
     /// is loaded at the end of the window unless something touches it first.
     pending: Vec<i32>,
-    /// Forward jumps ([`Inst::Jump`]) whose target is not placed yet, innermost last.
-    forward: Vec<Forward>,
-    /// Displacements of forward jumps, written into the code once it is assembled.
-    patches: Vec<Patch>,
-    /// A short forward jump does not reach its target.
-    too_far: bool,
+    /// Forward jumps whose displacement is written after assembly.
+    jumps: Jumps,
     /// The first violated requirement or impossible merge: a bug in the code generator,
     /// reported as a compile error.
     error: Option<String>,
@@ -520,11 +489,7 @@ impl Gen<'_> {
         inst.encode(&mut self.ops, self.enc);
         match inst {
             Inst::Jump { target, short, .. } => {
-                self.forward.push(Forward {
-                    target,
-                    end: self.here(),
-                    short,
-                });
+                self.jumps.record(target, self.here(), short);
                 self.arrive(target)
             }
             Inst::JumpBack { target, .. } => {
@@ -592,22 +557,7 @@ impl Gen<'_> {
     fn join(&mut self, label: DynamicLabel) {
         dynasm!(self.ops; .arch x64; =>label);
         let here = self.here();
-        // Jumps and their targets nest like the loops and ifs they come from, so the jumps
-        // to this label are the last ones recorded.
-        while let Some(&jump) = self.forward.last()
-            && jump.target == label
-        {
-            self.forward.pop();
-            let rel = (here - jump.end) as i32;
-            if jump.short && i8::try_from(rel).is_err() {
-                self.too_far = true;
-            }
-            self.patches.push(Patch {
-                end: jump.end,
-                rel,
-                short: jump.short,
-            });
-        }
+        self.jumps.place(label, here);
         if let Some(other) = self.arrivals.remove(&label) {
             match other.merge(&self.state) {
                 Ok(s) => self.state = s,
