@@ -238,6 +238,11 @@ impl Cells {
     }
 
     fn put(&mut self, coord: i64, v: Option<Option<u32>>) -> Option<Option<u32>> {
+        // Most coordinates are inside the window: one lookup, as in `get`.
+        let i = usize::try_from(coord.wrapping_sub(self.base)).unwrap_or(usize::MAX);
+        if let Some(slot) = self.dense.get_mut(i) {
+            return Cells::decode(std::mem::replace(slot, Cells::encode(v)));
+        }
         if let Some(slot) = self.slot(coord, v.is_some()) {
             return Cells::decode(std::mem::replace(slot, Cells::encode(v)));
         }
