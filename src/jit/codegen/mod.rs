@@ -30,6 +30,8 @@
 //! declared effect of their own. In debug builds every piece is then decoded and checked
 //! against its declaration ([`verify`]), and with [`super::Options::verify`] the generated
 //! code also checks the tracker's beliefs at run time, at the start of every IR instruction.
+//! The jumps of loops and ifs are written without dynasm labels' relocation records
+//! ([`jumps`]), which would cost tens of bytes per loop until the end of assembly.
 //!
 //! The code for each kind of IR instruction is in its own file: [`cells`] (arithmetic and
 //! I/O), [`control`] (loops, ifs, pointer moves and bounds checks), [`scan`] (scan loops),

@@ -1,16 +1,18 @@
-//! What the code generator looks up ahead: a pass over the IR before any code is emitted.
+//! What the code generator looks up ahead of the instruction it compiles.
 //!
 //! Register allocation decides, at each instruction, whether a cell is worth a register (is
 //! it used again soon?), which register to give up when none is free (the one whose cell is
 //! needed furthest ahead), whether an addition should set the flags (is the next test about
 //! this cell?), and which loops can keep their cells in registers from start to end. Those
-//! answers need the instructions that come later, so they are computed here, once, in two
-//! linear passes.
+//! answers need the instructions that come later. The loop facts are worked out before any
+//! code is emitted, in one linear pass ([`Plan::new`]); the others region by region, as the
+//! generator reaches each region ([`Plan::look`]), one backward pass over it.
 //!
 //! A *region* is a stretch of instructions with no loop boundary, scan or pointer move in
 //! it: within a region every offset names the same cell. Uses are only looked up within a
 //! region; at its end the allocator writes cells back anyway (except in loops that keep
-//! their cells).
+//! their cells). Working region by region keeps the memory for these facts to the size of
+//! one region, and the instructions in the cache while they are compiled.
 
 use rustc_hash::FxHashMap;
 
