@@ -222,7 +222,7 @@ impl Gen<'_> {
             },
             None => Inst::StoreMem { off, reg: Reg::Rax },
         };
-        let skip = self.ops.new_dynamic_label();
+        let skip = self.jumps.new_target();
         match self.eof {
             Eof::Unchanged => {
                 self.emit(Inst::TestValue { reg: Reg::Rax });

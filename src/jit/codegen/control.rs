@@ -106,8 +106,7 @@ impl Gen<'_> {
 
     /// `while p[off] {` (instruction `i`).
     pub(super) fn open_loop(&mut self, i: usize, off: i32) {
-        let body = self.ops.new_dynamic_label();
-        let end = self.ops.new_dynamic_label();
+        let end = self.jumps.new_target();
         let balanced = self.plan.balanced[i];
         // (Each loop is opened once: its entry is taken, not copied.)
         let carried = self
@@ -139,7 +138,7 @@ impl Gen<'_> {
             self.check(id);
             self.hoisted = Some(i + 1);
         }
-        let kind = match carried {
+        let (body, kind) = match carried {
             Some((cells, writes)) => {
                 // Every cell of the loop in a register for the whole loop, loaded now: those
                 // of the open check's range first (loading them is the check's access), then
@@ -171,16 +170,17 @@ impl Gen<'_> {
                     .collect();
                 self.align_innermost(i);
                 let head = self.state.homes_only().with_stale(&held);
-                self.place_head(body, head);
-                FrameKind::Carried(head)
+                (self.place_head(head), FrameKind::Carried(head))
             }
             None => {
                 self.end_window();
                 self.align_innermost(i);
                 // Every cell in memory; the flags tell about the condition on both ways in.
                 let head = self.state.in_memory(balanced);
-                self.place_head(body, head);
-                FrameKind::InMemory { head, balanced }
+                (
+                    self.place_head(head),
+                    FrameKind::InMemory { head, balanced },
+                )
             }
         };
         self.loops.push(Frame { body, end, kind });
@@ -202,7 +202,7 @@ impl Gen<'_> {
         }
         self.emit(Inst::JumpBack {
             cond: Cond::NonZero,
-            target: body,
+            head: body,
         });
         // No jump reaches the head from anywhere else: its state is no longer needed.
         self.heads.remove(&body);
@@ -221,8 +221,7 @@ impl Gen<'_> {
 
     /// `if p[off] {` (instruction `i`).
     pub(super) fn open_if(&mut self, i: usize, off: i32) {
-        let body = self.ops.new_dynamic_label();
-        let end = self.ops.new_dynamic_label();
+        let end = self.jumps.new_target();
         let kind = if self.plan.balanced[i] {
             self.test_cell(off, self.worth(i, 0));
             self.end_window();
@@ -245,7 +244,7 @@ impl Gen<'_> {
             });
             FrameKind::IfMoving
         };
-        self.loops.push(Frame { body, end, kind });
+        self.loops.push(Frame { body: 0, end, kind });
     }
 
     /// The end of an `if`.
@@ -328,7 +327,7 @@ impl Gen<'_> {
     /// the unit.
     fn explicit_check(&mut self, off: i32, right: bool) {
         let d = (i64::from(off) - i64::from(self.enc.bias)) * i64::from(self.enc.cell_bytes);
-        let ok = self.ops.new_dynamic_label();
+        let ok = self.jumps.new_target();
         self.emit(Inst::MovImm {
             reg: Reg::Rax,
             imm: d,

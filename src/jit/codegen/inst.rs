@@ -29,6 +29,8 @@
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm, x64::X64Relocation};
 
+use super::jumps::Target;
+
 /// An instruction whose first operand is the cell `[rbx + d]`: `at_cell!(ops, d; add BYTE, 1)`.
 /// dynasm encodes a runtime displacement in four bytes unless told `BYTE`, so this picks
 /// the one-byte form when `d` fits.
@@ -440,17 +442,17 @@ pub(crate) enum Inst {
     // --- The pointer and control flow ---
     /// `lea rbx, [rbx + cells * cell size]`: `p += cells`, flags untouched.
     MoveP { cells: i32 },
-    /// `jcc label`, a forward jump (its displacement is filled in when `label` is placed,
+    /// `jcc target`, a forward jump (its displacement is filled in when `target` is placed,
     /// by [`super::Gen::join`]): the two-byte form if `short` (the generator's estimate
-    /// that the target is within 127 bytes; if it is not, assembling fails and the program
-    /// is compiled again with long forms only), else the six-byte form.
+    /// that the target is within 127 bytes; if it is not, the program is compiled again
+    /// with long forms only), else the six-byte form.
     Jump {
         cond: Cond,
-        target: DynamicLabel,
+        target: Target,
         short: bool,
     },
-    /// `jcc label` to a label already placed: the short form when it reaches.
-    JumpBack { cond: Cond, target: DynamicLabel },
+    /// `jcc head` back to a loop head at code offset `head`: the short form when it reaches.
+    JumpBack { cond: Cond, head: u32 },
     /// `call label`: a shared subroutine, which overwrites `clobbers` and the flags and
     /// preserves every other register; `needs`: its argument, a register holding a cell
     /// (`putc` takes the byte to write in `al`).
@@ -780,8 +782,8 @@ impl Inst {
             }
             // The displacement is written when the target is placed (see `jcc`).
             Inst::Jump { cond, short, .. } => jcc(ops, cond, short, 0),
-            Inst::JumpBack { cond, target } => {
-                let at = ops.labels().resolve_dynamic(target).expect("placed").0 as i64;
+            Inst::JumpBack { cond, head } => {
+                let at = i64::from(head);
                 // A jump's displacement counts from its end: two bytes on, or six.
                 let here = ops.offset().0 as i64;
                 let short = matches!(cond, Cond::NonZero | Cond::Zero)

@@ -13,13 +13,19 @@
 //!
 //! Forward jumps and their targets nest like the loops and ifs they come from, so the jumps
 //! to a target being placed are always the last ones recorded: a stack, not a map.
+//!
+//! For the same reason these jumps' targets are not dynasm labels (16 bytes each until the
+//! end of assembly) but numbers, [`Target`]s, and a loop head is named by its code offset.
 
-use dynasmrt::DynamicLabel;
+/// The place a forward jump goes to, before it is placed: a number handed out by
+/// [`Jumps::new_target`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Target(u32);
 
 /// A forward jump waiting for its target to be placed.
 #[derive(Clone, Copy)]
 struct Forward {
-    target: DynamicLabel,
+    target: Target,
     /// Code offset just after the jump (its displacement counts from there).
     end: u32,
     /// The two-byte form (a one-byte displacement).
@@ -44,16 +50,24 @@ pub(crate) struct Jumps {
     patches: Vec<Patch>,
     /// A short jump turned out not to reach its target.
     too_far: bool,
+    /// Targets handed out so far.
+    targets: u32,
 }
 
 impl Jumps {
+    /// A new target, to place later with [`Jumps::place`].
+    pub(crate) fn new_target(&mut self) -> Target {
+        self.targets += 1;
+        Target(self.targets - 1)
+    }
+
     /// Records a jump to `target` just written, ending at code offset `end`.
-    pub(crate) fn record(&mut self, target: DynamicLabel, end: u32, short: bool) {
+    pub(crate) fn record(&mut self, target: Target, end: u32, short: bool) {
         self.open.push(Forward { target, end, short });
     }
 
     /// `target` is placed at code offset `here`: the jumps to it get their displacement.
-    pub(crate) fn place(&mut self, target: DynamicLabel, here: u32) {
+    pub(crate) fn place(&mut self, target: Target, here: u32) {
         while let Some(&jump) = self.open.last()
             && jump.target == target
         {
@@ -103,8 +117,8 @@ mod tests {
     #[test]
     fn nested_forward_jumps_get_their_displacements() {
         let mut ops = Ops::new(0);
-        let (outer, inner) = (ops.new_dynamic_label(), ops.new_dynamic_label());
         let mut jumps = Jumps::default();
+        let (outer, inner) = (jumps.new_target(), jumps.new_target());
         // jz outer (six bytes), jnz inner (two bytes), two bytes of body, inner:, a byte,
         // outer:.
         jcc(&mut ops, Cond::Zero, false, 0);
@@ -129,8 +143,8 @@ mod tests {
     #[test]
     fn a_short_jump_that_does_not_reach_is_reported() {
         let mut ops = Ops::new(0);
-        let target = ops.new_dynamic_label();
         let mut jumps = Jumps::default();
+        let target = jumps.new_target();
         jcc(&mut ops, Cond::Zero, true, 0);
         jumps.record(target, ops.offset().0 as u32, true);
         ops.extend(std::iter::repeat_n(0x90, 200));

@@ -106,7 +106,7 @@ use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
 use rustc_hash::FxHashMap;
 
 use self::inst::{Effect, Enc, Inst, Ops, Reg, reg_asm, width_asm};
-use self::jumps::Jumps;
+use self::jumps::{Jumps, Target};
 use self::plan::{NEVER, Plan};
 use self::state::State;
 use self::subroutines::Subroutines;
@@ -400,8 +400,9 @@ fn compile_with(
 
 /// An open loop or if.
 struct Frame {
-    body: DynamicLabel,
-    end: DynamicLabel,
+    /// Code offset of a loop's head (unused for an `if`).
+    body: u32,
+    end: Target,
     kind: FrameKind,
 }
 
@@ -444,9 +445,9 @@ pub(crate) struct Gen<'a> {
     /// For each register, the next instruction that uses the cell it holds.
     next_use: [u32; 16],
     /// For each forward jump target not yet placed, the merged state of the jumps to it.
-    arrivals: FxHashMap<DynamicLabel, State>,
-    /// The state at each loop head.
-    heads: FxHashMap<DynamicLabel, State>,
+    arrivals: FxHashMap<Target, State>,
+    /// The state at each open loop's head, by the head's code offset.
+    heads: FxHashMap<u32, State>,
     /// Extremes of the open bounds-check window not yet known to be on the tape: each
     /// is loaded at the end of the window unless something touches it first.
     pending: Vec<i32>,
@@ -494,8 +495,8 @@ impl Gen<'_> {
                 self.jumps.record(target, self.here(), short);
                 self.arrive(target)
             }
-            Inst::JumpBack { target, .. } => {
-                let head = self.heads.get(&target).copied().unwrap_or_default();
+            Inst::JumpBack { head, .. } => {
+                let head = self.heads.get(&head).copied().unwrap_or_default();
                 if let Err(e) = self.state.compatible(&head) {
                     self.fail(format!("jump back to a loop head: {e}"));
                 }
@@ -541,7 +542,7 @@ impl Gen<'_> {
     }
 
     /// A jump to `label` (placed later) carries the current state there.
-    fn arrive(&mut self, label: DynamicLabel) {
+    fn arrive(&mut self, label: Target) {
         let merged = match self.arrivals.remove(&label) {
             Some(other) => other.merge(&self.state),
             None => Ok(self.state),
@@ -556,8 +557,7 @@ impl Gen<'_> {
 
     /// Places `label` where paths join: the state is what the paths agree on. The forward
     /// jumps to it get their displacement.
-    fn join(&mut self, label: DynamicLabel) {
-        dynasm!(self.ops; .arch x64; =>label);
+    fn join(&mut self, label: Target) {
         let here = self.here();
         self.jumps.place(label, here);
         if let Some(other) = self.arrivals.remove(&label) {
@@ -568,15 +568,16 @@ impl Gen<'_> {
         }
     }
 
-    /// Places a loop head `label` with the state `head`, which the code falling into it must
-    /// be compatible with (so must every jump back to it).
-    fn place_head(&mut self, label: DynamicLabel, head: State) {
+    /// Places a loop head here with the state `head`, which the code falling into it must be
+    /// compatible with (so must every jump back to it); returns its code offset.
+    fn place_head(&mut self, head: State) -> u32 {
         if let Err(e) = self.state.compatible(&head) {
             self.fail(format!("entering a loop: {e}"));
         }
-        dynasm!(self.ops; .arch x64; =>label);
+        let at = self.here();
         self.state = head;
-        self.heads.insert(label, head);
+        self.heads.insert(at, head);
+        at
     }
 
     /// Forgets every register and flag (the pointer is not where the paths' offsets assume),
