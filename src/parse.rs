@@ -135,10 +135,7 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
             b'+' | b'-' | b'>' | b'<' => {
                 // Runs longer than i32::MAX are split, so counts always fit every offset type.
                 let limit = src.len().min(i + i32::MAX as usize);
-                let mut j = i + 1;
-                while j < limit && src[j] == b {
-                    j += 1;
-                }
+                let j = run_end(src, i, limit);
                 let n = (j - i) as u32;
                 i = j;
                 let span = Span::new(start, j as u32);
@@ -199,6 +196,29 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
     Ok(())
 }
 
+/// The end of the run of identical bytes that starts at `src[start]`, at most `limit`.
+///
+/// Runs are compared eight bytes at a time: the bytes of a word that differ from the run's
+/// byte are the nonzero bytes of the word XOR eight copies of it, and the first of them (in
+/// memory order, so the lowest in a little-endian load) ends the run. Runs in real programs
+/// average several bytes (`>>>>>>>>`), and this is the parser's innermost loop.
+fn run_end(src: &[u8], start: usize, limit: usize) -> usize {
+    let b = src[start];
+    let copies = u64::from_ne_bytes([b; 8]);
+    let mut j = start + 1;
+    while let Some(word) = src.get(j..j + 8).filter(|_| j + 8 <= limit) {
+        let diff = u64::from_le_bytes(word.try_into().expect("eight bytes")) ^ copies;
+        if diff != 0 {
+            return j + (diff.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
+    while j < limit && src[j] == b {
+        j += 1;
+    }
+    j
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +249,22 @@ mod tests {
         assert_eq!(got[4], Op::Out { off: 0 });
         assert_eq!(ir.code[2].span, Span::new(6, 8));
         assert_eq!(ir.code[4].span, Span::new(8, 9));
+    }
+
+    #[test]
+    fn runs_end_at_the_first_different_byte_or_the_limit() {
+        // Every run length from 1 to 20, ended by another command, a comment or the end.
+        for len in 1..=20 {
+            for tail in [&b"-"[..], b"x", b""] {
+                let src: Vec<u8> = std::iter::repeat_n(b'+', len)
+                    .chain(tail.iter().copied())
+                    .collect();
+                assert_eq!(run_end(&src, 0, src.len()), len, "{len} then {tail:?}");
+                // A limit inside the run ends it there.
+                assert_eq!(run_end(&src, 0, len.min(3)), len.min(3));
+            }
+        }
+        assert_eq!(run_end(b"x>>>>>>>>>>>>+", 1, 14), 13);
     }
 
     #[test]

@@ -53,6 +53,16 @@ impl Live {
         }
     }
 
+    /// Becomes [`Live::all`] in place, keeping the set's memory (this happens at every loop).
+    fn set_all(&mut self) {
+        self.all_but = true;
+        self.base = 0;
+        // (Clearing a hash set costs its capacity even when it is empty.)
+        if !self.set.is_empty() {
+            self.set.clear();
+        }
+    }
+
     fn key(&self, off: i32) -> i64 {
         i64::from(off) - self.base
     }
@@ -147,7 +157,7 @@ pub fn run(ir: &mut Ir, config: &Config) {
             Op::Check(_) | Op::Print { .. } => {}
             Op::Out { off } => live.read(off),
             // A tape dump reads every cell.
-            Op::Debug { .. } => live = Live::all(),
+            Op::Debug { .. } => live.set_all(),
             Op::In { off } => match config.eof {
                 Eof::Unchanged => live.read(off),
                 Eof::Zero | Eof::Max => live.kill(off),
@@ -156,17 +166,18 @@ pub fn run(ir: &mut Ir, config: &Config) {
             Op::If { off } => {
                 let (skipped, moves) = after_if.pop().expect("balanced");
                 if moves {
-                    live = Live::all();
+                    live.set_all();
                 } else {
                     live.union(&skipped);
                     live.read(off);
                 }
             }
             Op::Loop { .. } | Op::EndLoop { .. } | Op::Scan { .. } => {
-                after_if
-                    .iter_mut()
-                    .for_each(|(l, moves)| (*l, *moves) = (Live::all(), true));
-                live = Live::all();
+                for (l, moves) in &mut after_if {
+                    l.set_all();
+                    *moves = true;
+                }
+                live.set_all();
             }
         }
     }

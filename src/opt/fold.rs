@@ -24,7 +24,7 @@ use std::collections::TryReserveError;
 
 use super::clear;
 use crate::Config;
-use crate::ir::{Instr, Ir, Op, Reach, Span};
+use crate::ir::{CheckId, Excursion, Instr, Ir, Op, Reach, Span};
 use crate::parse::Emit;
 
 /// Pending arithmetic on one cell.
@@ -134,11 +134,28 @@ impl Folder {
     fn check_reaches(&mut self, origin: i32, records: std::ops::Range<usize>, span: Span) {
         self.open_window(origin, span);
         let s = self.shift;
-        self.reaches
-            .extend(self.out.reaches[records].iter().map(|r| Reach {
+        for k in records {
+            let r = self.out.reaches[k];
+            self.reach(Reach {
                 off: r.off + s,
-                ..*r
-            }));
+                ..r
+            });
+        }
+    }
+
+    /// Adds a record (relative to `p` now) to the open window, keeping only the part that
+    /// goes beyond the extremes reached so far (see [`Reach::beyond`]): the window's records
+    /// are always trimmed, so closing it copies them as they are.
+    fn reach(&mut self, r: Reach) {
+        let w = self.window.as_mut().expect("a window is open");
+        if let Some(kept) = r.beyond(w.lo, w.hi) {
+            if kept.dir > 0 {
+                w.hi = kept.last();
+            } else {
+                w.lo = kept.last();
+            }
+            self.reaches.push(kept);
+        }
     }
 
     fn open_window(&mut self, origin: i32, span: Span) {
@@ -205,6 +222,9 @@ impl Folder {
 
     /// Writes out all pending arithmetic, in source order.
     fn flush_all(&mut self) {
+        if self.effects.is_empty() {
+            return;
+        }
         let mut all = std::mem::take(&mut self.effects);
         all.sort_unstable_by_key(|&(off, _, span)| (span.start, off));
         for &(off, e, span) in &all {
@@ -226,15 +246,29 @@ impl Folder {
     /// Turns the open window's placeholder into the merged check (or leaves it a no-op
     /// `Move 0` when nothing went beyond the origin).
     fn end_window(&mut self) {
-        if let Some(w) = self.window.take() {
-            let id = self.out.add_excursion(w.origin, self.reaches.drain(..));
-            if self.out.excursion(id).len > 0 {
-                self.out.code[w.slot] = Instr {
-                    op: Op::Check(id),
-                    span: w.span,
-                };
-            }
+        let Some(w) = self.window.take() else {
+            return;
+        };
+        if self.reaches.is_empty() {
+            return;
         }
+        // The records are trimmed already (see `reach`): what `Ir::add_excursion` would
+        // make of them, without going over them again.
+        let first = self.out.reaches.len() as u32;
+        self.out.reaches.extend_from_slice(&self.reaches);
+        self.out.excursions.push(Excursion {
+            origin: w.origin,
+            lo: w.lo,
+            hi: w.hi,
+            first,
+            len: self.reaches.len() as u32,
+        });
+        self.reaches.clear();
+        let id = CheckId(self.out.excursions.len() as u32 - 1);
+        self.out.code[w.slot] = Instr {
+            op: Op::Check(id),
+            span: w.span,
+        };
     }
 }
 
@@ -375,19 +409,10 @@ impl Folder {
     fn take_check(&mut self, reach: Reach, span: Span) {
         self.consumed += 1;
         self.open_window(0, span);
-        let w = self.window.as_mut().expect("opened above");
-        let reach = Reach {
+        self.reach(Reach {
             off: reach.off + self.shift,
             ..reach
-        };
-        if let Some(kept) = reach.beyond(w.lo, w.hi) {
-            if kept.dir > 0 {
-                w.hi = kept.last();
-            } else {
-                w.lo = kept.last();
-            }
-            self.reaches.push(kept);
-        }
+        });
     }
 }
 

@@ -88,6 +88,7 @@ pub fn run_within(ir: &mut Ir, config: &Config, limit: usize) -> usize {
         scratch: Scratch::default(),
         emitting: true,
         profile: config.profile,
+        changes: Vec::new(),
     };
     let mut state = State::start();
     k.block(0..cut, &mut state, 0);
@@ -237,7 +238,20 @@ impl Cells {
             .chain(self.far.iter().filter_map(|(&c, &v)| Some((c, v?))))
     }
 
+    /// Forgets every entry (keeping the memory of the table).
+    fn clear(&mut self) {
+        self.dense.clear();
+        if !self.far.is_empty() {
+            self.far.clear();
+        }
+    }
+
     fn put(&mut self, coord: i64, v: Option<Option<u32>>) -> Option<Option<u32>> {
+        // Most coordinates are inside the window: one lookup, as in `get`.
+        let i = usize::try_from(coord.wrapping_sub(self.base)).unwrap_or(usize::MAX);
+        if let Some(slot) = self.dense.get_mut(i) {
+            return Cells::decode(std::mem::replace(slot, Cells::encode(v)));
+        }
         if let Some(slot) = self.slot(coord, v.is_some()) {
             return Cells::decode(std::mem::replace(slot, Cells::encode(v)));
         }
@@ -293,8 +307,8 @@ impl State {
     /// Forgets everything, as after a move by an unknown distance (the pointer gets a new
     /// coordinate system).
     fn forget(&mut self) {
-        let cells = std::mem::take(&mut self.cells);
         if self.saves > 0 {
+            let cells = std::mem::take(&mut self.cells);
             self.log.push(Undo::All(
                 cells,
                 self.default,
@@ -302,6 +316,9 @@ impl State {
                 self.abs,
                 self.safe,
             ));
+        } else {
+            // Nothing can be undone: emptied in place, keeping the memory.
+            self.cells.clear();
         }
         self.default = None;
         self.abs = false;
@@ -351,15 +368,17 @@ impl State {
         debug_assert!(self.log.len() >= save.log || self.saves == 0);
     }
 
-    /// The coordinates changed since `save`, or `None` if the state was forgotten since.
-    fn changed_since(&self, save: Save) -> Option<Vec<i64>> {
-        self.log[save.log..]
-            .iter()
-            .map(|u| match u {
-                Undo::Cell(c, _) => Some(*c),
-                Undo::All(..) => None,
-            })
-            .collect()
+    /// The coordinates changed since `save` and their values now, into `out` (emptied
+    /// first); false if the state was forgotten since.
+    fn changed_since(&self, save: Save, out: &mut Vec<(i64, Option<u32>)>) -> bool {
+        out.clear();
+        for u in &self.log[save.log..] {
+            match u {
+                Undo::Cell(c, _) => out.push((*c, self.at(*c))),
+                Undo::All(..) => return false,
+            }
+        }
+        true
     }
 }
 
@@ -393,47 +412,61 @@ fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
         list: Vec::new(),
     };
     let mut lists: Vec<i32> = Vec::new();
-    // Open brackets: (position, balanced, writes or None for too many).
-    let mut open: Vec<(usize, bool, Option<Vec<i32>>)> = Vec::new();
-    let write = |w: &mut Option<Vec<i32>>, off: i32| {
-        if let Some(list) = w
-            && !list.contains(&off)
+    // Open brackets: (position, balanced, where its writes start in `stack`, or `None` for
+    // too many).
+    let mut open: Vec<(usize, bool, Option<usize>)> = Vec::new();
+    // The write lists of the open brackets, one after the other, innermost last (one vector
+    // for all of them: a loop costs no allocation).
+    let mut stack: Vec<i32> = Vec::new();
+    // Adds `off` to the innermost list, which starts at `from` in `stack`.
+    let write = |stack: &mut Vec<i32>, from: &mut Option<usize>, off: i32| {
+        if let Some(f) = *from
+            && !stack[f..].contains(&off)
         {
-            if list.len() == MAX_WRITES {
-                *w = None;
+            if stack.len() - f == MAX_WRITES {
+                *from = None;
+                stack.truncate(f);
             } else {
-                list.push(off);
+                stack.push(off);
             }
         }
     };
     for (i, ins) in code.iter().enumerate() {
         let Some((_, balanced, writes)) = open.last_mut() else {
             if matches!(ins.op, Op::Loop { .. } | Op::If { .. }) {
-                open.push((i, true, Some(Vec::new())));
+                open.push((i, true, Some(stack.len())));
             }
             continue;
         };
         match ins.op {
-            Op::Add { off, .. } | Op::Set { off, .. } | Op::In { off } => write(writes, off),
-            Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } => write(writes, dst),
+            Op::Add { off, .. } | Op::Set { off, .. } | Op::In { off } => {
+                write(&mut stack, writes, off)
+            }
+            Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } => write(&mut stack, writes, dst),
             Op::Move { .. } | Op::Scan { .. } => *balanced = false,
-            Op::Loop { .. } | Op::If { .. } => open.push((i, true, Some(Vec::new()))),
+            Op::Loop { .. } | Op::If { .. } => open.push((i, true, Some(stack.len()))),
             Op::EndLoop { .. } | Op::EndIf => {
                 let (start, bal, w) = open.pop().expect("balanced");
-                if let Some((_, parent_bal, parent_writes)) = open.last_mut() {
-                    *parent_bal &= bal;
-                    match &w {
-                        Some(list) => list.iter().for_each(|&o| write(parent_writes, o)),
-                        None => *parent_writes = None,
-                    }
-                }
                 let (first, len) = match w {
-                    Some(list) => {
-                        lists.extend_from_slice(&list);
-                        ((lists.len() - list.len()) as u32, list.len() as u32)
+                    Some(f) => {
+                        lists.extend_from_slice(&stack[f..]);
+                        let len = stack.len() - f;
+                        stack.truncate(f);
+                        ((lists.len() - len) as u32, len as u32)
                     }
                     None => (0, u32::MAX),
                 };
+                if let Some((_, parent_bal, parent_writes)) = open.last_mut() {
+                    *parent_bal &= bal;
+                    if w.is_some() {
+                        let from = first as usize;
+                        for &o in &lists[from..from + len as usize] {
+                            write(&mut stack, parent_writes, o);
+                        }
+                    } else if let Some(f) = parent_writes.take() {
+                        stack.truncate(f);
+                    }
+                }
                 done.index[start] = done.list.len() as u32;
                 done.list.push(Summary {
                     balanced: bal,
@@ -495,6 +528,8 @@ struct Known<'a> {
     /// Loops are being counted ([`Config::profile`]): never inline a loop's first iteration
     /// while the loop stays, so that the loop's count stays the source loop's count.
     profile: bool,
+    /// Scratch space for [`Known::if_body`] (kept, so that an `if` costs no allocation).
+    changes: Vec<(i64, Option<u32>)>,
 }
 
 impl Known<'_> {
@@ -941,9 +976,9 @@ impl Known<'_> {
         self.emit(Op::If { off }, self.code[start].span);
         let save = st.save();
         self.block(start + 1..end, st, depth + 1);
-        let changed = st.changed_since(save);
-        let taken: Option<Vec<(i64, Option<u32>)>> =
-            changed.map(|cs| cs.into_iter().map(|c| (c, st.at(c))).collect());
+        // (The buffer is reused: nothing below analyses another body before it is read.)
+        let mut taken = std::mem::take(&mut self.changes);
+        let known_changes = st.changed_since(save, &mut taken);
         let cond = st.pos + i64::from(off);
         let taken_cond = st.at(cond);
         st.restore(save);
@@ -951,19 +986,19 @@ impl Known<'_> {
         self.unconditional_if(mark, off, st);
         // Not taken: the condition was 0. Taken: the body's changes. Keep what agrees.
         st.set(off, Some(0));
-        match taken {
-            Some(changes) => {
-                for (c, v) in changes {
-                    if st.at(c) != v {
-                        st.set_at(c, None);
-                    }
-                }
-                if taken_cond != Some(0) {
-                    st.set(off, None);
+        if known_changes {
+            for &(c, v) in &taken {
+                if st.at(c) != v {
+                    st.set_at(c, None);
                 }
             }
-            None => st.forget_cells(),
+            if taken_cond != Some(0) {
+                st.set(off, None);
+            }
+        } else {
+            st.forget_cells();
         }
+        self.changes = taken;
     }
 
     /// Drops the test of the `if` emitted at `mark` (condition `p[off]`, entered with state

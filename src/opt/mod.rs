@@ -216,6 +216,9 @@ pub fn compact(mut ir: Ir) -> Ir {
         w += 1;
     }
     ir.code.truncate(w);
+    // The passes leave the program shorter than the first fold made it: give the rest back
+    // (the memory was written, so it counts until it is returned).
+    ir.code.shrink_to_fit();
     ir.bytes = bytes;
     ir
 }

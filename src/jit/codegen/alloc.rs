@@ -35,13 +35,13 @@ impl Gen<'_> {
     /// True if operand `slot` of instruction `i` is used again in its region, so that a
     /// register for it pays.
     pub(super) fn worth(&self, i: usize, slot: usize) -> bool {
-        self.options.cache && self.plan.next_use[i][slot] != NEVER
+        self.options.cache && self.plan.next_use(i, slot) != NEVER
     }
 
     /// Notes that instruction `i` used its operand `slot` in `reg` (for choosing which
     /// register to give up later).
     pub(super) fn used(&mut self, reg: Reg, i: usize, slot: usize) {
-        self.next_use[reg.num() as usize] = self.plan.next_use[i][slot];
+        self.next_use[reg.num() as usize] = self.plan.next_use(i, slot);
     }
 
     /// A home register for cell `off`: the one holding it, or a free one (giving up another
@@ -80,7 +80,7 @@ impl Gen<'_> {
 
     /// Writes back every cell whose memory is out of date.
     pub(super) fn write_back_all(&mut self) {
-        for off in self.state.stale().to_vec() {
+        for &off in self.state.stale_set().as_slice() {
             let reg = self.home(off).expect("a stale cell has a home");
             self.emit(Inst::WriteBack { off, reg });
         }
@@ -92,13 +92,13 @@ impl Gen<'_> {
     /// them for a loop head, `head`; otherwise only those whose memory is out of date on the
     /// other path, since a merge simply forgets the rest).
     pub(super) fn conform(&mut self, target: &State, head: bool) {
-        for off in self.state.stale().to_vec() {
+        for &off in self.state.stale_set().as_slice() {
             let reg = self.home(off).expect("a stale cell has a home");
             if target.holds(reg) != Some(off) {
                 self.emit(Inst::WriteBack { off, reg });
             }
         }
-        for (reg, off) in target.held().collect::<Vec<_>>() {
+        for (reg, off) in target.held() {
             if self.state.holds(reg) != Some(off) && (head || target.is_stale(off)) {
                 self.emit(Inst::Load { reg, off });
             }

@@ -20,7 +20,7 @@ use crate::Eof;
 impl Gen<'_> {
     /// `p[off] += val` (instruction `i`).
     pub(super) fn add(&mut self, i: usize, off: i32, val: u32) {
-        let flags = self.plan.wants_flags[i];
+        let flags = self.plan.wants_flags(i);
         // In its register if it is used again or its memory is out of date; otherwise one
         // read-modify-write in memory beats an update and a write-back.
         if self.worth(i, 0) || self.state.is_stale(off) {
@@ -78,7 +78,7 @@ impl Gen<'_> {
         let mask = self.cell_mask();
         let k = k & mask;
         let s = self.value(i, 1, src);
-        let flags = self.plan.wants_flags[i];
+        let flags = self.plan.wants_flags(i);
         let in_reg = self.home(dst).is_some() || self.worth(i, 0);
         // `lea` adds a value times 2, 4 or 8 without touching the flags.
         let scaled = in_reg && !flags && matches!(k, 2 | 4 | 8);
@@ -222,7 +222,7 @@ impl Gen<'_> {
             },
             None => Inst::StoreMem { off, reg: Reg::Rax },
         };
-        let skip = self.ops.new_dynamic_label();
+        let skip = self.jumps.new_target();
         match self.eof {
             Eof::Unchanged => {
                 self.emit(Inst::TestValue { reg: Reg::Rax });

@@ -106,15 +106,14 @@ impl Gen<'_> {
 
     /// `while p[off] {` (instruction `i`).
     pub(super) fn open_loop(&mut self, i: usize, off: i32) {
-        let body = self.ops.new_dynamic_label();
-        let end = self.ops.new_dynamic_label();
+        let end = self.jumps.new_target();
         let balanced = self.plan.balanced[i];
+        // (Each loop is opened once: its entry is taken, not copied.)
         let carried = self
             .plan
             .carried
-            .get(&(i as u32))
-            .filter(|_| self.options.cache)
-            .cloned();
+            .remove(&(i as u32))
+            .filter(|_| self.options.cache);
         if carried.is_none() {
             self.write_back_all();
         }
@@ -139,7 +138,7 @@ impl Gen<'_> {
             self.check(id);
             self.hoisted = Some(i + 1);
         }
-        let kind = match carried {
+        let (body, kind) = match carried {
             Some((cells, writes)) => {
                 // Every cell of the loop in a register for the whole loop, loaded now: those
                 // of the open check's range first (loading them is the check's access), then
@@ -147,7 +146,7 @@ impl Gen<'_> {
                 // cannot be loaded before the body's own checks: it stays out.
                 let mut pinned = Regs::NONE;
                 for pass in 0..2 {
-                    for &c in &cells {
+                    for &c in cells.as_slice() {
                         let ok = match pass {
                             0 => self.window.is_some_and(|(lo, hi)| lo <= c && c <= hi),
                             _ => self.state.proven(c),
@@ -164,22 +163,24 @@ impl Gen<'_> {
                     }
                 }
                 let held: Vec<i32> = writes
+                    .as_slice()
                     .iter()
                     .copied()
                     .filter(|&c| self.home(c).is_some())
                     .collect();
                 self.align_innermost(i);
                 let head = self.state.homes_only().with_stale(&held);
-                self.place_head(body, head.clone());
-                FrameKind::Carried(head)
+                (self.place_head(head), FrameKind::Carried(head))
             }
             None => {
                 self.end_window();
                 self.align_innermost(i);
                 // Every cell in memory; the flags tell about the condition on both ways in.
                 let head = self.state.in_memory(balanced);
-                self.place_head(body, head.clone());
-                FrameKind::InMemory { head, balanced }
+                (
+                    self.place_head(head),
+                    FrameKind::InMemory { head, balanced },
+                )
             }
         };
         self.loops.push(Frame { body, end, kind });
@@ -201,13 +202,15 @@ impl Gen<'_> {
         }
         self.emit(Inst::JumpBack {
             cond: Cond::NonZero,
-            target: body,
+            head: body,
         });
+        // No jump reaches the head from anywhere else: its state is no longer needed.
+        self.heads.remove(&body);
         if forget {
             // Leaving after any number of moves: the offsets known on the way out of the
             // body do not match the path that skipped the loop.
             self.forget();
-        } else if let Some(skipped) = self.arrivals.get(&end).cloned() {
+        } else if let Some(skipped) = self.arrivals.get(&end).copied() {
             // A loop that kept its cells in registers leaves them out of date in memory;
             // the path that skipped the loop may not have them in registers at all.
             self.conform(&skipped, false);
@@ -218,8 +221,7 @@ impl Gen<'_> {
 
     /// `if p[off] {` (instruction `i`).
     pub(super) fn open_if(&mut self, i: usize, off: i32) {
-        let body = self.ops.new_dynamic_label();
-        let end = self.ops.new_dynamic_label();
+        let end = self.jumps.new_target();
         let kind = if self.plan.balanced[i] {
             self.test_cell(off, self.worth(i, 0));
             self.end_window();
@@ -229,7 +231,7 @@ impl Gen<'_> {
                 target: end,
                 short,
             });
-            FrameKind::If(self.state.clone())
+            FrameKind::If(self.state)
         } else {
             self.write_back_all();
             self.test_cell(off, false);
@@ -242,7 +244,7 @@ impl Gen<'_> {
             });
             FrameKind::IfMoving
         };
-        self.loops.push(Frame { body, end, kind });
+        self.loops.push(Frame { body: 0, end, kind });
     }
 
     /// The end of an `if`.
@@ -308,11 +310,15 @@ impl Gen<'_> {
     /// left the tape), and code from here on cannot fault on the check's behalf.
     pub(super) fn end_window(&mut self) {
         self.window = None;
-        for off in std::mem::take(&mut self.pending) {
+        let mut pending = std::mem::take(&mut self.pending);
+        for &off in &pending {
             if !self.state.proven(off) {
                 self.emit(Inst::Probe { off });
             }
         }
+        // (The vector's memory is kept for the next window.)
+        pending.clear();
+        self.pending = pending;
         self.close_unit();
     }
 
@@ -321,7 +327,7 @@ impl Gen<'_> {
     /// the unit.
     fn explicit_check(&mut self, off: i32, right: bool) {
         let d = (i64::from(off) - i64::from(self.enc.bias)) * i64::from(self.enc.cell_bytes);
-        let ok = self.ops.new_dynamic_label();
+        let ok = self.jumps.new_target();
         self.emit(Inst::MovImm {
             reg: Reg::Rax,
             imm: d,

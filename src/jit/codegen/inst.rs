@@ -29,6 +29,8 @@
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm, x64::X64Relocation};
 
+use super::jumps::Target;
+
 /// An instruction whose first operand is the cell `[rbx + d]`: `at_cell!(ops, d; add BYTE, 1)`.
 /// dynasm encodes a runtime displacement in four bytes unless told `BYTE`, so this picks
 /// the one-byte form when `d` fits.
@@ -323,6 +325,38 @@ pub(crate) enum Cond {
     AboveEqual,
 }
 
+impl Cond {
+    /// The condition's number in the `jcc` opcodes: `0x70 + n` (two bytes, 8-bit
+    /// displacement) and `0x0f 0x80 + n` (six bytes, 32-bit displacement).
+    fn number(self) -> u8 {
+        match self {
+            Cond::Below => 0x2,
+            Cond::AboveEqual => 0x3,
+            Cond::Zero => 0x4,
+            Cond::NonZero => 0x5,
+            Cond::Sign => 0x8,
+            Cond::NotSign => 0x9,
+        }
+    }
+}
+
+/// Encodes `jcc` with the displacement `rel` (counted from the end of the jump): the
+/// two-byte form if `short` (`rel` must then fit in a byte), else the six-byte form.
+///
+/// Jumps of loops and ifs are written this way rather than to a dynasm label, which would
+/// cost a relocation record each: a forward jump gets a displacement of 0 here and the real
+/// one after assembly, a backward one knows its target (see [`super::jumps`]).
+pub(crate) fn jcc(ops: &mut Ops, cond: Cond, short: bool, rel: i32) {
+    let n = cond.number();
+    if short {
+        let rel = i8::try_from(rel).expect("short jumps are only written where they reach");
+        ops.extend([0x70 + n, rel as u8]);
+    } else {
+        ops.extend([0x0f, 0x80 + n]);
+        ops.extend(rel.to_le_bytes());
+    }
+}
+
 /// One instruction of program code. Cell operands are offsets from the pointer `p`; the
 /// encoder turns them into displacements from `rbx` (see [`Enc`]). "At the cell width" means
 /// the 8-, 16- or 32-bit form of a register or memory operand.
@@ -408,16 +442,17 @@ pub(crate) enum Inst {
     // --- The pointer and control flow ---
     /// `lea rbx, [rbx + cells * cell size]`: `p += cells`, flags untouched.
     MoveP { cells: i32 },
-    /// `jcc label`, a forward jump: the two-byte form if `short` (the generator's estimate
-    /// that the target is within 127 bytes; if it is not, assembling fails and the program
-    /// is compiled again with long forms only), else the six-byte form.
+    /// `jcc target`, a forward jump (its displacement is filled in when `target` is placed,
+    /// by [`super::Gen::join`]): the two-byte form if `short` (the generator's estimate
+    /// that the target is within 127 bytes; if it is not, the program is compiled again
+    /// with long forms only), else the six-byte form.
     Jump {
         cond: Cond,
-        target: DynamicLabel,
+        target: Target,
         short: bool,
     },
-    /// `jcc label` to a label already placed: the short form when it reaches.
-    JumpBack { cond: Cond, target: DynamicLabel },
+    /// `jcc head` back to a loop head at code offset `head`: the short form when it reaches.
+    JumpBack { cond: Cond, head: u32 },
     /// `call label`: a shared subroutine, which overwrites `clobbers` and the flags and
     /// preserves every other register; `needs`: its argument, a register holding a cell
     /// (`putc` takes the byte to write in `al`).
@@ -745,44 +780,16 @@ impl Inst {
                     Err(_) => dynasm!(ops; .arch x64; lea rbx, [rbx + d]),
                 }
             }
-            Inst::Jump {
-                cond,
-                target,
-                short: false,
-            } => match cond {
-                Cond::Zero => dynasm!(ops; .arch x64; jz =>target),
-                Cond::NonZero => dynasm!(ops; .arch x64; jnz =>target),
-                Cond::Sign => dynasm!(ops; .arch x64; js =>target),
-                Cond::NotSign => dynasm!(ops; .arch x64; jns =>target),
-                Cond::Below => dynasm!(ops; .arch x64; jb =>target),
-                Cond::AboveEqual => dynasm!(ops; .arch x64; jae =>target),
-            },
-            Inst::Jump {
-                cond,
-                target,
-                short: true,
-            } => match cond {
-                Cond::Zero => dynasm!(ops; .arch x64; jz BYTE =>target),
-                Cond::NonZero => dynasm!(ops; .arch x64; jnz BYTE =>target),
-                Cond::Sign => dynasm!(ops; .arch x64; js BYTE =>target),
-                Cond::NotSign => dynasm!(ops; .arch x64; jns BYTE =>target),
-                Cond::Below => dynasm!(ops; .arch x64; jb BYTE =>target),
-                Cond::AboveEqual => dynasm!(ops; .arch x64; jae BYTE =>target),
-            },
-            Inst::JumpBack { cond, target } => {
-                let at = ops.labels().resolve_dynamic(target).expect("placed").0 as i64;
-                // A short jump is two bytes long; its displacement counts from its end.
-                let short = i8::try_from(at - (ops.offset().0 as i64 + 2)).is_ok();
-                match (cond, short) {
-                    (Cond::NonZero, true) => dynasm!(ops; .arch x64; jnz BYTE =>target),
-                    (Cond::Zero, true) => dynasm!(ops; .arch x64; jz BYTE =>target),
-                    _ => Inst::Jump {
-                        cond,
-                        target,
-                        short: false,
-                    }
-                    .encode(ops, enc),
-                }
+            // The displacement is written when the target is placed (see `jcc`).
+            Inst::Jump { cond, short, .. } => jcc(ops, cond, short, 0),
+            Inst::JumpBack { cond, head } => {
+                let at = i64::from(head);
+                // A jump's displacement counts from its end: two bytes on, or six.
+                let here = ops.offset().0 as i64;
+                let short = matches!(cond, Cond::NonZero | Cond::Zero)
+                    && i8::try_from(at - (here + 2)).is_ok();
+                let rel = at - (here + if short { 2 } else { 6 });
+                jcc(ops, cond, short, rel as i32);
             }
             Inst::Call { target, .. } | Inst::CallNoReturn { target } => {
                 dynasm!(ops; .arch x64; call =>target)

@@ -30,6 +30,8 @@
 //! declared effect of their own. In debug builds every piece is then decoded and checked
 //! against its declaration ([`verify`]), and with [`super::Options::verify`] the generated
 //! code also checks the tracker's beliefs at run time, at the start of every IR instruction.
+//! The jumps of loops and ifs are written without dynasm labels' relocation records
+//! ([`jumps`]), which would cost tens of bytes per loop until the end of assembly.
 //!
 //! The code for each kind of IR instruction is in its own file: [`cells`] (arithmetic and
 //! I/O), [`control`] (loops, ifs, pointer moves and bounds checks), [`scan`] (scan loops),
@@ -90,6 +92,7 @@ pub(crate) mod cells;
 pub(crate) mod control;
 pub(crate) mod inst;
 pub(crate) mod instrument;
+pub(crate) mod jumps;
 pub(crate) mod plan;
 pub(crate) mod scan;
 pub(crate) mod state;
@@ -103,6 +106,7 @@ use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
 use rustc_hash::FxHashMap;
 
 use self::inst::{Effect, Enc, Inst, Ops, Reg, reg_asm, width_asm};
+use self::jumps::{Jumps, Target};
 use self::plan::{NEVER, Plan};
 use self::state::State;
 use self::subroutines::Subroutines;
@@ -283,6 +287,7 @@ fn compile_with(
         arrivals: FxHashMap::default(),
         heads: FxHashMap::default(),
         pending: Vec::new(),
+        jumps: Jumps::default(),
         error: None,
         at: 0,
         window: None,
@@ -337,6 +342,16 @@ fn compile_with(
     if let Some(e) = g.error.take() {
         return Err(format!("code generator self-check failed: {e}").into());
     }
+    if g.jumps.too_far() && short_jumps {
+        return Err(Failure::TooFar);
+    }
+    if !g.jumps.all_placed() {
+        return Err(
+            "code generator self-check failed: a forward jump's target was never placed"
+                .to_string()
+                .into(),
+        );
+    }
     g.ops.commit().map_err(|e| match e {
         dynasmrt::DynasmError::ImpossibleRelocation(_) if short_jumps => Failure::TooFar,
         e => Failure::Other(e.to_string()),
@@ -354,6 +369,7 @@ fn compile_with(
     symbols.dedup_by_key(|s| s.0);
     let Gen {
         ops,
+        jumps,
         units,
         instr_offsets,
         pieces,
@@ -361,7 +377,8 @@ fn compile_with(
         frame,
         ..
     } = g;
-    let bytes = ops.finalize().map_err(|e| e.to_string())?;
+    let mut bytes = ops.finalize().map_err(|e| e.to_string())?;
+    jumps.apply(&mut bytes);
     if let Some(pieces) = pieces {
         verify::check(&bytes, &pieces, enc, fault_stub..data_start)
             .map_err(|e| format!("code generator self-check failed: {e}"))?;
@@ -383,8 +400,9 @@ fn compile_with(
 
 /// An open loop or if.
 struct Frame {
-    body: DynamicLabel,
-    end: DynamicLabel,
+    /// Code offset of a loop's head (unused for an `if`).
+    body: u32,
+    end: Target,
     kind: FrameKind,
 }
 
@@ -427,12 +445,14 @@ pub(crate) struct Gen<'a> {
     /// For each register, the next instruction that uses the cell it holds.
     next_use: [u32; 16],
     /// For each forward jump target not yet placed, the merged state of the jumps to it.
-    arrivals: FxHashMap<DynamicLabel, State>,
-    /// The state at each loop head.
-    heads: FxHashMap<DynamicLabel, State>,
+    arrivals: FxHashMap<Target, State>,
+    /// The state at each open loop's head, by the head's code offset.
+    heads: FxHashMap<u32, State>,
     /// Extremes of the open bounds-check window not yet known to be on the tape: each
     /// is loaded at the end of the window unless something touches it first.
     pending: Vec<i32>,
+    /// Forward jumps whose displacement is written after assembly.
+    jumps: Jumps,
     /// The first violated requirement or impossible merge: a bug in the code generator,
     /// reported as a compile error.
     error: Option<String>,
@@ -471,9 +491,12 @@ impl Gen<'_> {
         let start = self.here();
         inst.encode(&mut self.ops, self.enc);
         match inst {
-            Inst::Jump { target, .. } => self.arrive(target),
-            Inst::JumpBack { target, .. } => {
-                let head = self.heads.get(&target).cloned().unwrap_or_default();
+            Inst::Jump { target, short, .. } => {
+                self.jumps.record(target, self.here(), short);
+                self.arrive(target)
+            }
+            Inst::JumpBack { head, .. } => {
+                let head = self.heads.get(&head).copied().unwrap_or_default();
                 if let Err(e) = self.state.compatible(&head) {
                     self.fail(format!("jump back to a loop head: {e}"));
                 }
@@ -519,10 +542,10 @@ impl Gen<'_> {
     }
 
     /// A jump to `label` (placed later) carries the current state there.
-    fn arrive(&mut self, label: DynamicLabel) {
+    fn arrive(&mut self, label: Target) {
         let merged = match self.arrivals.remove(&label) {
             Some(other) => other.merge(&self.state),
-            None => Ok(self.state.clone()),
+            None => Ok(self.state),
         };
         match merged {
             Ok(s) => {
@@ -532,9 +555,11 @@ impl Gen<'_> {
         }
     }
 
-    /// Places `label` where paths join: the state is what the paths agree on.
-    fn join(&mut self, label: DynamicLabel) {
-        dynasm!(self.ops; .arch x64; =>label);
+    /// Places `label` where paths join: the state is what the paths agree on. The forward
+    /// jumps to it get their displacement.
+    fn join(&mut self, label: Target) {
+        let here = self.here();
+        self.jumps.place(label, here);
         if let Some(other) = self.arrivals.remove(&label) {
             match other.merge(&self.state) {
                 Ok(s) => self.state = s,
@@ -543,15 +568,16 @@ impl Gen<'_> {
         }
     }
 
-    /// Places a loop head `label` with the state `head`, which the code falling into it must
-    /// be compatible with (so must every jump back to it).
-    fn place_head(&mut self, label: DynamicLabel, head: State) {
+    /// Places a loop head here with the state `head`, which the code falling into it must be
+    /// compatible with (so must every jump back to it); returns its code offset.
+    fn place_head(&mut self, head: State) -> u32 {
         if let Err(e) = self.state.compatible(&head) {
             self.fail(format!("entering a loop: {e}"));
         }
-        dynasm!(self.ops; .arch x64; =>label);
-        self.state = head.clone();
-        self.heads.insert(label, head);
+        let at = self.here();
+        self.state = head;
+        self.heads.insert(at, head);
+        at
     }
 
     /// Forgets every register and flag (the pointer is not where the paths' offsets assume),
@@ -573,7 +599,12 @@ impl Gen<'_> {
 
     fn open_unit(&mut self, unit: Unit) {
         let here = self.here();
-        self.units.push((here, unit));
+        // A unit that starts where the last one ended replaces the `None` that ended it
+        // (which would cover no code): one entry per unit where units follow each other.
+        match self.units.last_mut() {
+            Some(last) if *last == (here, Unit::None) => *last = (here, unit),
+            _ => self.units.push((here, unit)),
+        }
         self.unit_open = true;
     }
 
@@ -621,6 +652,7 @@ impl Gen<'_> {
 
     /// Emits instruction `i` (and any it fuses with); returns the next instruction index.
     fn instr(&mut self, i: usize) -> usize {
+        self.plan.look(&self.ir.code, i);
         match self.ir.code[i].op {
             Op::Add { off, val } => self.add(i, off, val),
             Op::Set { off, val } => self.set(i, off, val),

@@ -1,16 +1,18 @@
-//! What the code generator looks up ahead: a pass over the IR before any code is emitted.
+//! What the code generator looks up ahead of the instruction it compiles.
 //!
 //! Register allocation decides, at each instruction, whether a cell is worth a register (is
 //! it used again soon?), which register to give up when none is free (the one whose cell is
 //! needed furthest ahead), whether an addition should set the flags (is the next test about
 //! this cell?), and which loops can keep their cells in registers from start to end. Those
-//! answers need the instructions that come later, so they are computed here, once, in two
-//! linear passes.
+//! answers need the instructions that come later. The loop facts are worked out before any
+//! code is emitted, in one linear pass ([`Plan::new`]); the others region by region, as the
+//! generator reaches each region ([`Plan::look`]), one backward pass over it.
 //!
 //! A *region* is a stretch of instructions with no loop boundary, scan or pointer move in
 //! it: within a region every offset names the same cell. Uses are only looked up within a
 //! region; at its end the allocator writes cells back anyway (except in loops that keep
-//! their cells).
+//! their cells). Working region by region keeps the memory for these facts to the size of
+//! one region, and the instructions in the cache while they are compiled.
 
 use rustc_hash::FxHashMap;
 
@@ -23,15 +25,24 @@ pub(crate) const NEVER: u32 = u32::MAX;
 pub(crate) const CARRIED_MAX: usize = 9;
 
 /// The look-ahead facts about a program.
+///
+/// The per-instruction facts (next uses, flags wanted) only look ahead within a region, so
+/// they are worked out one region at a time, when the code generator reaches it
+/// ([`Plan::look`]): memory for them is the size of one region, not of the program.
 pub(crate) struct Plan {
-    /// For each instruction, the index of the next instruction in the same region that uses
-    /// the cell of each of its operands (`[primary, source]`, the source being the `src` of a
-    /// multiply), or [`NEVER`].
-    pub next_use: Vec<[u32; 2]>,
-    /// For each instruction that writes a cell: true if the next test (before any other
-    /// write of that cell or anything that loses the flags) is a test of that cell, so the
-    /// write should set the flags.
-    pub wants_flags: Vec<bool>,
+    /// The instruction `next_use[0]` and `wants_flags[0]` are about: the region looked at
+    /// is `start..start + next_use.len()`.
+    start: usize,
+    /// For each instruction of the region, the index of the next instruction in the same
+    /// region that uses the cell of each of its operands (`[primary, source]`, the source
+    /// being the `src` of a multiply), or [`NEVER`].
+    next_use: Vec<[u32; 2]>,
+    /// For each instruction of the region that writes a cell: true if the next test (before
+    /// any other write of that cell or anything that loses the flags) is a test of that
+    /// cell, so the write should set the flags.
+    wants_flags: Vec<bool>,
+    /// The next uses seen so far while a region is looked at (going backwards).
+    seen: NextUses,
     /// For each `Loop`/`If`: its body leaves the pointer where it was on every path and has
     /// no scan.
     pub balanced: Vec<bool>,
@@ -41,7 +52,40 @@ pub(crate) struct Plan {
 }
 
 /// Loops that may keep their cells in registers: see [`Plan::carried`].
-pub(crate) type Carried = FxHashMap<u32, (Vec<i32>, Vec<i32>)>;
+pub(crate) type Carried = FxHashMap<u32, (CellList, CellList)>;
+
+/// A small set of cells in the order they were added, stored inline: the cells of a loop
+/// that may keep them in registers (at most [`CARRIED_MAX`], so a loop costs no
+/// allocation). A set that would outgrow it belongs to a loop that cannot keep its cells.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CellList {
+    len: u8,
+    cells: [i32; CellList::CAP],
+}
+
+impl CellList {
+    /// Room: more than [`CARRIED_MAX`], for the cells an `if` adds to its loop before the
+    /// loop's size is checked again.
+    const CAP: usize = 2 * CARRIED_MAX;
+
+    /// The cells, in the order they were added.
+    pub(crate) fn as_slice(&self) -> &[i32] {
+        &self.cells[..usize::from(self.len)]
+    }
+
+    /// Adds `c` if it is not there; false if there is no room for it.
+    fn add(&mut self, c: i32) -> bool {
+        if self.as_slice().contains(&c) {
+            return true;
+        }
+        if usize::from(self.len) == CellList::CAP {
+            return false;
+        }
+        self.cells[usize::from(self.len)] = c;
+        self.len += 1;
+        true
+    }
+}
 
 /// The cells an instruction reads or writes: `[primary, source]`.
 pub(super) fn cells(op: &Op) -> [Option<i32>; 2] {
@@ -70,56 +114,91 @@ fn written(op: &Op) -> Option<i32> {
     }
 }
 
+/// True for the instructions that end a region: loop brackets, scans, pointer moves (every
+/// offset after them names another cell) and `#` dumps (which read every cell from memory).
+fn ends_region(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Loop { .. } | Op::EndLoop { .. } | Op::Scan { .. } | Op::Move { .. } | Op::Debug { .. }
+    )
+}
+
 impl Plan {
-    /// Looks ahead over `ir`.
+    /// The loop facts of `ir`; the per-instruction ones come region by region.
     pub(crate) fn new(ir: &Ir) -> Plan {
-        let code = &ir.code;
-        let n = code.len();
-        let mut next_use = vec![[NEVER; 2]; n];
-        let mut wants_flags = vec![false; n];
+        let (balanced, carried) = loops(ir);
+        Plan {
+            start: 0,
+            next_use: Vec::new(),
+            wants_flags: Vec::new(),
+            seen: NextUses::new(&ir.code),
+            balanced,
+            carried,
+        }
+    }
+
+    /// The next use of operand `slot` of instruction `i` in its region, or [`NEVER`] (`i` must
+    /// be in the region looked at last).
+    pub(crate) fn next_use(&self, i: usize, slot: usize) -> u32 {
+        self.next_use[i - self.start][slot]
+    }
+
+    /// Whether instruction `i` should set the flags for the test that follows (`i` must be
+    /// in the region looked at last).
+    pub(crate) fn wants_flags(&self, i: usize) -> bool {
+        self.wants_flags[i - self.start]
+    }
+
+    /// Looks ahead from instruction `i` to the end of its region, unless that is done: the
+    /// code generator calls this for every instruction it compiles. The facts about an
+    /// instruction depend only on the ones after it in its region (and on the region's last
+    /// instruction), so starting anywhere in a region gives the same answers.
+    pub(crate) fn look(&mut self, code: &[crate::ir::Instr], i: usize) {
+        if (self.start..self.start + self.next_use.len()).contains(&i) {
+            return;
+        }
+        let end = code[i..]
+            .iter()
+            .position(|x| ends_region(&x.op))
+            .map_or(code.len(), |k| i + k + 1);
+        self.start = i;
+        self.next_use.clear();
+        self.next_use.resize(end - i, [NEVER; 2]);
+        self.wants_flags.clear();
+        self.wants_flags.resize(end - i, false);
         // Backwards: the next use of each cell in the region, and the cell tested next.
-        let mut seen: FxHashMap<i32, u32> = FxHashMap::default();
+        let seen = &mut self.seen;
+        seen.new_region();
         let mut test: Option<i32> = None;
-        for i in (0..n).rev() {
-            let op = &code[i].op;
+        for k in (i..end).rev() {
+            let op = &code[k].op;
+            let at = k - i;
             let fused_end = matches!(op, Op::Move { .. })
-                && matches!(code.get(i + 1).map(|x| x.op), Some(Op::EndLoop { .. }));
-            // A `#` dump reads every cell from memory: a boundary too.
-            match op {
-                Op::Loop { .. }
-                | Op::EndLoop { .. }
-                | Op::Scan { .. }
-                | Op::Move { .. }
-                | Op::Debug { .. } => seen.clear(),
-                _ => {}
-            }
+                && matches!(code.get(k + 1).map(|x| x.op), Some(Op::EndLoop { .. }));
             if let Some(c) = written(op)
                 && test == Some(c)
             {
-                wants_flags[i] = true;
+                self.wants_flags[at] = true;
                 test = None;
             }
             for (slot, c) in cells(op).into_iter().enumerate() {
                 if let Some(c) = c {
-                    next_use[i][slot] = seen.get(&c).copied().unwrap_or(NEVER);
+                    self.next_use[at][slot] = seen.get(c);
                 }
             }
             // Record this instruction's cells as the next uses for those before it. A region
             // boundary's own test does not count: loops that do not keep their cells and
             // scans need the cell in memory there anyway.
-            if !matches!(
-                op,
-                Op::Loop { .. } | Op::EndLoop { .. } | Op::Scan { .. } | Op::Move { .. }
-            ) {
+            if !ends_region(op) {
                 for c in cells(op).into_iter().flatten() {
-                    seen.insert(c, i as u32);
+                    seen.set(c, k as u32);
                 }
             }
             test = match *op {
                 Op::Loop { off } | Op::If { off } | Op::EndLoop { off } | Op::Scan { off, .. } => {
                     Some(off)
                 }
-                Op::Move { delta } if fused_end => match code[i + 1].op {
+                Op::Move { delta } if fused_end => match code[k + 1].op {
                     Op::EndLoop { off } => Some(delta + off),
                     _ => None,
                 },
@@ -132,12 +211,71 @@ impl Plan {
                 _ => test,
             };
         }
-        let (balanced, carried) = loops(ir);
-        Plan {
-            next_use,
-            wants_flags,
-            balanced,
-            carried,
+    }
+}
+
+/// For each cell, the next instruction of the current region that uses it, while
+/// [`Plan::new`] goes backwards: a table indexed by offset for the offsets the program uses
+/// most (a window around the lowest), a hash map for any beyond. Each entry carries the
+/// number of the region it was set in, so starting a new region is one increment instead of
+/// clearing anything (regions are often a handful of instructions).
+struct NextUses {
+    /// Offset of `near[0]`.
+    base: i32,
+    /// `(region, instruction)` by offset.
+    near: Vec<(u32, u32)>,
+    /// Offsets outside `near`: emptied at each new region (when not already empty).
+    far: FxHashMap<i32, u32>,
+    region: u32,
+}
+
+impl NextUses {
+    /// Most offsets in the table; programs rarely use more.
+    const WINDOW: i64 = 1 << 14;
+
+    fn new(code: &[crate::ir::Instr]) -> NextUses {
+        let (mut lo, mut hi) = (i32::MAX, i32::MIN);
+        for c in code.iter().flat_map(|ins| cells(&ins.op)).flatten() {
+            (lo, hi) = (lo.min(c), hi.max(c));
+        }
+        let len = (i64::from(hi) - i64::from(lo) + 1).clamp(0, NextUses::WINDOW);
+        NextUses {
+            base: lo,
+            near: vec![(0, NEVER); len as usize],
+            far: FxHashMap::default(),
+            region: 1,
+        }
+    }
+
+    fn new_region(&mut self) {
+        self.region += 1;
+        if !self.far.is_empty() {
+            self.far.clear();
+        }
+    }
+
+    fn slot(&mut self, c: i32) -> Option<&mut (u32, u32)> {
+        let i = usize::try_from(i64::from(c) - i64::from(self.base)).ok()?;
+        self.near.get_mut(i)
+    }
+
+    /// The next use of `c` in this region, or [`NEVER`].
+    fn get(&mut self, c: i32) -> u32 {
+        let region = self.region;
+        match self.slot(c) {
+            Some(&mut (r, at)) if r == region => at,
+            Some(_) => NEVER,
+            None => self.far.get(&c).copied().unwrap_or(NEVER),
+        }
+    }
+
+    fn set(&mut self, c: i32, at: u32) {
+        let region = self.region;
+        match self.slot(c) {
+            Some(slot) => *slot = (region, at),
+            None => {
+                self.far.insert(c, at);
+            }
         }
     }
 }
@@ -152,8 +290,19 @@ struct Open {
     /// Nothing inside stops the innermost enclosing loop from keeping its cells in
     /// registers (no inner loop, scan, move or dump).
     carried: bool,
-    cells: Vec<i32>,
-    writes: Vec<i32>,
+    cells: CellList,
+    writes: CellList,
+}
+
+impl Open {
+    /// Adds cells (and, of those, the written ones) to what the bracket uses; one that does
+    /// not fit means more cells than a loop may keep ([`CellList::CAP`] is more than
+    /// [`CARRIED_MAX`]), so the bracket cannot keep them.
+    fn add(&mut self, cells: &[i32], writes: &[i32]) {
+        let fits =
+            cells.iter().all(|&c| self.cells.add(c)) && writes.iter().all(|&c| self.writes.add(c));
+        self.carried &= fits;
+    }
 }
 
 /// Which loops and ifs are balanced, and which loops may keep their cells in registers.
@@ -175,8 +324,8 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
                     moved: Some(0),
                     is_loop: matches!(ins.op, Op::Loop { .. }),
                     carried: true,
-                    cells: Vec::new(),
-                    writes: Vec::new(),
+                    cells: CellList::default(),
+                    writes: CellList::default(),
                 });
             }
             Op::EndLoop { .. } | Op::EndIf => {
@@ -193,19 +342,15 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
                     // (Cells are only collected while they might be kept: a large `if`
                     // nest would otherwise make this quadratic.)
                     if parent.carried {
-                        for &c in &o.cells {
-                            add(&mut parent.cells, c);
-                        }
-                        for &c in &o.writes {
-                            add(&mut parent.writes, c);
-                        }
+                        parent.add(o.cells.as_slice(), o.writes.as_slice());
                     }
                 }
                 let mut cells = o.cells;
-                if let Op::EndLoop { off } = ins.op {
-                    add(&mut cells, off);
-                }
-                if o.is_loop && o.carried && bal && cells.len() <= CARRIED_MAX {
+                let fits = match ins.op {
+                    Op::EndLoop { off } => cells.add(off),
+                    _ => true,
+                };
+                if o.is_loop && o.carried && bal && fits && cells.len <= CARRIED_MAX as u8 {
                     carried.insert(o.at as u32, (cells, o.writes));
                 }
                 continue;
@@ -233,13 +378,10 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
         if let Some(o) = open.last_mut()
             && o.carried
         {
-            for c in cells(&ins.op).into_iter().flatten() {
-                add(&mut o.cells, c);
-            }
-            if let Some(c) = written(&ins.op) {
-                add(&mut o.writes, c);
-            }
-            if o.cells.len() > CARRIED_MAX {
+            let fits = cells(&ins.op).into_iter().flatten().all(|c| o.cells.add(c))
+                && written(&ins.op).is_none_or(|c| o.writes.add(c));
+            o.carried &= fits;
+            if usize::from(o.cells.len) > CARRIED_MAX {
                 o.carried = false;
             }
         }
@@ -247,19 +389,23 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
     (balanced, carried)
 }
 
-fn add(set: &mut Vec<i32>, c: i32) {
-    if !set.contains(&c) {
-        set.push(c);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Instruction `i`'s next uses and whether it wants the flags, looked up as the code
+    /// generator does.
+    fn at(ir: &Ir, plan: &mut Plan, i: usize) -> ([u32; 2], bool) {
+        plan.look(&ir.code, i);
+        (
+            [plan.next_use(i, 0), plan.next_use(i, 1)],
+            plan.wants_flags(i),
+        )
+    }
+
     #[test]
     fn next_uses_stay_within_a_region() {
-        let (_, plan) = plan_of(&[
+        let (ir, mut plan) = plan_of(&[
             Op::In { off: 0 },
             Op::Out { off: 0 },
             Op::Add { off: 0, val: 1 },
@@ -267,26 +413,67 @@ mod tests {
             Op::Out { off: 0 },
             Op::EndLoop { off: 0 },
         ]);
-        assert_eq!(plan.next_use[0][0], 1);
-        assert_eq!(plan.next_use[1][0], 2);
+        let mut next = |i| at(&ir, &mut plan, i).0[0];
+        assert_eq!(next(0), 1);
+        assert_eq!(next(1), 2);
         // The loop starts a new region, and its test needs memory anyway.
-        assert_eq!(plan.next_use[2][0], NEVER);
-        assert_eq!(plan.next_use[4][0], NEVER);
+        assert_eq!(next(2), NEVER);
+        assert_eq!(next(4), NEVER);
     }
 
     #[test]
     fn the_last_write_before_a_test_of_its_cell_wants_the_flags() {
         // p[0] -= 1; p[1] += 1; test p[0]: the decrement sets the flags, the add keeps them.
-        let (ir, plan) = plan_of(&[
+        let (ir, mut plan) = plan_of(&[
             Op::In { off: 0 },
             Op::Loop { off: 0 },
             Op::Add { off: 0, val: 255 },
             Op::Add { off: 1, val: 1 },
             Op::EndLoop { off: 0 },
         ]);
-        assert!(plan.wants_flags[2]);
-        assert!(!plan.wants_flags[3]);
+        assert!(at(&ir, &mut plan, 2).1);
+        assert!(!at(&ir, &mut plan, 3).1);
         assert_eq!(ir.len(), 5);
+    }
+
+    #[test]
+    fn looking_from_the_middle_of_a_region_gives_the_same_answers() {
+        // Two regions with repeated cells, a multiply, an `if` and a fused move.
+        let ops = [
+            Op::In { off: 0 },
+            Op::Add { off: 1, val: 2 },
+            Op::MulAdd {
+                src: 0,
+                dst: 1,
+                k: 3,
+            },
+            Op::If { off: 1 },
+            Op::Out { off: 1 },
+            Op::EndIf,
+            Op::Add { off: 0, val: 1 },
+            Op::Loop { off: 0 },
+            Op::Add { off: 0, val: 255 },
+            Op::Add { off: 2, val: 1 },
+            Op::Move { delta: 1 },
+            Op::EndLoop { off: -1 },
+        ];
+        let (ir, mut in_order) = plan_of(&ops);
+        let expected: Vec<_> = (0..ops.len()).map(|i| at(&ir, &mut in_order, i)).collect();
+        for start in 0..ops.len() {
+            let (_, mut fresh) = plan_of(&ops);
+            for (i, &want) in expected.iter().enumerate().skip(start) {
+                assert_eq!(
+                    at(&ir, &mut fresh, i),
+                    want,
+                    "from {start}, instruction {i}"
+                );
+            }
+        }
+        assert_eq!(expected[0].0[0], 2, "p[0] is read by the multiply");
+        assert!(
+            expected[8].1,
+            "the decrement before the loop test sets the flags"
+        );
     }
 
     fn plan_of(ops: &[Op]) -> (Ir, Plan) {
@@ -316,7 +503,7 @@ mod tests {
             Op::EndLoop { off: 0 },
         ]);
         let (cells, _) = &plan.carried[&1];
-        assert_eq!(cells.len(), 3);
+        assert_eq!(cells.as_slice().len(), 3);
         assert!(!plan.carried.contains_key(&2), "an if is not a loop");
     }
 

@@ -24,7 +24,7 @@ const SCAN_REGS: Regs = Regs::of(&[Reg::Rax, Reg::Rcx, Reg::Rdx, Reg::Rsi, Reg::
 impl Gen<'_> {
     /// `while p[off] != 0 { p += step }`.
     pub(super) fn scan(&mut self, i: usize, off: i32, step: i32, check: CheckId) {
-        let done = self.ops.new_dynamic_label();
+        let done = self.jumps.new_target();
         // The scan reads memory: every cell's memory must be current.
         self.write_back_all();
         self.test_cell(off, false);

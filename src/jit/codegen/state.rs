@@ -16,13 +16,78 @@
 
 use super::inst::{Effect, Flags, Move, Reg, Requires};
 
+/// A small sorted set of cells, stored inline: the cells whose memory is out of date.
+///
+/// Each such cell is held by one of the registers that may hold cells ([`Reg::ALL`], 11 of
+/// them), so there are never more than 11 of them between instructions, and one more for a
+/// moment while an effect is applied (a cell it changes is added before the register that
+/// takes it is checked). A fixed array instead of a `Vec` makes a [`State`] a plain value:
+/// copying one at every label, loop head and `if` costs no allocation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CellSet {
+    len: u8,
+    cells: [i32; CellSet::CAP],
+}
+
+impl CellSet {
+    /// Most cells the set holds.
+    const CAP: usize = 16;
+
+    /// The cells, in increasing order.
+    pub(crate) fn as_slice(&self) -> &[i32] {
+        &self.cells[..usize::from(self.len)]
+    }
+
+    fn contains(&self, c: i32) -> bool {
+        self.as_slice().binary_search(&c).is_ok()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Adds `c` (nothing if it is there). The callers keep the set within its room (see the
+    /// type's doc); a set that would overflow is a code generator bug, and panics.
+    fn insert(&mut self, c: i32) {
+        if let Err(i) = self.as_slice().binary_search(&c) {
+            let n = usize::from(self.len);
+            assert!(n < CellSet::CAP, "more out-of-date cells than registers");
+            self.cells.copy_within(i..n, i + 1);
+            self.cells[i] = c;
+            self.len += 1;
+        }
+    }
+
+    fn remove(&mut self, c: i32) {
+        if let Ok(i) = self.as_slice().binary_search(&c) {
+            let n = usize::from(self.len);
+            self.cells.copy_within(i + 1..n, i);
+            self.len -= 1;
+        }
+    }
+
+    /// Subtracts `d` from every cell (the order is kept).
+    fn shift(&mut self, d: i32) {
+        let n = usize::from(self.len);
+        for c in &mut self.cells[..n] {
+            *c -= d;
+        }
+    }
+}
+
+/// A register entry of [`State`] that holds no cell. (No cell is this far left of the
+/// pointer: offsets stay within a few times 2^24 of it.)
+const FREE: i32 = i32::MIN;
+
 /// What is known at one point of the generated code.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct State {
-    /// `regs[n]`: the cell whose current value register number `n` holds.
-    regs: [Option<i32>; 16],
-    /// Cells whose memory is out of date (each is held by a register), sorted.
-    stale: Vec<i32>,
+    /// `regs[n]`: the cell whose current value register number `n` holds, or [`FREE`]. (A
+    /// plain number rather than an `Option`, so that looking for a cell among the registers
+    /// is a few vector compares.)
+    regs: [i32; 16],
+    /// Cells whose memory is out of date (each is held by a register).
+    stale: CellSet,
     /// ZF is set exactly when this cell is 0.
     flags: Option<i32>,
     /// Cells `lo..=hi` are known to be on the tape (their memory was accessed, or a bounds
@@ -30,6 +95,18 @@ pub(crate) struct State {
     proven: Option<(i32, i32)>,
     /// Control cannot reach this point (after a call that never returns).
     dead: bool,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State {
+            regs: [FREE; 16],
+            stale: CellSet::default(),
+            flags: None,
+            proven: None,
+            dead: false,
+        }
+    }
 }
 
 impl State {
@@ -45,17 +122,22 @@ impl State {
 
     /// The cell `reg` holds, if any.
     pub(crate) fn holds(&self, reg: Reg) -> Option<i32> {
-        self.regs[reg.num() as usize]
+        Some(self.regs[reg.num() as usize]).filter(|&c| c != FREE)
     }
 
     /// True if the memory of cell `off` is out of date.
     pub(crate) fn is_stale(&self, off: i32) -> bool {
-        self.stale.binary_search(&off).is_ok()
+        self.stale.contains(off)
     }
 
-    /// The cells whose memory is out of date.
+    /// The cells whose memory is out of date, in increasing order.
     pub(crate) fn stale(&self) -> &[i32] {
-        &self.stale
+        self.stale.as_slice()
+    }
+
+    /// A copy of [`State::stale`], to iterate over while the state changes.
+    pub(crate) fn stale_set(&self) -> CellSet {
+        self.stale
     }
 
     /// The cell ZF reflects, if known.
@@ -100,12 +182,12 @@ impl State {
         match e.moves {
             Move::None => {}
             Move::By(cells) => {
-                for r in self.regs.iter_mut().flatten() {
-                    *r -= cells;
+                for r in &mut self.regs {
+                    if *r != FREE {
+                        *r -= cells;
+                    }
                 }
-                for c in &mut self.stale {
-                    *c -= cells;
-                }
+                self.stale.shift(cells);
                 if let Some(f) = &mut self.flags {
                     *f -= cells;
                 }
@@ -118,7 +200,7 @@ impl State {
                 if !self.stale.is_empty() {
                     return Err(format!(
                         "the pointer moves with cells {:?} only in registers",
-                        self.stale
+                        self.stale()
                     ));
                 }
                 *self = State::new();
@@ -131,28 +213,24 @@ impl State {
         };
         if let Some(off) = e.changes {
             for r in &mut self.regs {
-                if *r == Some(off) {
-                    *r = None;
+                if *r == off {
+                    *r = FREE;
                 }
             }
-            if let Err(i) = self.stale.binary_search(&off) {
-                self.stale.insert(i, off);
-            }
+            self.stale.insert(off);
         }
         // Flags kept across a change of the very cell they reflect no longer reflect it.
         self.flags = new_flags.filter(|&f| Some(f) != e.changes || e.flags != Flags::Kept);
         for (n, r) in self.regs.iter_mut().enumerate() {
             if e.regs.contains_num(n as u8) {
-                *r = None;
+                *r = FREE;
             }
         }
         if let Some((reg, off)) = e.holds {
-            self.regs[reg.num() as usize] = Some(off);
+            self.regs[reg.num() as usize] = off;
         }
-        if let Some(off) = e.stores
-            && let Ok(i) = self.stale.binary_search(&off)
-        {
-            self.stale.remove(i);
+        if let Some(off) = e.stores {
+            self.stale.remove(off);
         }
         if let Some(off) = e.touches {
             self.prove(off, off);
@@ -160,8 +238,11 @@ impl State {
         if e.ends {
             self.dead = true;
         }
-        for &off in &self.stale {
-            if !self.regs.contains(&Some(off)) {
+        for &off in self.stale.as_slice() {
+            if !self.regs.contains(&off) {
+                // (Forgotten, so that every out-of-date cell stays in a register and the set
+                // within its room even after this error.)
+                self.stale.remove(off);
                 return Err(format!("the value of p[{off}] is lost"));
             }
         }
@@ -172,30 +253,28 @@ impl State {
     /// out of date on some path is not in the same register on every path.
     pub(crate) fn merge(&self, other: &State) -> Result<State, String> {
         if self.dead {
-            return Ok(other.clone());
+            return Ok(*other);
         }
         if other.dead {
-            return Ok(self.clone());
+            return Ok(*self);
         }
-        let mut regs = [None; 16];
+        let mut regs = [FREE; 16];
         for (n, slot) in regs.iter_mut().enumerate() {
             if self.regs[n] == other.regs[n] {
                 *slot = self.regs[n];
             }
         }
-        let mut stale = self.stale.clone();
-        for &c in &other.stale {
-            if let Err(i) = stale.binary_search(&c) {
-                stale.insert(i, c);
-            }
-        }
-        for &c in &stale {
-            if !regs.contains(&Some(c)) {
+        // The union of the out-of-date cells, each checked before it is added (so the set
+        // never holds more cells than the registers do).
+        let mut stale = CellSet::default();
+        for &c in self.stale().iter().chain(other.stale()) {
+            if !regs.contains(&c) {
                 return Err(format!(
                     "p[{c}] is out of date in memory on one path and not in the same \
                      register on the other"
                 ));
             }
+            stale.insert(c);
         }
         let proven = match (self.proven, other.proven) {
             (Some((a, b)), Some((c, d))) if a.max(c) <= b.min(d) => Some((a.max(c), b.min(d))),
@@ -216,15 +295,16 @@ impl State {
         if self.dead {
             return Ok(());
         }
-        for n in 0..16 {
-            if head.regs[n].is_some() && head.regs[n] != self.regs[n] {
+        for r in Reg::ALL {
+            if head.holds(r).is_some() && head.holds(r) != self.holds(r) {
                 return Err(format!(
-                    "register {n} should hold {:?} but holds {:?}",
-                    head.regs[n], self.regs[n]
+                    "register {r:?} should hold {:?} but holds {:?}",
+                    head.holds(r),
+                    self.holds(r)
                 ));
             }
         }
-        if let Some(&c) = self.stale.iter().find(|c| !head.is_stale(**c)) {
+        if let Some(&c) = self.stale().iter().find(|c| !head.is_stale(**c)) {
             return Err(format!(
                 "p[{c}] is out of date in memory but not at the head"
             ));
@@ -243,12 +323,10 @@ impl State {
     /// A copy that also believes the memory of every cell in `cells` may be out of date (each
     /// must be held by a register): the state at the head of a loop that may change them.
     pub(crate) fn with_stale(&self, cells: &[i32]) -> State {
-        let mut s = self.clone();
+        let mut s = *self;
         for &c in cells {
-            debug_assert!(s.regs.contains(&Some(c)));
-            if let Err(i) = s.stale.binary_search(&c) {
-                s.stale.insert(i, c);
-            }
+            debug_assert!(s.regs.contains(&c));
+            s.stale.insert(c);
         }
         s
     }
@@ -256,9 +334,9 @@ impl State {
     /// A copy without the beliefs about `rax` and `rdx` (which hold values on their way, not
     /// cells to keep): the state to fix at a loop head.
     pub(crate) fn homes_only(&self) -> State {
-        let mut s = self.clone();
+        let mut s = *self;
         for r in [Reg::Rax, Reg::Rdx] {
-            s.regs[r.num() as usize] = None;
+            s.regs[r.num() as usize] = FREE;
         }
         s
     }
