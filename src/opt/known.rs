@@ -1244,12 +1244,11 @@ impl Known<'_> {
                         // Compare with the iteration's start; keep this end as the next start.
                         let writes = self.writes(self.summary(head.start)).expect("compared");
                         let mut settled = true;
-                        let mut k = head.snapshot;
-                        for &o in writes.iter().filter(|&&o| o != off) {
+                        let others = writes.iter().filter(|&&o| o != off);
+                        for (k, &o) in (head.snapshot..).zip(others) {
                             let v = read(tape, at(o))?;
                             settled &= fixpoints.snapshots[k] == v;
                             fixpoints.snapshots[k] = v;
-                            k += 1;
                         }
                         head.tries += 1;
                         if settled {
