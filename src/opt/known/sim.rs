@@ -1,0 +1,264 @@
+//! Running a loop at compile time: [`Known::simulate`] runs the IR of a loop whose cells
+//! are known on a scratch tape ([`super::tape`]), within a step budget, skipping to the end of
+//! counted loops that settle ([`super::fixpoint`]); [`Known::apply`] writes the effect out as
+//! stores, a pointer move and constant output.
+
+use super::fixpoint::{self, Fixpoints};
+use super::state::State;
+use super::tape::Tape;
+use super::{Known, SIM_STEPS, SIM_STEPS_INNER_MIN};
+use crate::ir::{Op, Span};
+
+/// What compile-time runs reuse from one to the next: the tape, and which loops can stop
+/// early ([`fixpoint`]).
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    pub(super) tape: Tape,
+    pub(super) fixpoints: Fixpoints,
+}
+
+/// The effect of running a loop at compile time.
+pub(super) struct Sim {
+    /// Final values of the cells written, sorted by coordinate.
+    pub(super) writes: Vec<(i64, u32)>,
+    /// Output, in order.
+    pub(super) output: Vec<u8>,
+    /// Pointer movement.
+    pub(super) moved: i64,
+}
+
+impl Known<'_> {
+    /// Emits the effect of a loop run at compile time.
+    pub(super) fn apply(&mut self, sim: Sim, st: &mut State, span: Span) {
+        self.print(&sim.output, span);
+        for (coord, v) in sim.writes {
+            if st.at(coord) != Some(v) {
+                let off = (coord - st.pos) as i32;
+                self.emit(Op::Set { off, val: v }, span);
+                st.set_at(coord, Some(v));
+            }
+        }
+        if sim.moved != 0 {
+            self.emit(
+                Op::Move {
+                    delta: sim.moved as i32,
+                },
+                span,
+            );
+            st.pos += sim.moved;
+        }
+    }
+
+    /// Runs `start..=end` at compile time if every cell it reads is known, it reads no
+    /// input, every bounds check can be decided and passes, and it finishes within budget.
+    pub(super) fn simulate(&mut self, start: usize, end: usize, st: &State) -> Option<Sim> {
+        let mut limit = SIM_STEPS.min(self.sim_budget);
+        for &(s, e) in &self.too_long {
+            if s == start {
+                return None;
+            }
+            if s < start && start < e {
+                limit = (limit >> 3).max(SIM_STEPS_INNER_MIN.min(limit));
+            }
+        }
+        if limit == 0 {
+            return None;
+        }
+        let mut steps = 0u64;
+        let mut sim = Sim {
+            writes: Vec::new(),
+            output: Vec::new(),
+            moved: 0,
+        };
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.tape.reset(st.pos);
+        scratch.fixpoints.reset(self.code);
+        let finished =
+            self.run_at_compile_time(start, end, st, &mut scratch, &mut sim, &mut steps, limit);
+        if finished.is_some() {
+            sim.writes = scratch.tape.writes();
+        }
+        self.scratch = scratch;
+        self.sim_budget = self.sim_budget.saturating_sub(steps);
+        if finished.is_none() && steps > limit {
+            self.too_long.push((start, end));
+        }
+        finished.map(|()| sim)
+    }
+
+    /// The interpreter behind [`Known::simulate`]: `None` as soon as it has to give up.
+    /// Cells are read from and written to the scratch tape, which falls back to `st` for
+    /// cells the run has not touched yet. Loops that settle ([`fixpoint`]) are left as soon
+    /// as an iteration changes nothing but their counter. A loop whose condition goes down
+    /// by the same amount every iteration is given up on as soon as the iterations left,
+    /// each as long as the last one, would pass `limit` (squares.b's outer loop: after
+    /// 15,721 steps instead of all 131,072): a run that will not finish is pure cost.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn run_at_compile_time(
+        &self,
+        start: usize,
+        end: usize,
+        st: &State,
+        scratch: &mut Scratch,
+        sim: &mut Sim,
+        steps: &mut u64,
+        limit: u64,
+    ) -> Option<()> {
+        /// A loop being run: where it starts, how many of its iterations were compared with
+        /// the one before, and where the cells' values at the start of this iteration are
+        /// in `snapshots` (`NONE`: not compared).
+        struct Head {
+            start: usize,
+            tries: u32,
+            snapshot: usize,
+            /// The condition's value and the step count at the end of the last iteration.
+            lap: Option<(u32, u64)>,
+        }
+        const NONE: usize = usize::MAX;
+        let Scratch { tape, fixpoints } = scratch;
+        let load = |c: i64| st.at(c);
+        let read = |tape: &mut Tape, c: i64| tape.read(c, load);
+        let mask = self.mask;
+        let check = |id, pos: i64| {
+            let e = self.ir.excursion(id);
+            st.abs && pos + i64::from(e.lo) >= 0 && pos + i64::from(e.hi) < self.cells
+        };
+        let mut pos = st.pos;
+        let mut heads: Vec<Head> = Vec::new();
+        let mut i = start;
+        while i <= end {
+            *steps += 1;
+            if *steps > limit {
+                return None;
+            }
+            let at = |off: i32| pos + i64::from(off);
+            match self.code[i].op {
+                Op::Add { off, val } => {
+                    tape.update(at(off), load, |v| v.wrapping_add(val) & mask)?;
+                }
+                Op::Set { off, val } => tape.write(at(off), val & self.mask),
+                Op::MulAdd { src, dst, k } => {
+                    let s = read(tape, at(src))?;
+                    tape.update(at(dst), load, |d| d.wrapping_add(s.wrapping_mul(k)) & mask)?;
+                }
+                Op::MulSet { src, dst, k } => {
+                    let s = read(tape, at(src))?;
+                    tape.write(at(dst), s.wrapping_mul(k) & self.mask);
+                }
+                Op::Move { delta } => pos += i64::from(delta),
+                Op::Check(id) => {
+                    if !check(id, pos) {
+                        return None;
+                    }
+                }
+                Op::Out { off } => sim.output.push(read(tape, at(off))? as u8),
+                Op::Print { start, len } => sim
+                    .output
+                    .extend_from_slice(&self.ir.bytes[start as usize..(start + len) as usize]),
+                // Input and tape dumps happen at run time.
+                Op::In { .. } | Op::Debug { .. } => return None,
+                Op::Scan {
+                    off,
+                    step,
+                    check: id,
+                } => {
+                    while read(tape, pos + i64::from(off))? != 0 {
+                        *steps += 1;
+                        if *steps > limit || !check(id, pos) {
+                            return None;
+                        }
+                        pos += i64::from(step);
+                    }
+                }
+                Op::If { off } => {
+                    if read(tape, at(off))? == 0 {
+                        i = self.partner(i);
+                    }
+                }
+                Op::Loop { off } => {
+                    if read(tape, at(off))? == 0 {
+                        i = self.partner(i);
+                    } else {
+                        let mut snapshot = NONE;
+                        if fixpoints.qualifies(self.code, i, || {
+                            let s = self.summary(i);
+                            (s.end as usize, s.balanced && s.len != u32::MAX)
+                        }) {
+                            let writes = self.writes(self.summary(i)).expect("qualifies");
+                            // The cells the body writes, as this iteration begins (if known).
+                            snapshot = fixpoints.snapshots.len();
+                            for &o in writes.iter().filter(|&&o| o != off) {
+                                match read(tape, at(o)) {
+                                    Some(v) => fixpoints.snapshots.push(v),
+                                    None => {
+                                        fixpoints.snapshots.truncate(snapshot);
+                                        snapshot = NONE;
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        heads.push(Head {
+                            start: i,
+                            tries: 0,
+                            snapshot,
+                            lap: None,
+                        });
+                    }
+                }
+                Op::EndLoop { off } => {
+                    let head = heads.last_mut().expect("balanced");
+                    let v = read(tape, at(off))?;
+                    let mut again = v != 0;
+                    if again {
+                        // A counter going down by `d` per iteration has `v / d` to go: if
+                        // that many more of the last iteration do not fit, stop now.
+                        if let Some((prev, at_prev)) = head.lap {
+                            let d = prev.wrapping_sub(v) & self.mask;
+                            if d != 0 && v % d == 0 {
+                                let laps = u64::from(v / d);
+                                if *steps + laps.saturating_mul(*steps - at_prev) > limit {
+                                    *steps = limit + 1;
+                                    return None;
+                                }
+                            }
+                        }
+                        head.lap = Some((v, *steps));
+                    }
+                    if again && head.snapshot != NONE {
+                        // Compare with the iteration's start; keep this end as the next start.
+                        let writes = self.writes(self.summary(head.start)).expect("compared");
+                        let mut settled = true;
+                        let others = writes.iter().filter(|&&o| o != off);
+                        for (k, &o) in (head.snapshot..).zip(others) {
+                            let v = read(tape, at(o))?;
+                            settled &= fixpoints.snapshots[k] == v;
+                            fixpoints.snapshots[k] = v;
+                        }
+                        head.tries += 1;
+                        if settled {
+                            // Every later iteration only moves the counter, to 0.
+                            tape.write(at(off), 0);
+                            again = false;
+                        } else if head.tries == fixpoint::TRIES {
+                            fixpoints.snapshots.truncate(head.snapshot);
+                            head.snapshot = NONE;
+                        }
+                    }
+                    if again {
+                        i = head.start;
+                    } else {
+                        let head = heads.pop().expect("balanced");
+                        if head.snapshot != NONE {
+                            fixpoints.snapshots.truncate(head.snapshot);
+                        }
+                    }
+                }
+                Op::EndIf => {}
+            }
+            i += 1;
+        }
+        sim.moved = pos - st.pos;
+        Some(())
+    }
+}

@@ -1,0 +1,266 @@
+//! What the known-value pass knows about the tape at a point of the program ([`State`]),
+//! and how trial runs and the branches of an `if` undo their changes to it.
+
+use rustc_hash::FxHashMap;
+
+/// What the pass knows about the tape. Cells are addressed by *coordinates*: absolute cell
+/// numbers while `abs` holds, otherwise relative to some earlier pointer position.
+///
+/// Trial runs and the branches of an `if` change the state in place and are undone with an
+/// undo log ([`State::save`], [`State::restore`]): copying the state instead would cost its
+/// size at every loop.
+#[derive(Debug)]
+pub(super) struct State {
+    /// Cells that differ from `default`: `Some(v)` known to hold `v`, `None` unknown.
+    cells: Cells,
+    /// What every other cell holds (`Some(0)` on the untouched tape).
+    default: Option<u32>,
+    /// Coordinate of the pointer `p`.
+    pub(super) pos: i64,
+    /// Coordinates are absolute cell numbers.
+    pub(super) abs: bool,
+    /// Coordinates `lo..=hi` known to be on the tape (bounds checks of them have passed), so
+    /// checks within them are redundant. (Not `pos` itself: `p` is only a base for offsets
+    /// and may be off the tape.)
+    pub(super) safe: Option<(i64, i64)>,
+    /// Changes since the oldest open save point, to undo them.
+    log: Vec<Undo>,
+    /// Number of open save points (changes are logged while there is one).
+    saves: usize,
+}
+
+/// One entry of the undo log.
+#[derive(Debug)]
+enum Undo {
+    /// A cell's entry in `cells` before a change.
+    Cell(i64, Option<Option<u32>>),
+    /// Everything, before the state was forgotten.
+    All(Cells, Option<u32>, i64, bool, Option<(i64, i64)>),
+}
+
+/// A map from coordinates to `Option<u32>`: an array for the coordinates near the ones
+/// used first (programs mostly work in a few hundred cells), a hash map beyond.
+#[derive(Debug, Default)]
+struct Cells {
+    /// Coordinate of `dense[0]`.
+    base: i64,
+    /// `ABSENT`, `UNKNOWN`, or a known value.
+    dense: Vec<u64>,
+    far: FxHashMap<i64, Option<u32>>,
+}
+
+const ABSENT: u64 = u64::MAX;
+const UNKNOWN: u64 = u64::MAX - 1;
+/// Largest dense window.
+const DENSE: i64 = 1 << 14;
+
+impl Cells {
+    fn decode(x: u64) -> Option<Option<u32>> {
+        match x {
+            ABSENT => None,
+            UNKNOWN => Some(None),
+            v => Some(Some(v as u32)),
+        }
+    }
+
+    fn encode(v: Option<Option<u32>>) -> u64 {
+        match v {
+            None => ABSENT,
+            Some(None) => UNKNOWN,
+            Some(Some(v)) => u64::from(v),
+        }
+    }
+
+    /// The slot for `coord` in `dense`, growing the window if that keeps it small.
+    fn slot(&mut self, coord: i64, grow: bool) -> Option<&mut u64> {
+        if self.dense.is_empty() {
+            if !grow {
+                return None;
+            }
+            self.base = coord;
+        }
+        let end = self.base + self.dense.len() as i64;
+        if coord < self.base {
+            if !grow || end - coord > DENSE {
+                return None;
+            }
+            let extra = (self.base - coord) as usize;
+            self.dense.splice(0..0, std::iter::repeat_n(ABSENT, extra));
+            self.base = coord;
+        } else if coord >= end {
+            if !grow || coord - self.base >= DENSE {
+                return None;
+            }
+            self.dense.resize((coord - self.base + 1) as usize, ABSENT);
+        }
+        self.dense.get_mut((coord - self.base) as usize)
+    }
+
+    fn get(&self, coord: i64) -> Option<Option<u32>> {
+        let i = coord.wrapping_sub(self.base);
+        match self.dense.get(usize::try_from(i).unwrap_or(usize::MAX)) {
+            Some(&x) => Cells::decode(x),
+            None => self.far.get(&coord).copied(),
+        }
+    }
+
+    /// Sets `coord` to `v` (`None`: back to the default); returns what it was.
+    /// The cells known to hold a value, with it.
+    fn known(&self) -> impl Iterator<Item = (i64, u32)> + '_ {
+        let base = self.base;
+        self.dense
+            .iter()
+            .enumerate()
+            .filter(|&(_, &x)| x < UNKNOWN)
+            .map(move |(i, &x)| (base + i as i64, x as u32))
+            .chain(self.far.iter().filter_map(|(&c, &v)| Some((c, v?))))
+    }
+
+    /// Forgets every entry (keeping the memory of the table).
+    fn clear(&mut self) {
+        self.dense.clear();
+        if !self.far.is_empty() {
+            self.far.clear();
+        }
+    }
+
+    fn put(&mut self, coord: i64, v: Option<Option<u32>>) -> Option<Option<u32>> {
+        // Most coordinates are inside the window: one lookup, as in `get`.
+        let i = usize::try_from(coord.wrapping_sub(self.base)).unwrap_or(usize::MAX);
+        if let Some(slot) = self.dense.get_mut(i) {
+            return Cells::decode(std::mem::replace(slot, Cells::encode(v)));
+        }
+        if let Some(slot) = self.slot(coord, v.is_some()) {
+            return Cells::decode(std::mem::replace(slot, Cells::encode(v)));
+        }
+        match v {
+            Some(v) => self.far.insert(coord, v),
+            None => self.far.remove(&coord),
+        }
+    }
+}
+
+/// A point to which a [`State`] can be restored.
+#[derive(Clone, Copy)]
+pub(super) struct Save {
+    log: usize,
+    pos: i64,
+    safe: Option<(i64, i64)>,
+}
+
+impl State {
+    pub(super) fn start() -> State {
+        State {
+            cells: Cells::default(),
+            default: Some(0),
+            pos: 0,
+            abs: true,
+            safe: Some((0, 0)),
+            log: Vec::new(),
+            saves: 0,
+        }
+    }
+
+    pub(super) fn at(&self, coord: i64) -> Option<u32> {
+        self.cells.get(coord).unwrap_or(self.default)
+    }
+
+    /// The cells known to hold a value (other than the default), with it.
+    pub(super) fn known(&self) -> impl Iterator<Item = (i64, u32)> + '_ {
+        self.cells.known()
+    }
+
+    pub(super) fn get(&self, off: i32) -> Option<u32> {
+        self.at(self.pos + i64::from(off))
+    }
+
+    pub(super) fn set_at(&mut self, coord: i64, v: Option<u32>) {
+        let old = self
+            .cells
+            .put(coord, if v == self.default { None } else { Some(v) });
+        if self.saves > 0 {
+            self.log.push(Undo::Cell(coord, old));
+        }
+    }
+
+    pub(super) fn set(&mut self, off: i32, v: Option<u32>) {
+        self.set_at(self.pos + i64::from(off), v);
+    }
+
+    /// Forgets everything, as after a move by an unknown distance (the pointer gets a new
+    /// coordinate system).
+    pub(super) fn forget(&mut self) {
+        if self.saves > 0 {
+            let cells = std::mem::take(&mut self.cells);
+            self.log.push(Undo::All(
+                cells,
+                self.default,
+                self.pos,
+                self.abs,
+                self.safe,
+            ));
+        } else {
+            // Nothing can be undone: emptied in place, keeping the memory.
+            self.cells.clear();
+        }
+        self.default = None;
+        self.abs = false;
+        self.safe = None;
+    }
+
+    /// Forgets every cell but keeps the pointer's coordinates.
+    pub(super) fn forget_cells(&mut self) {
+        let (pos, abs) = (self.pos, self.abs);
+        self.forget();
+        (self.pos, self.abs) = (pos, abs);
+    }
+
+    pub(super) fn save(&mut self) -> Save {
+        self.saves += 1;
+        Save {
+            log: self.log.len(),
+            pos: self.pos,
+            safe: self.safe,
+        }
+    }
+
+    /// Undoes every change since `save` (which must be the most recent open one).
+    pub(super) fn restore(&mut self, save: Save) {
+        while self.log.len() > save.log {
+            match self.log.pop().expect("nonempty") {
+                Undo::Cell(coord, old) => {
+                    self.cells.put(coord, old);
+                }
+                Undo::All(cells, default, pos, abs, safe) => {
+                    (self.cells, self.default, self.pos, self.abs, self.safe) =
+                        (cells, default, pos, abs, safe);
+                }
+            }
+        }
+        self.pos = save.pos;
+        self.safe = save.safe;
+        self.close(save);
+    }
+
+    /// Keeps the changes since `save` (which must be the most recent open one).
+    pub(super) fn close(&mut self, save: Save) {
+        self.saves -= 1;
+        if self.saves == 0 {
+            self.log.clear();
+        }
+        debug_assert!(self.log.len() >= save.log || self.saves == 0);
+    }
+
+    /// The coordinates changed since `save` and their values now, into `out` (emptied
+    /// first); false if the state was forgotten since.
+    pub(super) fn changed_since(&self, save: Save, out: &mut Vec<(i64, Option<u32>)>) -> bool {
+        out.clear();
+        for u in &self.log[save.log..] {
+            match u {
+                Undo::Cell(c, _) => out.push((*c, self.at(*c))),
+                Undo::All(..) => return false,
+            }
+        }
+        true
+    }
+}

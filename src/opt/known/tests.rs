@@ -1,0 +1,126 @@
+//! Tests of the known-value pass on whole (small) programs.
+
+use super::*;
+use crate::opt::testing::after;
+use crate::opt::{clear, dse, fold, mul};
+
+fn known(src: &str) -> Ir {
+    crate::opt::compact(after(
+        src,
+        &[fold::run, clear::run, fold::run, mul::run, run, dse::run],
+    ))
+}
+
+fn printed(ir: &Ir) -> Vec<u8> {
+    ir.code
+        .iter()
+        .filter_map(|i| match i.op {
+            Op::Print { start, len } => Some(&ir.bytes[start as usize..(start + len) as usize]),
+            _ => None,
+        })
+        .flatten()
+        .copied()
+        .collect()
+}
+
+#[test]
+fn constant_programs_become_output() {
+    let ir = known("++++++++[>++++++++<-]>+.+.");
+    assert_eq!(printed(&ir), b"AB");
+    assert!(
+        ir.code.iter().all(|i| matches!(i.op, Op::Print { .. })),
+        "{:?}",
+        ir.code
+    );
+}
+
+#[test]
+fn nested_counting_loops_run_at_compile_time() {
+    let ir = known("++++[>++++[>++++[>+<-]<-]<-]>>>.");
+    assert_eq!(printed(&ir), [64]);
+}
+
+/// `levels` counting loops of `count` iterations, each at the cell right of the one
+/// around it (from cell 1), around `inner`.
+fn nest(levels: usize, count: usize, inner: &str) -> String {
+    let mut src = inner.to_string();
+    for _ in 0..levels {
+        src = format!("{}[>{src}<-]", "+".repeat(count));
+    }
+    format!(">{src}")
+}
+
+#[test]
+fn counting_loops_that_settle_run_at_compile_time_however_long_they_are() {
+    // Eight levels of 10 iterations around a `[-]`: 10^8 iterations in all, far beyond
+    // the step limit, but each loop leaves its cells as the iteration before it did.
+    let src = nest(8, 10, "+++[-]");
+    let ir = known(&format!("{src}+++++.>.>>>>>>>>+."));
+    assert_eq!(printed(&ir), [5, 0, 1]);
+    assert!(
+        !ir.code.iter().any(|i| matches!(i.op, Op::Loop { .. })),
+        "{:?}",
+        ir.code
+    );
+}
+
+#[test]
+fn counting_loops_that_do_not_settle_stay_loops() {
+    // The innermost body adds 1 to a cell: 10^6 times in all, and every iteration of
+    // every level changes that cell (by 10^k, never a multiple of 256).
+    let ir = known(&format!("{}>>>>>>>>.", nest(6, 10, ">+<")));
+    assert!(
+        ir.code.iter().any(|i| matches!(i.op, Op::Loop { .. })),
+        "{:?}",
+        ir.code
+    );
+    // And where whole iterations add a multiple of 256, they do settle: 16^6 in all.
+    let ir = known(&format!("{}>>>>>>>>.", nest(6, 16, ">+<")));
+    assert_eq!(printed(&ir), [0]);
+}
+
+#[test]
+fn a_loop_whose_cells_cycle_is_not_settled() {
+    // p[1] alternates between 0 and 128 from one iteration to the next: an iteration
+    // ends as the one before it began, but never as it began itself. (The inner loop
+    // keeps the multiply pass off the outer one.)
+    let src = format!("+++[>{}>++[>+<-]>[-]<<<-]>.", "+".repeat(128));
+    assert_eq!(printed(&known(&src)), [128]);
+}
+
+#[test]
+fn input_stops_the_knowledge() {
+    let ir = known(",[>+<-]>.");
+    assert!(ir.code.iter().any(|i| matches!(i.op, Op::In { .. })));
+    assert!(ir.code.iter().any(|i| matches!(i.op, Op::Out { .. })));
+}
+
+#[test]
+fn loops_on_known_zero_cells_vanish() {
+    let ir = known("[->+<]>[<]+.");
+    assert_eq!(printed(&ir), [1]);
+    assert!(
+        !ir.code
+            .iter()
+            .any(|i| matches!(i.op, Op::Loop { .. } | Op::Scan { .. }))
+    );
+}
+
+#[test]
+fn leaving_the_tape_is_left_to_run_time() {
+    // The loop would run off the left end: it must stay, to fail when it runs.
+    let ir = known("+[<+]");
+    assert!(
+        ir.code.iter().any(|i| matches!(i.op, Op::Loop { .. })),
+        "{:?}",
+        ir.code
+    );
+}
+
+#[test]
+fn cells_a_loop_restores_stay_known() {
+    // p[2] is set to 5 before the loop; the body uses and restores it, so after the loop
+    // it is still known and `.` prints a constant.
+    let ir = known(">>+++++<<,[>>[-<+>]<[->+<]<-]>>.");
+    assert_eq!(printed(&ir), [5]);
+}
