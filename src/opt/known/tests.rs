@@ -11,6 +11,11 @@ fn known(src: &str) -> Ir {
     ))
 }
 
+/// Whether a loop is left for run time.
+fn has_loop(ir: &Ir) -> bool {
+    ir.code.iter().any(|i| matches!(i.op, Op::Loop { .. }))
+}
+
 fn printed(ir: &Ir) -> Vec<u8> {
     ir.code
         .iter()
@@ -57,11 +62,7 @@ fn counting_loops_that_settle_run_at_compile_time_however_long_they_are() {
     let src = nest(8, 10, "+++[-]");
     let ir = known(&format!("{src}+++++.>.>>>>>>>>+."));
     assert_eq!(printed(&ir), [5, 0, 1]);
-    assert!(
-        !ir.code.iter().any(|i| matches!(i.op, Op::Loop { .. })),
-        "{:?}",
-        ir.code
-    );
+    assert!(!has_loop(&ir), "{:?}", ir.code);
 }
 
 #[test]
@@ -69,11 +70,7 @@ fn counting_loops_that_do_not_settle_stay_loops() {
     // The innermost body adds 1 to a cell: 10^6 times in all, and every iteration of
     // every level changes that cell (by 10^k, never a multiple of 256).
     let ir = known(&format!("{}>>>>>>>>.", nest(6, 10, ">+<")));
-    assert!(
-        ir.code.iter().any(|i| matches!(i.op, Op::Loop { .. })),
-        "{:?}",
-        ir.code
-    );
+    assert!(has_loop(&ir), "{:?}", ir.code);
     // And where whole iterations add a multiple of 256, they do settle: 16^6 in all.
     let ir = known(&format!("{}>>>>>>>>.", nest(6, 16, ">+<")));
     assert_eq!(printed(&ir), [0]);
@@ -110,11 +107,7 @@ fn loops_on_known_zero_cells_vanish() {
 fn leaving_the_tape_is_left_to_run_time() {
     // The loop would run off the left end: it must stay, to fail when it runs.
     let ir = known("+[<+]");
-    assert!(
-        ir.code.iter().any(|i| matches!(i.op, Op::Loop { .. })),
-        "{:?}",
-        ir.code
-    );
+    assert!(has_loop(&ir), "{:?}", ir.code);
 }
 
 #[test]
