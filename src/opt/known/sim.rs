@@ -25,6 +25,9 @@ pub(super) struct Sim {
     pub(super) output: Vec<u8>,
     /// Pointer movement.
     pub(super) moved: i64,
+    /// The run stopped because it would not finish within its steps (it ran out of them,
+    /// or the iterations left of a counted loop could not fit).
+    pub(super) too_long: bool,
 }
 
 impl Known<'_> {
@@ -69,6 +72,7 @@ impl Known<'_> {
             writes: Vec::new(),
             output: Vec::new(),
             moved: 0,
+            too_long: false,
         };
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.tape.reset(st.pos);
@@ -80,7 +84,7 @@ impl Known<'_> {
         }
         self.scratch = scratch;
         self.sim_budget = self.sim_budget.saturating_sub(steps);
-        if finished.is_none() && steps > limit {
+        if finished.is_none() && sim.too_long {
             self.too_long.push((start, end));
         }
         finished.map(|()| sim)
@@ -129,6 +133,7 @@ impl Known<'_> {
         while i <= end {
             *steps += 1;
             if *steps > limit {
+                sim.too_long = true;
                 return None;
             }
             let at = |off: i32| pos + i64::from(off);
@@ -164,7 +169,11 @@ impl Known<'_> {
                 } => {
                     while read(tape, pos + i64::from(off))? != 0 {
                         *steps += 1;
-                        if *steps > limit || !check(id, pos) {
+                        if *steps > limit {
+                            sim.too_long = true;
+                            return None;
+                        }
+                        if !check(id, pos) {
                             return None;
                         }
                         pos += i64::from(step);
@@ -218,7 +227,7 @@ impl Known<'_> {
                             if d != 0 && v % d == 0 {
                                 let laps = u64::from(v / d);
                                 if *steps + laps.saturating_mul(*steps - at_prev) > limit {
-                                    *steps = limit + 1;
+                                    sim.too_long = true;
                                     return None;
                                 }
                             }
