@@ -369,12 +369,17 @@ impl Gen<'_> {
             ; mov [BYTE ctx + ctx8!(in_len)], rax
             ; xor eax, eax
             ; mov [BYTE ctx + ctx8!(in_pos)], rax
+            ; restore:              // both outcomes of the read: rax = 0 here
             ; mov rcx, [BYTE ctx + save!(getc)]
             ; mov rdx, [BYTE ctx + save!(getc) + 8]
             ; mov rsi, [BYTE ctx + save!(getc) + 16]
             ; mov rdi, [BYTE ctx + save!(getc) + 24]
             ; mov r11, [BYTE ctx + save!(getc) + 32]
-            ; jmp <have
+            ; cmp DWORD [BYTE ctx + ctx8!(in_eof)], 0
+            ; je <have              // data (the read only starts with in_eof = 0)
+            ; at_eof:
+            ; mov eax, -1
+            ; ret
             ; failed:
             ; cmp rax, -libc::EINTR
             ; je <again
@@ -386,14 +391,7 @@ impl Gen<'_> {
             ; mov DWORD [BYTE ctx + ctx8!(in_eof)], 1
             ; mov [BYTE ctx + ctx8!(in_pos)], rax
             ; mov [BYTE ctx + ctx8!(in_len)], rax
-            ; mov rcx, [BYTE ctx + save!(getc)]
-            ; mov rdx, [BYTE ctx + save!(getc) + 8]
-            ; mov rsi, [BYTE ctx + save!(getc) + 16]
-            ; mov rdi, [BYTE ctx + save!(getc) + 24]
-            ; mov r11, [BYTE ctx + save!(getc) + 32]
-            ; at_eof:
-            ; mov eax, -1
-            ; ret
+            ; jmp <restore
         );
     }
 }
