@@ -34,6 +34,7 @@ use std::process::Command;
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(jitbf_jit)");
+    println!("cargo::rustc-check-cfg=cfg(jitbf_static_bin)");
     println!("cargo::rerun-if-env-changed=JITBF_NO_JIT");
     println!("cargo::rerun-if-env-changed=JITBF_DYNAMIC");
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
@@ -48,6 +49,8 @@ fn main() {
             if let Some(dir) = static_link_scripts() {
                 println!("cargo::rustc-link-arg-bins=-L{}", dir.display());
                 println!("cargo::rustc-link-arg-bins=-static");
+                // Tells the tests to check that the binary really came out static.
+                println!("cargo::rustc-cfg=jitbf_static_bin");
             } else {
                 println!(
                     "cargo::warning=static C libraries not found; jitbf is linked dynamically"

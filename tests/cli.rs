@@ -1262,3 +1262,49 @@ fn a_large_source() {
         run(&with(exec, &[file.to_str().unwrap()]), "").ok(&expected);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// How the binary is linked
+// ---------------------------------------------------------------------------------------------
+
+/// The ELF program header types of the file at `path` (64-bit little-endian ELF only).
+fn program_header_types(path: &str) -> Vec<u32> {
+    let elf = fs::read(path).unwrap();
+    assert_eq!(
+        &elf[..6],
+        b"\x7fELF\x02\x01",
+        "a 64-bit little-endian ELF file"
+    );
+    let u16_at = |o: usize| usize::from(u16::from_le_bytes([elf[o], elf[o + 1]]));
+    let phoff = u64::from_le_bytes(elf[0x20..0x28].try_into().unwrap()) as usize;
+    let (size, count) = (u16_at(0x36), u16_at(0x38));
+    (0..count)
+        .map(|k| {
+            let at = phoff + k * size;
+            u32::from_le_bytes(elf[at..at + 4].try_into().unwrap())
+        })
+        .collect()
+}
+
+/// `build.rs` links the binary statically by handing `ld` linker scripts in place of the
+/// shared C libraries; if a toolchain change ever made `ld` find the real ones again, the
+/// binary would still work but start three times slower. So: no interpreter (`PT_INTERP`,
+/// 3) and no dynamic section (`PT_DYNAMIC`, 2), and it runs.
+#[cfg(jitbf_static_bin)]
+#[test]
+fn the_binary_is_linked_statically_so_nothing_is_loaded_before_it_starts() {
+    const PT_DYNAMIC: u32 = 2;
+    const PT_INTERP: u32 = 3;
+    let types = program_header_types(BIN);
+    assert!(types.contains(&1), "has loadable segments: {types:?}");
+    assert!(
+        !types.contains(&PT_INTERP),
+        "asks for a dynamic loader: {types:?}"
+    );
+    assert!(
+        !types.contains(&PT_DYNAMIC),
+        "has a dynamic section: {types:?}"
+    );
+    let r = run(&["-e", "++++++++[>++++++++<-]>+."], "");
+    assert_eq!(r.stdout, b"A");
+}
