@@ -13,7 +13,8 @@
 //! in that register, and reloads what the other state keeps but this path gave up.
 
 use super::Gen;
-use super::inst::{Inst, Reg, Regs};
+use super::effect::{Reg, Regs};
+use super::inst::Inst;
 use super::plan::NEVER;
 use super::state::State;
 

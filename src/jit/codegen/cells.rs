@@ -14,7 +14,8 @@
 //! ```
 
 use super::Gen;
-use super::inst::{Cond, Inst, Reg, Regs};
+use super::effect::{Reg, Regs};
+use super::inst::{Cond, Inst};
 use crate::Eof;
 
 impl Gen<'_> {

@@ -32,7 +32,8 @@
 //! nothing. Ends too far for the guard pages, and the right end of a tape that is not a whole
 //! number of pages, are compared explicitly.
 
-use super::inst::{Cond, Inst, Reg, Regs};
+use super::effect::{Reg, Regs};
+use super::inst::{Cond, Inst};
 use super::{Frame, FrameKind, Gen, Unit};
 use crate::ir::{CheckId, Op};
 use crate::jit::runtime::GUARD;

@@ -37,7 +37,8 @@
 //! so the tracker forgets what the flags held and the verifier checks the declaration.
 
 use super::Gen;
-use super::inst::{Inst, Regs};
+use super::effect::Regs;
+use super::inst::Inst;
 use crate::ir::Op;
 
 impl Gen<'_> {

@@ -4,7 +4,7 @@
 //! until the whole program is assembled, and only then writes the displacement. A program
 //! with millions of loops would keep hundreds of megabytes of such records. The jumps of
 //! loops and ifs ([`super::inst::Inst::Jump`], [`super::inst::Inst::JumpBack`]) are written
-//! without one instead (see [`super::inst::jcc`]):
+//! without one instead (see [`super::encode::jcc`]):
 //!
 //! * a backward jump knows its target, so its displacement is written at once;
 //! * a forward jump is written with a displacement of 0 and recorded here; when its target
@@ -111,7 +111,8 @@ impl Jumps {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jit::codegen::inst::{Cond, Ops, jcc};
+    use crate::jit::codegen::encode::{Ops, jcc};
+    use crate::jit::codegen::inst::Cond;
     use dynasmrt::DynasmApi;
 
     #[test]

@@ -23,8 +23,8 @@
 //! # How code is emitted
 //!
 //! Program code is a sequence of [`inst::Inst`]s, each emitted by [`Gen::emit`], which
-//! encodes it and tells the [`state::State`] what it did, from the one table of declared
-//! effects ([`inst::Inst::effect`]). The tracker remembers which cell a register or the flags
+//! encodes it ([`encode`]) and tells the [`state::State`] what it did, from the one table of
+//! declared effects ([`inst::Inst::effect`], in the vocabulary of [`effect`]). The tracker remembers which cell a register or the flags
 //! hold, so that a load or a compare can be skipped; it forgets at every label where paths
 //! join. Longer sequences (scans, address compares) are emitted by [`Gen::sequence`] under a
 //! declared effect of their own. In debug builds every piece is then decoded and checked
@@ -90,6 +90,8 @@ macro_rules! ctx8 {
 pub(crate) mod alloc;
 pub(crate) mod cells;
 pub(crate) mod control;
+pub(crate) mod effect;
+pub(crate) mod encode;
 pub(crate) mod inst;
 pub(crate) mod instrument;
 pub(crate) mod jumps;
@@ -105,7 +107,9 @@ mod tests;
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
 use rustc_hash::FxHashMap;
 
-use self::inst::{Effect, Enc, Inst, Ops, Reg, reg_asm, width_asm};
+use self::effect::{Effect, Reg};
+use self::encode::{Enc, Ops, reg_asm, width_asm};
+use self::inst::Inst;
 use self::jumps::{Jumps, Target};
 use self::plan::{NEVER, Plan};
 use self::state::State;

@@ -14,7 +14,8 @@
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi};
 
-use super::inst::{Cond, Effect, Inst, Move, Reg, Regs};
+use super::effect::{Effect, Move, Reg, Regs};
+use super::inst::{Cond, Inst};
 use super::{Gen, Unit};
 use crate::ir::CheckId;
 

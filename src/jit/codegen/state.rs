@@ -14,7 +14,7 @@
 //! an error instead of producing wrong code. A loop head has a state fixed in advance, which
 //! every jump back to it must be [`State::compatible`] with.
 
-use super::inst::{Effect, Flags, Move, Reg, Requires};
+use super::effect::{Effect, Flags, Move, Reg, Requires};
 
 /// A small sorted set of cells, stored inline: the cells whose memory is out of date.
 ///
@@ -364,7 +364,9 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jit::codegen::inst::{Inst, Ops, Regs};
+    use crate::jit::codegen::effect::Regs;
+    use crate::jit::codegen::encode::Ops;
+    use crate::jit::codegen::inst::Inst;
 
     fn after(insts: &[Inst]) -> Result<State, String> {
         let mut s = State::new();

@@ -37,7 +37,7 @@ macro_rules! save {
         ctx8!(save) + 8
     };
 }
-use super::inst::Ops;
+use super::encode::Ops;
 use crate::jit::runtime::status;
 
 /// Labels of the code shared by all instructions.

@@ -30,7 +30,8 @@ use iced_x86::{
     Register, RflagsBits,
 };
 
-use super::inst::{Effect, Enc, Flags, Move};
+use super::effect::{Effect, Flags, Move};
+use super::encode::Enc;
 
 /// A piece of emitted code and the effect it was declared with.
 #[derive(Clone, Copy, Debug)]
@@ -272,7 +273,9 @@ mod tests {
     use dynasmrt::{DynasmApi, DynasmLabelApi};
 
     use super::*;
-    use crate::jit::codegen::inst::{Cond, Inst, Ops, Reg, Regs};
+    use crate::jit::codegen::effect::{Reg, Regs};
+    use crate::jit::codegen::encode::Ops;
+    use crate::jit::codegen::inst::{Cond, Inst};
 
     /// Every form of every instruction, at every cell width and both displacement sizes.
     fn all_forms(ops: &mut Ops) -> Vec<Inst> {
