@@ -6,7 +6,7 @@
 use super::fixpoint::{self, Fixpoints};
 use super::state::State;
 use super::tape::Tape;
-use super::{Known, SIM_STEPS, SIM_STEPS_INNER_MIN};
+use super::{Known, SIM_STEPS, SIM_STEPS_INNER_MIN, SIM_STEPS_MIN, SIM_STEPS_PER_OP};
 use crate::ir::{Op, Span};
 
 /// What compile-time runs reuse from one to the next: the tape, and which loops can stop
@@ -55,7 +55,10 @@ impl Known<'_> {
     /// Runs `start..=end` at compile time if every cell it reads is known, it reads no
     /// input, every bounds check can be decided and passes, and it finishes within budget.
     pub(super) fn simulate(&mut self, start: usize, end: usize, st: &State) -> Option<Sim> {
-        let mut limit = SIM_STEPS.min(self.sim_budget);
+        let worth = SIM_STEPS_PER_OP
+            .saturating_mul((end - start + 1) as u64)
+            .max(SIM_STEPS_MIN);
+        let mut limit = SIM_STEPS.min(worth).min(self.sim_budget);
         for &(s, e) in &self.too_long {
             if s == start {
                 return None;
@@ -95,8 +98,8 @@ impl Known<'_> {
     /// cells the run has not touched yet. Loops that settle ([`fixpoint`]) are left as soon
     /// as an iteration changes nothing but their counter. A loop whose condition goes down
     /// by the same amount every iteration is given up on as soon as the iterations left,
-    /// each as long as the last one, would pass `limit` (squares.b's outer loop: after
-    /// 15,721 steps instead of all 131,072): a run that will not finish is pure cost.
+    /// each as long as the last one, would pass `limit`: a run that will not finish is pure
+    /// cost.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn run_at_compile_time(
         &self,
