@@ -216,6 +216,11 @@ impl Interpreter<'_> {
                         let v = tape[at(p, src)].to_u32().wrapping_mul(k);
                         tape[at(p, dst)] = C::from_u32(v);
                     }
+                    Op::MulAddMin { src, dst, k, max } => {
+                        let v = tape[at(p, src)].to_u32().min(u32::from(max));
+                        let c = &mut tape[at(p, dst)];
+                        *c = C::from_u32(c.to_u32().wrapping_add(v.wrapping_mul(k)));
+                    }
                     Op::Move { delta } => p = at(p, delta),
                     Op::Check(id) => attempt!('run, check(id, p)),
                     Op::Out { off } => attempt!(

@@ -90,6 +90,22 @@ pub enum Op {
         /// Factor, modulo the cell size.
         k: u32,
     },
+    /// `p[dst] += min(p[src], max) * k`: a *ladder* of `if`s nested on one cell, each taking 1
+    /// from it (the `ladder` pass). `[->+<[->+<[->+<]]]`, once the optimizer knows each
+    /// level leaves `p[0]` at 0, is `if p[0] { p[0] -= 1; p[1] += 1; if p[0] { ... } }`,
+    /// three levels: it moves up to 3 from `p[0]` to `p[1]`, so it is
+    /// `if p[0] { p[1] += min(p[0], 3)*1; p[0] -= min(p[0], 3) }` with no branch per level.
+    /// The cell taken from is the last one updated (`dst == src`, `k` = -1).
+    MulAddMin {
+        /// Offset of the cell read.
+        src: i32,
+        /// Offset of the cell added to.
+        dst: i32,
+        /// Factor, modulo the cell size.
+        k: u32,
+        /// The most taken from `p[src]`: the number of levels.
+        max: u8,
+    },
     /// `p += delta`: a run of `>` or `<` whose bounds were checked by an earlier [`Op::Check`].
     Move {
         /// Cells to move; negative is left.
@@ -423,6 +439,18 @@ impl fmt::Display for OpDisplay<'_> {
                 )
             }
             Op::MulAdd { src, dst, k } => write!(f, "{} += {}*{k}", Cell(dst), Cell(src)),
+            Op::MulAddMin { src, dst, k, max } if (k as i32) < 0 => {
+                let k = (k as i32).unsigned_abs();
+                let times = if k == 1 {
+                    String::new()
+                } else {
+                    format!("*{k}")
+                };
+                write!(f, "{} -= min({}, {max}){times}", Cell(dst), Cell(src))
+            }
+            Op::MulAddMin { src, dst, k, max } => {
+                write!(f, "{} += min({}, {max})*{k}", Cell(dst), Cell(src))
+            }
             Op::MulSet { src, dst, k: 1 } => write!(f, "{} = {}", Cell(dst), Cell(src)),
             Op::MulSet { src, dst, k } => write!(f, "{} = {}*{}", Cell(dst), Cell(src), k as i32),
             Op::Move { delta } => write!(f, "p += {delta}"),

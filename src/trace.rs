@@ -101,7 +101,9 @@ impl Observer for Watch<'_> {
             | Op::If { off }
             | Op::Scan { off, .. }
             | Op::Debug { off } => Some(off),
-            Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } => Some(dst),
+            Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } | Op::MulAddMin { dst, .. } => {
+                Some(dst)
+            }
             Op::Move { .. } => Some(0),
             Op::Check(_) | Op::Print { .. } | Op::EndIf => None,
         };

@@ -3,7 +3,7 @@
 //! position) as the interpreter at `-O0`, the reference semantics.
 //!
 //! Programs are generated at random: arbitrary mixes of the eight commands plus the shapes the
-//! optimizer looks for (clear loops, multiply loops, scans), on small tapes so that running off
+//! optimizer looks for (clear loops, multiply loops, scans, ladders), on small tapes so that running off
 //! either end is common, with random input, EOF mode and cell size. A generated program may
 //! loop forever, so each one is first run by a tiny step-limited interpreter written here, and
 //! only programs that stop within the limit are compared.
@@ -151,7 +151,14 @@ fn fragment() -> impl Strategy<Value = String> {
             format!("[-{}{}{}]", ">".repeat(a), "+".repeat(k), "<".repeat(a))
                 + &format!("{}[-{}+{}]", ">".repeat(b), "<".repeat(b), ">".repeat(b))
         }),
-        1 => (prop_oneof![Just('>'), Just('<')], n).prop_map(|(c, n)| format!("[{}]", c.to_string().repeat(n))),
+        1 => (prop_oneof![Just('>'), Just('<')], n.clone()).prop_map(|(c, n)| format!("[{}]", c.to_string().repeat(n))),
+        1 => (2usize..8, n.clone(), 1usize..4, 0usize..3).prop_map(|(levels, a, k, inner)| {
+            // A ladder (the `ladder` pass): nested loops each taking 1 from the cell and
+            // adding to another, closed at once; inside, nothing, a move or output.
+            let level = format!("[-{}{}{}", ">".repeat(a), "+".repeat(k), "<".repeat(a));
+            let inner = ["", "[-]", ">.<"][inner];
+            level.repeat(levels) + inner + &"]".repeat(levels)
+        }),
         1 => Just(" x\n".to_string()),
         1 => Just("#".to_string()),
     ]

@@ -234,3 +234,34 @@ fn a_multiply_loop_that_also_stores_to_a_cell_it_adds_to_is_not_one() {
     everywhere(",[>>>[-]<[-]>+<<<-]>>>.", b"\x02", b"\x01");
     everywhere(">>,[<<[-]>>>>[-]<<<<+>>-]<<.", b"\x05", b"\x01");
 }
+
+// Not a miscompile found, but held to the same net: the `ladder` pass turns `if`s nested on
+// one cell, each taking 1 from it, into `p[x] += min(p[c], K)*k` (a `cmovb` in the JIT).
+
+#[test]
+fn ladders_move_at_most_their_depth_for_every_value() {
+    // Six levels moving p[0] to p[1] (x3) and p[2] (-1), then an `if` on what is left.
+    // `p[0]` is the input byte, plus 256 (with `p[4]` counting 8 times 32): in wide cells
+    // a value that a compare of the low byte only would take for a small one.
+    let level = "[->+++>-<<";
+    let plus_256 = ">>>>++++++++[<<<<++++++++++++++++++++++++++++++++>>>>-]<<<<";
+    let src = format!(
+        ",{plus_256}>,>,<<{}[->>>++<<<]{}>.>.>.<<<.",
+        level.repeat(6),
+        "]".repeat(6)
+    );
+    for cell_bits in [CellBits::U8, CellBits::U16, CellBits::U32] {
+        for d in [0u8, 1, 2, 4, 5, 6, 7, 100, 128, 255] {
+            let input = [d, 7, 200];
+            let reference = interp(
+                &src,
+                Config::default()
+                    .cell_bits(cell_bits)
+                    .eof(Eof::Unchanged)
+                    .opt_level(OptLevel::O0),
+                &input,
+            );
+            at_width(&src, &input, cell_bits, &reference.0);
+        }
+    }
+}

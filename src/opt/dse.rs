@@ -137,7 +137,7 @@ pub fn run(ir: &mut Ir, config: &Config) {
                 live.kill(off);
             }
             Op::Add { off, .. } => dead[i] = !live.contains(off),
-            Op::MulAdd { src, dst, .. } => {
+            Op::MulAdd { src, dst, .. } | Op::MulAddMin { src, dst, .. } => {
                 dead[i] = !live.contains(dst);
                 if !dead[i] {
                     live.read(src);

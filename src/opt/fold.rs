@@ -314,12 +314,15 @@ impl Folder {
                 }
             }
             Op::Check(_) => unreachable!("checks arrive through `Emit::check`"),
-            Op::MulAdd { src, dst, k } | Op::MulSet { src, dst, k } => {
+            Op::MulAdd { src, dst, k }
+            | Op::MulSet { src, dst, k }
+            | Op::MulAddMin { src, dst, k, .. } => {
                 self.flush(src + s);
                 self.flush(dst + s);
                 let (src, dst) = (src + s, dst + s);
                 let op = match op {
                     Op::MulAdd { .. } => Op::MulAdd { src, dst, k },
+                    Op::MulAddMin { max, .. } => Op::MulAddMin { src, dst, k, max },
                     _ => Op::MulSet { src, dst, k },
                 };
                 self.emit(op, span);

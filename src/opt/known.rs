@@ -249,6 +249,22 @@ impl Known<'_> {
                         st.set(dst, None);
                     }
                 },
+                Op::MulAddMin { src, dst, k, max } => match (st.get(src), st.get(dst)) {
+                    (Some(s), d) => {
+                        let v = s.min(u32::from(max)).wrapping_mul(k);
+                        match d {
+                            Some(d) => self.store(st, dst, d.wrapping_add(v), span),
+                            None if v & self.mask != 0 => {
+                                self.emit(Op::Add { off: dst, val: v }, span)
+                            }
+                            None => {}
+                        }
+                    }
+                    (None, _) => {
+                        self.emit(op, span);
+                        st.set(dst, None);
+                    }
+                },
                 Op::MulSet { src, dst, k } => match st.get(src) {
                     Some(s) => self.store(st, dst, s.wrapping_mul(k), span),
                     None => {

@@ -11,11 +11,12 @@
 //! |---|---|
 //! | `-O0` | none: the parser's literal translation |
 //! | `-O1` | [`fold`] (pointer moves into offsets, arithmetic combined, [`clear`] loops to stores) |
-//! | `-O2` | [`fold`], [`mul`], [`scan`], [`known`], [`dse`], [`fold`], [`mul`] |
+//! | `-O2` | [`fold`], [`mul`], [`scan`], [`known`], [`dse`], [`fold`], [`mul`], [`ladder`] |
 //!
 //! At `-O2` the first three put loops in the shapes [`known`] works with; what [`known`] and
 //! [`dse`] leave (stores made redundant, `if`s emptied, arithmetic made constant) is folded
-//! again, and [`mul`] runs once more on loops that only became multiply loops then. The first
+//! again, and [`mul`] runs once more on loops that only became multiply loops then; last,
+//! [`ladder`] turns the `if` ladders [`known`] made into bounded moves. The first
 //! [`fold`] runs while the parser produces instructions ([`parse_and_optimize`]), so the
 //! literal IR of a large program is never built. There, [`known`], the pass that costs most
 //! per instruction, analyses at most the first [`KNOWN_BUDGET`] instructions of the program
@@ -29,6 +30,7 @@ pub mod clear;
 pub mod dse;
 pub mod fold;
 pub mod known;
+pub mod ladder;
 pub mod mul;
 pub mod scan;
 
@@ -65,6 +67,7 @@ pub fn passes(level: OptLevel) -> &'static [(&'static str, Pass)] {
             ("dse", dse::run),
             ("fold", fold::run),
             ("mul", mul::run),
+            ("ladder", ladder::run),
         ],
     }
 }

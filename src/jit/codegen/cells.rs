@@ -124,6 +124,55 @@ impl Gen<'_> {
         }
     }
 
+    /// `p[dst] += min(p[src], max) * k` (instruction `i`): `rdx` = the smaller of the two
+    /// (`cmovb`), then added (or subtracted, for `k` = -1) like a multiply's term. With
+    /// `dst == src` this takes from the cell itself.
+    pub(super) fn mul_add_min(&mut self, i: usize, src: i32, dst: i32, k: u32, max: u8) {
+        let mask = self.cell_mask();
+        let k = k & mask;
+        let mut s = self.value(i, 1, src);
+        if s == Reg::Rdx {
+            // (`rdx` receives the minimum: the value moves out of its way first.)
+            self.emit(Inst::CopyCell {
+                dst: Reg::Rax,
+                src: s,
+                off: src,
+            });
+            s = Reg::Rax;
+        }
+        self.emit(Inst::MinImm {
+            dst: Reg::Rdx,
+            src: s,
+            max,
+        });
+        let sub = k == mask;
+        if k != 1 && !sub {
+            self.emit(Inst::MulImm {
+                dst: Reg::Rdx,
+                src: Reg::Rdx,
+                k,
+            });
+        }
+        let flags = self.plan.wants_flags(i);
+        if self.home(dst).is_some() || self.worth(i, 0) {
+            let reg = self.acquire(dst, true, Regs::of(&[Reg::Rdx]));
+            self.emit(Inst::AddRegReg {
+                reg,
+                off: dst,
+                src: Reg::Rdx,
+                sub,
+                flags,
+            });
+            self.used(reg, i, 0);
+        } else {
+            self.emit(Inst::AddMemReg {
+                off: dst,
+                reg: Reg::Rdx,
+                sub,
+            });
+        }
+    }
+
     /// `p[dst] = p[src] * k`.
     pub(super) fn mul_set(&mut self, i: usize, src: i32, dst: i32, k: u32) {
         let k = k & self.cell_mask();

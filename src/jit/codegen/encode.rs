@@ -268,6 +268,17 @@ impl Inst {
                 }
             }
             Inst::CopyCell { dst, src, .. } => reg2_asm!(ops, dst, src; mov r_d, s_d),
+            Inst::MinImm { dst, src, max } => {
+                debug_assert_ne!(dst, src);
+                reg_asm!(ops, dst; mov r_d, i32::from(max));
+                // (An 8-bit immediate would be sign-extended at the wider widths.)
+                match cs {
+                    1 => reg_asm!(ops, src; cmp r_b, max as i8),
+                    2 => reg_asm!(ops, src; cmp r_w, i16::from(max)),
+                    _ => reg_asm!(ops, src; cmp r_d, i32::from(max)),
+                }
+                reg2_asm!(ops, dst, src; cmovb r_d, s_d);
+            }
             Inst::TestValue { reg } => reg_asm!(ops, reg; test r_d, r_d),
             Inst::Zero { reg } | Inst::ZeroCell { reg, .. } => reg_asm!(ops, reg; xor r_d, r_d),
             Inst::AddP { reg } => reg_asm!(ops, reg; add r_q, rbx),

@@ -117,6 +117,10 @@ pub(crate) enum Inst {
     CopyCell { dst: Reg, src: Reg, off: i32 },
     /// `imul dst32, src32, k`.
     MulImm { dst: Reg, src: Reg, k: u32 },
+    /// `mov dst32, max; cmp src, max; cmovb dst32, src32`: `dst = min(src, max)`, comparing
+    /// at the cell width (the bits of `dst` above it are then undefined, as in a cell's
+    /// register). `dst` must not be `src`.
+    MinImm { dst: Reg, src: Reg, max: u8 },
     /// `test reg32, reg32` of a value that is not a cell (`getc`'s result).
     TestValue { reg: Reg },
     /// `xor reg32, reg32`: `reg = 0`.
@@ -297,7 +301,9 @@ impl Inst {
                 regs: Regs::of(&[reg]),
                 ..none
             },
-            Inst::MulImm { dst, .. } => Effect::clobbers(Regs::of(&[dst])),
+            Inst::MulImm { dst, .. } | Inst::MinImm { dst, .. } => {
+                Effect::clobbers(Regs::of(&[dst]))
+            }
             Inst::Zero { reg } | Inst::AddP { reg } => Effect::clobbers(Regs::of(&[reg])),
             Inst::TestValue { .. } | Inst::CmpCtx { .. } => Effect::clobbers(Regs::NONE),
             Inst::MoveP { cells } => Effect {

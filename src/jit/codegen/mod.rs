@@ -662,6 +662,7 @@ impl Gen<'_> {
             Op::Set { off, val } => self.set(i, off, val),
             Op::MulAdd { src, dst, k } => self.mul_add(i, src, dst, k),
             Op::MulSet { src, dst, k } => self.mul_set(i, src, dst, k),
+            Op::MulAddMin { src, dst, k, max } => self.mul_add_min(i, src, dst, k, max),
             Op::Move { delta } => return self.move_p(i, delta),
             Op::Check(_) if self.hoisted == Some(i) => {}
             Op::Check(id) => self.check(id),

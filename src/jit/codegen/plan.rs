@@ -98,7 +98,9 @@ pub(super) fn cells(op: &Op) -> [Option<i32>; 2] {
         | Op::EndLoop { off }
         | Op::If { off }
         | Op::Scan { off, .. } => [Some(off), None],
-        Op::MulAdd { src, dst, .. } | Op::MulSet { src, dst, .. } => [Some(dst), Some(src)],
+        Op::MulAdd { src, dst, .. }
+        | Op::MulSet { src, dst, .. }
+        | Op::MulAddMin { src, dst, .. } => [Some(dst), Some(src)],
         Op::Move { .. } | Op::Check(_) | Op::Print { .. } | Op::EndIf | Op::Debug { .. } => {
             [None, None]
         }
@@ -109,7 +111,7 @@ pub(super) fn cells(op: &Op) -> [Option<i32>; 2] {
 fn written(op: &Op) -> Option<i32> {
     match *op {
         Op::Add { off, .. } | Op::Set { off, .. } | Op::In { off } => Some(off),
-        Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } => Some(dst),
+        Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } | Op::MulAddMin { dst, .. } => Some(dst),
         _ => None,
     }
 }

@@ -147,6 +147,14 @@ fn subjects(check: crate::ir::CheckId) -> Vec<Vec<Op>> {
                 all.push(vec![Op::MulAdd { src, dst: c, k }]);
                 all.push(vec![Op::MulSet { src, dst: c, k }]);
             }
+            for (k, max) in [(1, 3), (u32::MAX, 3), (5, 1), (u32::MAX, 200)] {
+                all.push(vec![Op::MulAddMin {
+                    src,
+                    dst: c,
+                    k,
+                    max,
+                }]);
+            }
         }
     }
     all

@@ -353,6 +353,11 @@ mod tests {
                         scale,
                     });
                 }
+                if reg != src {
+                    for max in [1, 10, 127, 128, 255] {
+                        forms.push(Inst::MinImm { dst: reg, src, max });
+                    }
+                }
                 for k in [1, 2, 255, 1000, u32::MAX] {
                     forms.push(Inst::MulImm { dst: reg, src, k });
                     forms.push(Inst::MulSet { reg, off, src, k });

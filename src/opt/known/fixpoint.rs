@@ -104,7 +104,9 @@ fn qualifies(code: &[Instr], start: usize, end: usize) -> bool {
                 false
             }
             Op::Set { off, .. } => off == c,
-            Op::MulAdd { src, dst, .. } | Op::MulSet { src, dst, .. } => src == c || dst == c,
+            Op::MulAdd { src, dst, .. }
+            | Op::MulSet { src, dst, .. }
+            | Op::MulAddMin { src, dst, .. } => src == c || dst == c,
             Op::Loop { off } | Op::If { off } => {
                 depth += 1;
                 off == c

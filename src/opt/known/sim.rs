@@ -153,6 +153,10 @@ impl Known<'_> {
                     let s = read(tape, at(src))?;
                     tape.write(at(dst), s.wrapping_mul(k) & self.mask);
                 }
+                Op::MulAddMin { src, dst, k, max } => {
+                    let s = read(tape, at(src))?.min(u32::from(max));
+                    tape.update(at(dst), load, |d| d.wrapping_add(s.wrapping_mul(k)) & mask)?;
+                }
                 Op::Move { delta } => pos += i64::from(delta),
                 Op::Check(id) => {
                     if !check(id, pos) {

@@ -65,7 +65,9 @@ pub(super) fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
             Op::Add { off, .. } | Op::Set { off, .. } | Op::In { off } => {
                 write(&mut stack, writes, off)
             }
-            Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } => write(&mut stack, writes, dst),
+            Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } | Op::MulAddMin { dst, .. } => {
+                write(&mut stack, writes, dst)
+            }
             Op::Move { .. } | Op::Scan { .. } => *balanced = false,
             Op::Loop { .. } | Op::If { .. } => open.push((i, true, Some(stack.len()))),
             Op::EndLoop { .. } | Op::EndIf => {
