@@ -9,25 +9,30 @@
 //! statically and position-dependent, because for a small program start-up is most of
 //! jitbf's time:
 //!
-//! - **Position-dependent** (`-no-pie`): a position-independent binary is relocated by the
-//!   dynamic loader at every start, about 5,000 pointers in clap's and the standard library's
-//!   tables rewritten, which touches (copies) some 25 pages. The price is that the binary's
-//!   own code and tables sit at a fixed address (the tape, the generated code, the stack and
-//!   the heap are still placed at random); the generated code has no way to reach them except
-//!   through the bounds the compiler checks. Go makes the same choice by default.
+//! - **Position-dependent** (`-no-pie`): a position-independent binary is relocated at every
+//!   start, about 5,000 pointers in clap's and the standard library's tables rewritten, which
+//!   touches (copies) some 25 pages. Go makes the same choice by default.
 //! - **Static** (`-static`): linked dynamically, the loader maps `libc`, `libm` and
-//!   `libgcc_s` and resolves their symbols before `main`: 221,000 of the 262,000 instructions
+//!   `libgcc_s` and resolves their symbols before `main`: 221,000 of the 263,000 instructions
 //!   `jitbf -e '+.'` ran. Static, `jitbf -e '+.'` starts about as fast as a C program that
 //!   writes one byte (the README has the numbers). The usual way, `-C
 //!   target-feature=+crt-static`, applies to every crate of a build without `--target`, and
 //!   proc-macro crates cannot be built with it (rust-lang/rust#78210). So this asks the C
-//!   compiler where `libc.a`, `libm.a`, `libgcc.a` and `libgcc_eh.a` are, writes linker
-//!   scripts named `libc.so`, `libm.so` and `libgcc_s.so` that name those archives into a
-//!   directory of its own, and gives that directory and `-static` to the binary's link only.
-//!   rustc asks for those libraries by name (`-lc -lm -lgcc_s`), and `ld` takes the first
-//!   `libNAME.so` on its search path, which is then the script. If an archive is missing
-//!   (no `libc6-dev` static libraries, say) or `JITBF_DYNAMIC=1` is set, the binary is linked
-//!   dynamically as Rust normally does.
+//!   compiler where the static archives are, writes linker scripts named after the shared
+//!   libraries rustc asks for (`-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc`, after a
+//!   `-Bdynamic` that makes `ld` look for `libNAME.so` first) that name those archives instead,
+//!   into a directory of its own, and gives that directory and `-static` to the binary's link
+//!   only. `ld` takes the first `libNAME.so` on its search path, which is then the script.
+//!
+//! It links dynamically, as Rust normally does, when `JITBF_DYNAMIC=1` is set (for tools
+//! that need a dynamic binary: valgrind's memory tools, `LD_PRELOAD` profilers), when
+//! cross-compiling, when an archive is missing (no `libc6-dev` static libraries), and with a
+//! glibc older than 2.34, whose `libpthread`, `libdl`, `librt` and `libutil` are separate
+//! libraries whose archives need what `libc.a` then lacks.
+//!
+//! With both, the binary's own code, glibc's and its tables sit at fixed addresses (the tape,
+//! the generated code, the stack and the heap are still placed at random); the generated
+//! code has no way to reach them except through the bounds the compiler checks.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,7 +50,8 @@ fn main() {
     }
     if os == "linux" && env == "gnu" {
         println!("cargo::rustc-link-arg-bins=-no-pie");
-        if !set("JITBF_DYNAMIC") {
+        let native = std::env::var("TARGET").ok() == std::env::var("HOST").ok();
+        if native && !set("JITBF_DYNAMIC") {
             if let Some(dir) = static_link_scripts() {
                 println!("cargo::rustc-link-arg-bins=-L{}", dir.display());
                 println!("cargo::rustc-link-arg-bins=-static");
@@ -53,7 +59,8 @@ fn main() {
                 println!("cargo::rustc-cfg=jitbf_static_bin");
             } else {
                 println!(
-                    "cargo::warning=static C libraries not found; jitbf is linked dynamically"
+                    "cargo::warning=no static glibc 2.34 or later (libc6-dev): jitbf is linked \
+                     dynamically, which starts it slower; JITBF_DYNAMIC=1 says that is meant"
                 );
             }
         }
@@ -65,25 +72,34 @@ fn set(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0")
 }
 
-/// Writes the linker scripts that turn `-lc`, `-lm` and `-lgcc_s` into the static archives,
-/// and returns their directory; `None` if the C compiler does not know one of the archives.
+/// Writes the linker scripts that turn rustc's `-l` libraries into static archives, and
+/// returns their directory; `None` if the C library is not glibc 2.34 or later or the C
+/// compiler does not know one of the archives.
 fn static_link_scripts() -> Option<PathBuf> {
+    if glibc_version()? < (2, 34) {
+        return None;
+    }
     let libc = archive("libc.a")?;
     let libm = archive("libm.a")?;
     let libgcc = archive("libgcc.a")?;
     let libgcc_eh = archive("libgcc_eh.a")?;
     let dir = PathBuf::from(std::env::var_os("OUT_DIR")?).join("static-libs");
     std::fs::create_dir_all(&dir).ok()?;
-    let scripts = [
+    let mut scripts = vec![
         // libc needs libgcc's helpers and libgcc_eh's unwinder, and they need libc: a group.
         (
-            "libc.so",
-            format!("GROUP({} {} {})", libc, libgcc, libgcc_eh),
+            "libc.so".to_string(),
+            format!("GROUP({libc:?} {libgcc:?} {libgcc_eh:?})"),
         ),
-        ("libm.so", format!("INPUT({libm})")),
+        ("libm.so".to_string(), format!("INPUT({libm:?})")),
         // The standard library's unwinder: libgcc_s.so's code, as an archive.
-        ("libgcc_s.so", format!("INPUT({libgcc_eh})")),
+        ("libgcc_s.so".to_string(), format!("INPUT({libgcc_eh:?})")),
     ];
+    // Since 2.34 these are in libc; their archives are empty, kept for old link lines.
+    for name in ["util", "rt", "pthread", "dl"] {
+        let a = archive(&format!("lib{name}.a"))?;
+        scripts.push((format!("lib{name}.so"), format!("INPUT({a:?})")));
+    }
     for (name, text) in scripts {
         std::fs::write(
             dir.join(name),
@@ -94,6 +110,31 @@ fn static_link_scripts() -> Option<PathBuf> {
     Some(dir)
 }
 
+/// The version of glibc that `cc` compiles against, from `<features.h>`.
+fn glibc_version() -> Option<(u32, u32)> {
+    use std::io::Write;
+    let mut child = Command::new("cc")
+        .args(["-E", "-dM", "-x", "c", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    child
+        .stdin
+        .take()?
+        .write_all(b"#include <features.h>\n")
+        .ok()?;
+    let out = child.wait_with_output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let define = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("#define {name} ")))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    Some((define("__GLIBC__")?, define("__GLIBC_MINOR__")?))
+}
+
 /// The path of the static archive `name` as `cc`, which rustc links with, finds it.
 fn archive(name: &str) -> Option<String> {
     let out = Command::new("cc")
@@ -102,6 +143,11 @@ fn archive(name: &str) -> Option<String> {
         .ok()?;
     let path = String::from_utf8(out.stdout).ok()?.trim().to_string();
     // An unknown name is printed back as it was given.
-    (out.status.success() && Path::new(&path).is_absolute() && Path::new(&path).is_file())
-        .then_some(path)
+    let found =
+        out.status.success() && Path::new(&path).is_absolute() && Path::new(&path).is_file();
+    if found {
+        // A toolchain update that moves or replaces it must relink.
+        println!("cargo::rerun-if-changed={path}");
+    }
+    found.then_some(path)
 }

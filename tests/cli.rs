@@ -1287,9 +1287,10 @@ fn program_header_types(path: &str) -> Vec<u32> {
 }
 
 /// `build.rs` links the binary statically by handing `ld` linker scripts in place of the
-/// shared C libraries; if a toolchain change ever made `ld` find the real ones again, the
-/// binary would still work but start three times slower. So: no interpreter (`PT_INTERP`,
-/// 3) and no dynamic section (`PT_DYNAMIC`, 2), and it runs.
+/// shared C libraries. If a toolchain change ever made `ld` find a real one again, the
+/// binary would be half static and half dynamic: a loader it does not ask for, or a crash at
+/// start. So: no interpreter (`PT_INTERP`, 3), no dynamic section (`PT_DYNAMIC`, 2), and it
+/// runs.
 #[cfg(jitbf_static_bin)]
 #[test]
 fn the_binary_is_linked_statically_so_nothing_is_loaded_before_it_starts() {
