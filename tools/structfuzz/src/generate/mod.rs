@@ -8,7 +8,7 @@
 //! and copy loops followed by tests of their cells, values that cross 128, 256 and 65536
 //! before a zero test, strided cells laid out for scans of every stride, nested ifs,
 //! multiply loops inside input-driven loops, pointer excursions at both ends of the tape,
-//! far moves, clear loops and stores, and some soup. Most values come from input, which
+//! far moves, clear loops and stores, ladders of nested loops on one cell, and some soup. Most values come from input, which
 //! the generator also chooses (0x00, 0x80, 0xFF and small counts are common).
 //!
 //! | part | distribution |
@@ -26,6 +26,7 @@
 //! conditional move makes it lose track) so that shapes stay mostly on the tape, and
 //! deliberately step off it now and then.
 
+pub mod ladder;
 pub mod places;
 pub mod shapes;
 

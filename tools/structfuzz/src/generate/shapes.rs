@@ -12,6 +12,7 @@
 //! | [`Shape::Far`] | 30 on tapes made for it (one program in a thousand), once / 0 | moves of millions of cells (across jitbf's explicit-compare threshold), mostly between setting a cell and testing it |
 //! | [`Shape::Clear`] | 5 / 6 | `[-]`, `[+]`, `[-]+++` stores |
 //! | [`Shape::Nest`] | 6 / 4 | counted loops (mostly constant counts, up to three deep) whose iterations settle (cells cleared and set again, inner counted loops) or not (a cell that grows or flips by 128 every iteration, a multiply from the counter's neighbour, output, a second update of the counter), counting down, up or by 3: the known-value pass skips settled loops to their end at compile time |
+//! | [`Shape::Ladder`] | 5 / 2 | 2-12 loops nested on one cell (from input, a constant around the depth, or as it was), each taking 1 from it and adding the same to one or two other cells (now and then one level differs), a multiply, clear, output or nothing inside: jitbf's `ladder` pass (in [`super::ladder`]) |
 //! | [`Shape::Observe`] | 8 / 10 | a test of a recently written cell: `.`, `[.[-]]`, `[>+<[-]]>.`, two nested tests, a scan |
 //! | [`Shape::Soup`] | 8 / 2 | 3-20 random commands, brackets balanced |
 //! | [`Shape::Move`] | 5 / 4 | the pointer moved a few cells |
@@ -45,6 +46,8 @@ pub enum Shape {
     Clear,
     /// Counted loops that settle, or nearly.
     Nest,
+    /// Loops nested on one cell, each taking 1 from it.
+    Ladder,
     /// A test of a hot cell.
     Observe,
     /// Random commands.
@@ -75,6 +78,7 @@ impl Gen<'_> {
                     (far, Far),
                     (5, Clear),
                     (6, Nest),
+                    (5, Ladder),
                     (8, Observe),
                     (8, Soup),
                     (5, Move),
@@ -93,6 +97,7 @@ impl Gen<'_> {
                     (5, Scan),
                     (6, Clear),
                     (if self.depth < 3 { 4 } else { 0 }, Nest),
+                    (2, Ladder),
                     (10, Observe),
                     (2, Soup),
                     (4, Move),
@@ -113,6 +118,7 @@ impl Gen<'_> {
             Far => self.far(),
             Clear => self.clear(),
             Nest => self.nest(),
+            Ladder => self.ladder(),
             Observe => self.observe(),
             Soup => self.soup(),
             Move => {
@@ -223,7 +229,7 @@ impl Gen<'_> {
     }
 
     /// One or two observers, most of the time.
-    fn observers(&mut self) {
+    pub(super) fn observers(&mut self) {
         if self.chance(85) {
             self.observe();
         }
