@@ -15,7 +15,7 @@
 //!   exactly once loses its test; a loop whose body always ends with the condition cell at 0
 //!   becomes an `if`;
 //! * a loop whose cells are all known is *run at compile time* (within a step budget that
-//!   grows with the loop's size, [`SIM_STEPS_PER_OP`]: a long run of a small loop costs more
+//!   grows with the loop's size, `SIM_STEPS_PER_OP`: a long run of a small loop costs more
 //!   than compiling the loop and running it) and
 //!   replaced by its effect: stores, a pointer move and constant output. This is how nested
 //!   counting loops (`long.b`, `bench.b`) collapse. The run skips to the end of a counted loop
