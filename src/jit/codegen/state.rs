@@ -211,6 +211,9 @@ impl State {
             Flags::Lost => None,
             Flags::Cell { off, .. } => Some(off),
         };
+        // Whether a register that held a cell gives it up, or a cell's memory goes out of
+        // date: only then can an out-of-date cell be left without a register.
+        let mut lost = false;
         if let Some(off) = e.changes {
             for r in &mut self.regs {
                 if *r == off {
@@ -218,16 +221,21 @@ impl State {
                 }
             }
             self.stale.insert(off);
+            lost = true;
         }
         // Flags kept across a change of the very cell they reflect no longer reflect it.
         self.flags = new_flags.filter(|&f| Some(f) != e.changes || e.flags != Flags::Kept);
-        for (n, r) in self.regs.iter_mut().enumerate() {
-            if e.regs.contains_num(n as u8) {
-                *r = FREE;
-            }
+        let mut clobbered = e.regs.0;
+        while clobbered != 0 {
+            let n = clobbered.trailing_zeros() as usize;
+            clobbered &= clobbered - 1;
+            lost |= self.regs[n] != FREE;
+            self.regs[n] = FREE;
         }
         if let Some((reg, off)) = e.holds {
-            self.regs[reg.num() as usize] = off;
+            let r = &mut self.regs[reg.num() as usize];
+            lost |= *r != FREE && *r != off;
+            *r = off;
         }
         if let Some(off) = e.stores {
             self.stale.remove(off);
@@ -238,15 +246,28 @@ impl State {
         if e.ends {
             self.dead = true;
         }
-        for &off in self.stale.as_slice() {
-            if !self.regs.contains(&off) {
-                // (Forgotten, so that every out-of-date cell stays in a register and the set
-                // within its room even after this error.)
-                self.stale.remove(off);
-                return Err(format!("the value of p[{off}] is lost"));
-            }
+        if lost {
+            self.check_stale_held()?;
         }
         Ok(())
+    }
+
+    /// Fails if a cell whose memory is out of date is in no register (naming the lowest),
+    /// and forgets every such cell, so that every out-of-date cell stays in a register and
+    /// the set within its room even after the error.
+    fn check_stale_held(&mut self) -> Result<(), String> {
+        let stale = self.stale;
+        let mut first_lost = None;
+        for &off in stale.as_slice() {
+            if !self.regs.contains(&off) {
+                first_lost.get_or_insert(off);
+                self.stale.remove(off);
+            }
+        }
+        match first_lost {
+            Some(off) => Err(format!("the value of p[{off}] is lost")),
+            None => Ok(()),
+        }
     }
 
     /// The state where paths from `self` and `other` join. Fails if a cell whose memory is
