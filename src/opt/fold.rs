@@ -305,14 +305,7 @@ impl Folder {
         match op {
             Op::Add { off, val } => self.effect(off + s, Effect::Add(val), span),
             Op::Set { off, val } => self.effect(off + s, Effect::Set(val), span),
-            Op::Move { delta } => {
-                self.shift += delta;
-                if self.shift.abs() > MAX_SHIFT {
-                    self.boundary();
-                    let delta = std::mem::take(&mut self.shift);
-                    self.emit(Op::Move { delta }, span);
-                }
-            }
+            Op::Move { delta } => self.take_move(delta, span),
             Op::Check(_) => unreachable!("checks arrive through `Emit::check`"),
             Op::MulAdd { src, dst, k } | Op::MulSet { src, dst, k } => {
                 self.flush(src + s);
@@ -405,6 +398,16 @@ impl Folder {
         }
     }
 
+    /// Takes in a `Move`: the pointer movement is pending, unless it grows too large.
+    fn take_move(&mut self, delta: i32, span: Span) {
+        self.shift += delta;
+        if self.shift.abs() > MAX_SHIFT {
+            self.boundary();
+            let delta = std::mem::take(&mut self.shift);
+            self.emit(Op::Move { delta }, span);
+        }
+    }
+
     /// Takes in a check of one run of moves.
     fn take_check(&mut self, reach: Reach, span: Span) {
         self.consumed += 1;
@@ -426,6 +429,23 @@ impl Emit for Folder {
     fn check(&mut self, reach: Reach, span: Span) -> Result<(), TryReserveError> {
         self.room()?;
         self.take_check(reach, span);
+        Ok(())
+    }
+
+    fn add(&mut self, val: u32, span: Span) -> Result<(), TryReserveError> {
+        self.room()?;
+        self.consumed += 1;
+        self.effect(self.shift, Effect::Add(val), span);
+        Ok(())
+    }
+
+    fn moves(&mut self, reach: Reach, delta: i32, span: Span) -> Result<(), TryReserveError> {
+        // One `room` for both: the check writes at most a placeholder and a record, and
+        // the move at most what `take` does for it.
+        self.room()?;
+        self.take_check(reach, span);
+        self.consumed += 1;
+        self.take_move(delta, span);
         Ok(())
     }
 }
