@@ -226,7 +226,11 @@ impl Folder {
             return;
         }
         let mut all = std::mem::take(&mut self.effects);
-        all.sort_unstable_by_key(|&(off, _, span)| (span.start, off));
+        // (Mostly they are in order already: taken in source order, and reordered only by
+        // a `flush` of one of them.)
+        if !all.is_sorted_by_key(|&(off, _, span)| (span.start, off)) {
+            all.sort_unstable_by_key(|&(off, _, span)| (span.start, off));
+        }
         for &(off, e, span) in &all {
             self.emit_effect(off, e, span);
         }
