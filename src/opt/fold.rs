@@ -146,6 +146,7 @@ impl Folder {
     /// Adds a record (relative to `p` now) to the open window, keeping only the part that
     /// goes beyond the extremes reached so far (see [`Reach::beyond`]): the window's records
     /// are always trimmed, so closing it copies them as they are.
+    #[inline]
     fn reach(&mut self, r: Reach) {
         let w = self.window.as_mut().expect("a window is open");
         if let Some(kept) = r.beyond(w.lo, w.hi) {
@@ -158,6 +159,7 @@ impl Folder {
         }
     }
 
+    #[inline]
     fn open_window(&mut self, origin: i32, span: Span) {
         match &mut self.window {
             Some(w) => w.span = w.span.to(span),
@@ -403,6 +405,7 @@ impl Folder {
     }
 
     /// Takes in a `Move`: the pointer movement is pending, unless it grows too large.
+    #[inline]
     fn take_move(&mut self, delta: i32, span: Span) {
         self.shift += delta;
         if self.shift.abs() > MAX_SHIFT {
@@ -413,6 +416,7 @@ impl Folder {
     }
 
     /// Takes in a check of one run of moves.
+    #[inline]
     fn take_check(&mut self, reach: Reach, span: Span) {
         self.consumed += 1;
         self.open_window(0, span);
