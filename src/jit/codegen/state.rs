@@ -52,7 +52,10 @@ impl CellSet {
         if let Err(i) = self.as_slice().binary_search(&c) {
             let n = usize::from(self.len);
             assert!(n < CellSet::CAP, "more out-of-date cells than registers");
-            self.cells.copy_within(i..n, i + 1);
+            // (Element by element: a handful at most, where a `copy_within` is a call.)
+            for k in (i..n).rev() {
+                self.cells[k + 1] = self.cells[k];
+            }
             self.cells[i] = c;
             self.len += 1;
         }
@@ -61,7 +64,9 @@ impl CellSet {
     fn remove(&mut self, c: i32) {
         if let Ok(i) = self.as_slice().binary_search(&c) {
             let n = usize::from(self.len);
-            self.cells.copy_within(i + 1..n, i);
+            for k in i..n - 1 {
+                self.cells[k] = self.cells[k + 1];
+            }
             self.len -= 1;
         }
     }
@@ -220,7 +225,11 @@ impl State {
                     *r = FREE;
                 }
             }
-            self.stale.insert(off);
+            // (An instruction that also stores the new value, a read-modify-write of
+            // memory, leaves the cell current: the `stores` below takes it out again.)
+            if e.stores != Some(off) {
+                self.stale.insert(off);
+            }
             lost = true;
         }
         // Flags kept across a change of the very cell they reflect no longer reflect it.
