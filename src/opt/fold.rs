@@ -222,11 +222,17 @@ impl Folder {
         }
     }
 
-    /// Writes out all pending arithmetic, in source order.
+    /// Writes out all pending arithmetic, in source order. (Inlined: at most boundaries
+    /// nothing is pending.)
+    #[inline]
     fn flush_all(&mut self) {
-        if self.effects.is_empty() {
-            return;
+        if !self.effects.is_empty() {
+            self.write_effects();
         }
+    }
+
+    /// [`Folder::flush_all`] when something is pending.
+    fn write_effects(&mut self) {
         let mut all = std::mem::take(&mut self.effects);
         // (Mostly they are in order already: taken in source order, and reordered only by
         // a `flush` of one of them.)
@@ -251,10 +257,15 @@ impl Folder {
 
     /// Turns the open window's placeholder into the merged check (or leaves it a no-op
     /// `Move 0` when nothing went beyond the origin).
+    #[inline]
     fn end_window(&mut self) {
-        let Some(w) = self.window.take() else {
-            return;
-        };
+        if let Some(w) = self.window.take() {
+            self.close_window(w);
+        }
+    }
+
+    /// [`Folder::end_window`] of the open window `w`.
+    fn close_window(&mut self, w: Window) {
         if self.reaches.is_empty() {
             return;
         }
