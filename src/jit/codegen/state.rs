@@ -216,9 +216,11 @@ impl State {
             Flags::Lost => None,
             Flags::Cell { off, .. } => Some(off),
         };
-        // Whether a register that held a cell gives it up, or a cell's memory goes out of
-        // date: only then can an out-of-date cell be left without a register.
-        let mut lost = false;
+        // The cells that may have lost their register here: the one changed (its copies
+        // are gone), and those of the registers overwritten. Only they can be out of date
+        // and in no register afterwards (every other out-of-date cell keeps its register).
+        let mut lost = [FREE; 18];
+        let mut n_lost = 0;
         if let Some(off) = e.changes {
             for r in &mut self.regs {
                 if *r == off {
@@ -230,7 +232,8 @@ impl State {
             if e.stores != Some(off) {
                 self.stale.insert(off);
             }
-            lost = true;
+            lost[n_lost] = off;
+            n_lost += 1;
         }
         // Flags kept across a change of the very cell they reflect no longer reflect it.
         self.flags = new_flags.filter(|&f| Some(f) != e.changes || e.flags != Flags::Kept);
@@ -238,12 +241,18 @@ impl State {
         while clobbered != 0 {
             let n = clobbered.trailing_zeros() as usize;
             clobbered &= clobbered - 1;
-            lost |= self.regs[n] != FREE;
-            self.regs[n] = FREE;
+            if self.regs[n] != FREE {
+                lost[n_lost] = self.regs[n];
+                n_lost += 1;
+                self.regs[n] = FREE;
+            }
         }
         if let Some((reg, off)) = e.holds {
             let r = &mut self.regs[reg.num() as usize];
-            lost |= *r != FREE && *r != off;
+            if *r != FREE && *r != off {
+                lost[n_lost] = *r;
+                n_lost += 1;
+            }
             *r = off;
         }
         if let Some(off) = e.stores {
@@ -255,7 +264,10 @@ impl State {
         if e.ends {
             self.dead = true;
         }
-        if lost {
+        if lost[..n_lost]
+            .iter()
+            .any(|&c| self.stale.contains(c) && !self.regs.contains(&c))
+        {
             self.check_stale_held()?;
         }
         Ok(())
