@@ -197,6 +197,7 @@ impl State {
         self.cells.known()
     }
 
+    #[inline]
     pub(super) fn get(&self, off: i32) -> Option<u32> {
         self.at(self.pos + i64::from(off))
     }
