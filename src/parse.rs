@@ -61,6 +61,19 @@ pub trait Emit {
     fn instr(&mut self, op: Op, span: Span) -> Result<(), TryReserveError>;
     /// The bounds check of a run of moves, which the parser always follows with its `Move`.
     fn check(&mut self, reach: Reach, span: Span) -> Result<(), TryReserveError>;
+
+    /// A run of `+` or `-`: `Add { off: 0, val }`. (A sink may take the commonest runs
+    /// without going through [`Op`]: the parser calls this and [`Emit::moves`] for most of
+    /// the source.)
+    fn add(&mut self, val: u32, span: Span) -> Result<(), TryReserveError> {
+        self.instr(Op::Add { off: 0, val }, span)
+    }
+
+    /// A run of `>` or `<`: its bounds check, then `Move { delta }`.
+    fn moves(&mut self, reach: Reach, delta: i32, span: Span) -> Result<(), TryReserveError> {
+        self.check(reach, span)?;
+        self.instr(Op::Move { delta }, span)
+    }
 }
 
 impl Emit for Ir {
@@ -140,11 +153,8 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
                 i = j;
                 let span = Span::new(start, j as u32);
                 match b {
-                    b'+' => out.instr(Op::Add { off: 0, val: n }, span),
-                    b'-' => {
-                        let val = n.wrapping_neg();
-                        out.instr(Op::Add { off: 0, val }, span)
-                    }
+                    b'+' => out.add(n, span),
+                    b'-' => out.add(n.wrapping_neg(), span),
                     _ => {
                         let dir: i8 = if b == b'>' { 1 } else { -1 };
                         let reach = Reach {
@@ -153,9 +163,7 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
                             count: n,
                             dir,
                         };
-                        out.check(reach, span).map_err(out_of_memory)?;
-                        let delta = i32::from(dir) * n as i32;
-                        out.instr(Op::Move { delta }, span)
+                        out.moves(reach, i32::from(dir) * n as i32, span)
                     }
                 }
                 .map_err(out_of_memory)?;

@@ -127,9 +127,12 @@ pub fn run(ir: &mut Ir, config: &Config) {
     let code = &mut ir.code;
     let mut dead = vec![false; code.len()];
     let mut live = Live::none();
-    // For each open `if` (walking backwards): what is live after it, and whether its body
-    // moves the pointer (then offsets inside and after it do not line up).
-    let mut after_if: Vec<(Live, bool)> = Vec::new();
+    // For each open `if` (walking backwards): what is live after it, and how many pointer
+    // moves, loops and scans had been passed when it was entered. If more have been passed
+    // by its `If`, its body moves the pointer (then offsets inside and after it do not line
+    // up); counting is what makes this one step per instruction however deep ifs nest.
+    let mut after_if: Vec<(Live, u32)> = Vec::new();
+    let mut movers = 0u32;
     for i in (0..code.len()).rev() {
         match code[i].op {
             Op::Set { off, .. } => {
@@ -152,7 +155,7 @@ pub fn run(ir: &mut Ir, config: &Config) {
             }
             Op::Move { delta } => {
                 live.shift(delta);
-                after_if.iter_mut().for_each(|(_, moves)| *moves = true);
+                movers += 1;
             }
             Op::Check(_) | Op::Print { .. } => {}
             Op::Out { off } => live.read(off),
@@ -162,10 +165,10 @@ pub fn run(ir: &mut Ir, config: &Config) {
                 Eof::Unchanged => live.read(off),
                 Eof::Zero | Eof::Max => live.kill(off),
             },
-            Op::EndIf => after_if.push((live.clone(), false)),
+            Op::EndIf => after_if.push((live.clone(), movers)),
             Op::If { off } => {
-                let (skipped, moves) = after_if.pop().expect("balanced");
-                if moves {
+                let (skipped, movers_after) = after_if.pop().expect("balanced");
+                if movers != movers_after {
                     live.set_all();
                 } else {
                     live.union(&skipped);
@@ -173,10 +176,7 @@ pub fn run(ir: &mut Ir, config: &Config) {
                 }
             }
             Op::Loop { .. } | Op::EndLoop { .. } | Op::Scan { .. } => {
-                for (l, moves) in &mut after_if {
-                    l.set_all();
-                    *moves = true;
-                }
+                movers += 1;
                 live.set_all();
             }
         }

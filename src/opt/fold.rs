@@ -146,6 +146,7 @@ impl Folder {
     /// Adds a record (relative to `p` now) to the open window, keeping only the part that
     /// goes beyond the extremes reached so far (see [`Reach::beyond`]): the window's records
     /// are always trimmed, so closing it copies them as they are.
+    #[inline]
     fn reach(&mut self, r: Reach) {
         let w = self.window.as_mut().expect("a window is open");
         if let Some(kept) = r.beyond(w.lo, w.hi) {
@@ -158,6 +159,7 @@ impl Folder {
         }
     }
 
+    #[inline]
     fn open_window(&mut self, origin: i32, span: Span) {
         match &mut self.window {
             Some(w) => w.span = w.span.to(span),
@@ -220,13 +222,23 @@ impl Folder {
         }
     }
 
-    /// Writes out all pending arithmetic, in source order.
+    /// Writes out all pending arithmetic, in source order. (Inlined: at most boundaries
+    /// nothing is pending.)
+    #[inline]
     fn flush_all(&mut self) {
-        if self.effects.is_empty() {
-            return;
+        if !self.effects.is_empty() {
+            self.write_effects();
         }
+    }
+
+    /// [`Folder::flush_all`] when something is pending.
+    fn write_effects(&mut self) {
         let mut all = std::mem::take(&mut self.effects);
-        all.sort_unstable_by_key(|&(off, _, span)| (span.start, off));
+        // (Mostly they are in order already: taken in source order, and reordered only by
+        // a `flush` of one of them.)
+        if !all.is_sorted_by_key(|&(off, _, span)| (span.start, off)) {
+            all.sort_unstable_by_key(|&(off, _, span)| (span.start, off));
+        }
         for &(off, e, span) in &all {
             self.emit_effect(off, e, span);
         }
@@ -245,10 +257,15 @@ impl Folder {
 
     /// Turns the open window's placeholder into the merged check (or leaves it a no-op
     /// `Move 0` when nothing went beyond the origin).
+    #[inline]
     fn end_window(&mut self) {
-        let Some(w) = self.window.take() else {
-            return;
-        };
+        if let Some(w) = self.window.take() {
+            self.close_window(w);
+        }
+    }
+
+    /// [`Folder::end_window`] of the open window `w`.
+    fn close_window(&mut self, w: Window) {
         if self.reaches.is_empty() {
             return;
         }
@@ -305,14 +322,7 @@ impl Folder {
         match op {
             Op::Add { off, val } => self.effect(off + s, Effect::Add(val), span),
             Op::Set { off, val } => self.effect(off + s, Effect::Set(val), span),
-            Op::Move { delta } => {
-                self.shift += delta;
-                if self.shift.abs() > MAX_SHIFT {
-                    self.boundary();
-                    let delta = std::mem::take(&mut self.shift);
-                    self.emit(Op::Move { delta }, span);
-                }
-            }
+            Op::Move { delta } => self.take_move(delta, span),
             Op::Check(_) => unreachable!("checks arrive through `Emit::check`"),
             Op::MulAdd { src, dst, k }
             | Op::MulSet { src, dst, k }
@@ -408,7 +418,19 @@ impl Folder {
         }
     }
 
+    /// Takes in a `Move`: the pointer movement is pending, unless it grows too large.
+    #[inline]
+    fn take_move(&mut self, delta: i32, span: Span) {
+        self.shift += delta;
+        if self.shift.abs() > MAX_SHIFT {
+            self.boundary();
+            let delta = std::mem::take(&mut self.shift);
+            self.emit(Op::Move { delta }, span);
+        }
+    }
+
     /// Takes in a check of one run of moves.
+    #[inline]
     fn take_check(&mut self, reach: Reach, span: Span) {
         self.consumed += 1;
         self.open_window(0, span);
@@ -429,6 +451,23 @@ impl Emit for Folder {
     fn check(&mut self, reach: Reach, span: Span) -> Result<(), TryReserveError> {
         self.room()?;
         self.take_check(reach, span);
+        Ok(())
+    }
+
+    fn add(&mut self, val: u32, span: Span) -> Result<(), TryReserveError> {
+        self.room()?;
+        self.consumed += 1;
+        self.effect(self.shift, Effect::Add(val), span);
+        Ok(())
+    }
+
+    fn moves(&mut self, reach: Reach, delta: i32, span: Span) -> Result<(), TryReserveError> {
+        // One `room` for both: the check writes at most a placeholder and a record, and
+        // the move at most what `take` does for it.
+        self.room()?;
+        self.take_check(reach, span);
+        self.consumed += 1;
+        self.take_move(delta, span);
         Ok(())
     }
 }

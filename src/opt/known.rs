@@ -39,11 +39,13 @@
 //! (`tape.rs`) and the skipping of settled loops (`fixpoint.rs`), and the tests (`tests.rs`).
 
 mod fixpoint;
+mod head;
 mod sim;
 mod state;
 mod summary;
 mod tape;
 
+use self::head::{Speculation, gains};
 use self::sim::Scratch;
 use self::state::State;
 use self::summary::{Summaries, Summary, summarize};
@@ -420,7 +422,15 @@ impl Known<'_> {
         }
         let entry = st.save();
         let after_one = self.one_iteration(start, end, summary, st, depth);
-        let at_most_once = self.loop_head(st, summary, off, body.clone(), depth);
+        // (A loop without loops inside is analysed the same way in a trial run as when its
+        // code is written: `loop_head` may write the loop while it runs the body from its
+        // head state.)
+        let speculation = (!summary.inner_loop).then_some(Speculation {
+            after_one: after_one.as_deref(),
+            span: lo_span,
+        });
+        let (at_most_once, written) =
+            self.loop_head(st, summary, off, body.clone(), depth, speculation);
         if at_most_once {
             // A body that always ends with the condition at 0 runs at most once: an `if`,
             // analysed from the (more precise) entry state.
@@ -428,12 +438,16 @@ impl Known<'_> {
             self.if_body(start, end, off, st, depth);
             return;
         }
+        if let Some(w) = written {
+            // The loop's head and body are written already, from the state at its head.
+            self.analysis_budget = self.analysis_budget.saturating_sub(w.charge);
+            st.close(entry);
+            self.emit(Op::EndLoop { off }, self.code[end].span);
+            st.set(off, Some(0));
+            return;
+        }
         // Cells one iteration leaves known that are unknown at the head.
-        let gain = after_one.as_ref().is_some_and(|after| {
-            after
-                .iter()
-                .any(|&(o, v)| o != off && v.is_some() && st.get(o).is_none())
-        });
+        let gain = gains(after_one.as_deref(), st, off);
         if let (true, Some(after_one)) = (gain, after_one) {
             // The body leaves cells known that are unknown on entry: run the first iteration
             // on its own (`if p[off] { body }`), then loop with what it leaves known.
@@ -443,7 +457,7 @@ impl Known<'_> {
             for &(o, v) in &after_one {
                 st.set(o, v);
             }
-            self.loop_head(st, summary, off, body.clone(), depth);
+            self.loop_head(st, summary, off, body.clone(), depth, None);
             let head: Vec<(i32, Option<u32>)> =
                 after_one.iter().map(|&(o, _)| (o, st.get(o))).collect();
             self.emit(Op::Loop { off }, lo_span);
@@ -572,60 +586,6 @@ impl Known<'_> {
         let after = writes.iter().map(|&o| (o, st.get(o))).collect();
         st.restore(trial);
         Some(after)
-    }
-
-    /// Turns `st` into the state at the head of a balanced loop: cells the body writes are
-    /// unknown, except those that a trial run shows the body returns to their entry value.
-    /// Returns whether the body always ends with the condition `p[off]` at 0.
-    fn loop_head(
-        &mut self,
-        st: &mut State,
-        summary: Summary,
-        off: i32,
-        body: std::ops::Range<usize>,
-        depth: usize,
-    ) -> bool {
-        // Optimistically assume every written cell that is known on entry keeps its value;
-        // drop the ones a trial run disproves, until the assumption holds.
-        let writes = self.writes(summary).map(<[i32]>::to_vec);
-        let mut keep: Vec<(i32, u32)> = writes
-            .iter()
-            .flatten()
-            .filter_map(|&o| st.get(o).map(|v| (o, v)))
-            .collect();
-        match &writes {
-            Some(writes) => {
-                for &o in writes {
-                    st.set(o, None);
-                }
-            }
-            None => st.forget_cells(),
-        }
-        for _ in 0..3 {
-            if keep.is_empty() || self.analysis_budget == 0 {
-                break;
-            }
-            let guess = st.save();
-            for &(o, v) in &keep {
-                st.set(o, Some(v));
-            }
-            let trial = st.save();
-            self.trial(body.clone(), st, depth);
-            let before = keep.len();
-            let cleared = st.get(off) == Some(0);
-            keep.retain(|&(o, v)| st.get(o) == Some(v));
-            st.restore(trial);
-            if keep.len() == before {
-                st.close(guess);
-                return cleared;
-            }
-            st.restore(guess);
-        }
-        let trial = st.save();
-        self.trial(body, st, depth);
-        let cleared = st.get(off) == Some(0);
-        st.restore(trial);
-        cleared
     }
 
     /// Runs the analysis of `body` on `st` without emitting anything.

@@ -155,10 +155,17 @@ impl Plan {
     /// code generator calls this for every instruction it compiles. The facts about an
     /// instruction depend only on the ones after it in its region (and on the region's last
     /// instruction), so starting anywhere in a region gives the same answers.
+    #[inline]
     pub(crate) fn look(&mut self, code: &[crate::ir::Instr], i: usize) {
-        if (self.start..self.start + self.next_use.len()).contains(&i) {
-            return;
+        // (Inlined: most instructions are in the region looked at already, and this test
+        // is all they cost.)
+        if !(self.start..self.start + self.next_use.len()).contains(&i) {
+            self.look_region(code, i);
         }
+    }
+
+    /// [`Plan::look`] from instruction `i`, the first of a region not looked at yet.
+    fn look_region(&mut self, code: &[crate::ir::Instr], i: usize) {
         let end = code[i..]
             .iter()
             .position(|x| ends_region(&x.op))

@@ -52,7 +52,10 @@ impl CellSet {
         if let Err(i) = self.as_slice().binary_search(&c) {
             let n = usize::from(self.len);
             assert!(n < CellSet::CAP, "more out-of-date cells than registers");
-            self.cells.copy_within(i..n, i + 1);
+            // (Element by element: a handful at most, where a `copy_within` is a call.)
+            for k in (i..n).rev() {
+                self.cells[k + 1] = self.cells[k];
+            }
             self.cells[i] = c;
             self.len += 1;
         }
@@ -61,7 +64,9 @@ impl CellSet {
     fn remove(&mut self, c: i32) {
         if let Ok(i) = self.as_slice().binary_search(&c) {
             let n = usize::from(self.len);
-            self.cells.copy_within(i + 1..n, i);
+            for k in i..n - 1 {
+                self.cells[k] = self.cells[k + 1];
+            }
             self.len -= 1;
         }
     }
@@ -211,23 +216,44 @@ impl State {
             Flags::Lost => None,
             Flags::Cell { off, .. } => Some(off),
         };
+        // The cells that may have lost their register here: the one changed (its copies
+        // are gone), and those of the registers overwritten. Only they can be out of date
+        // and in no register afterwards (every other out-of-date cell keeps its register).
+        let mut lost = [FREE; 18];
+        let mut n_lost = 0;
         if let Some(off) = e.changes {
             for r in &mut self.regs {
                 if *r == off {
                     *r = FREE;
                 }
             }
-            self.stale.insert(off);
+            // (An instruction that also stores the new value, a read-modify-write of
+            // memory, leaves the cell current: the `stores` below takes it out again.)
+            if e.stores != Some(off) {
+                self.stale.insert(off);
+            }
+            lost[n_lost] = off;
+            n_lost += 1;
         }
         // Flags kept across a change of the very cell they reflect no longer reflect it.
         self.flags = new_flags.filter(|&f| Some(f) != e.changes || e.flags != Flags::Kept);
-        for (n, r) in self.regs.iter_mut().enumerate() {
-            if e.regs.contains_num(n as u8) {
-                *r = FREE;
+        let mut clobbered = e.regs.0;
+        while clobbered != 0 {
+            let n = clobbered.trailing_zeros() as usize;
+            clobbered &= clobbered - 1;
+            if self.regs[n] != FREE {
+                lost[n_lost] = self.regs[n];
+                n_lost += 1;
+                self.regs[n] = FREE;
             }
         }
         if let Some((reg, off)) = e.holds {
-            self.regs[reg.num() as usize] = off;
+            let r = &mut self.regs[reg.num() as usize];
+            if *r != FREE && *r != off {
+                lost[n_lost] = *r;
+                n_lost += 1;
+            }
+            *r = off;
         }
         if let Some(off) = e.stores {
             self.stale.remove(off);
@@ -238,15 +264,31 @@ impl State {
         if e.ends {
             self.dead = true;
         }
-        for &off in self.stale.as_slice() {
-            if !self.regs.contains(&off) {
-                // (Forgotten, so that every out-of-date cell stays in a register and the set
-                // within its room even after this error.)
-                self.stale.remove(off);
-                return Err(format!("the value of p[{off}] is lost"));
-            }
+        if lost[..n_lost]
+            .iter()
+            .any(|&c| self.stale.contains(c) && !self.regs.contains(&c))
+        {
+            self.check_stale_held()?;
         }
         Ok(())
+    }
+
+    /// Fails if a cell whose memory is out of date is in no register (naming the lowest),
+    /// and forgets every such cell, so that every out-of-date cell stays in a register and
+    /// the set within its room even after the error.
+    fn check_stale_held(&mut self) -> Result<(), String> {
+        let stale = self.stale;
+        let mut first_lost = None;
+        for &off in stale.as_slice() {
+            if !self.regs.contains(&off) {
+                first_lost.get_or_insert(off);
+                self.stale.remove(off);
+            }
+        }
+        match first_lost {
+            Some(off) => Err(format!("the value of p[{off}] is lost")),
+            None => Ok(()),
+        }
     }
 
     /// The state where paths from `self` and `other` join. Fails if a cell whose memory is

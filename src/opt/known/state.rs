@@ -25,17 +25,34 @@ pub(super) struct State {
     pub(super) safe: Option<(i64, i64)>,
     /// Changes since the oldest open save point, to undo them.
     log: Vec<Undo>,
+    /// The states replaced by the forgets in `log`, oldest first.
+    forgotten: Vec<Forgotten>,
+    /// Emptied cell maps kept for reuse, so that a forget during a trial run does not
+    /// allocate a new map (and grow it again) each time.
+    spare: Vec<Cells>,
     /// Number of open save points (changes are logged while there is one).
     saves: usize,
 }
 
-/// One entry of the undo log.
+/// One entry of the undo log: a cell's coordinate and its raw entry in `cells` before a
+/// change (see [`Cells::put_raw`]), or, with the coordinate [`ALL`], a forget, whose saved
+/// state is the last of [`State::forgotten`]. (Two plain numbers rather than an enum that
+/// holds a whole saved state: the log is written at every change during a trial run, and a
+/// small entry is a small write.)
+type Undo = (i64, u64);
+
+/// The coordinate of an undo entry that stands for a forget. (No cell has it: coordinates
+/// stay within a few times 2^32 of 0.)
+const ALL: i64 = i64::MIN;
+
+/// What a forget replaced, to put back when it is undone.
 #[derive(Debug)]
-enum Undo {
-    /// A cell's entry in `cells` before a change.
-    Cell(i64, Option<Option<u32>>),
-    /// Everything, before the state was forgotten.
-    All(Cells, Option<u32>, i64, bool, Option<(i64, i64)>),
+struct Forgotten {
+    cells: Cells,
+    default: Option<u32>,
+    pos: i64,
+    abs: bool,
+    safe: Option<(i64, i64)>,
 }
 
 /// A map from coordinates to `Option<u32>`: an array for the coordinates near the ones
@@ -104,7 +121,6 @@ impl Cells {
         }
     }
 
-    /// Sets `coord` to `v` (`None`: back to the default); returns what it was.
     /// The cells known to hold a value, with it.
     fn known(&self) -> impl Iterator<Item = (i64, u32)> + '_ {
         let base = self.base;
@@ -124,19 +140,28 @@ impl Cells {
         }
     }
 
-    fn put(&mut self, coord: i64, v: Option<Option<u32>>) -> Option<Option<u32>> {
+    /// Sets `coord` to `x`, an encoded entry (`ABSENT`: back to the default, `UNKNOWN`, or
+    /// a known value); returns the entry it had.
+    fn put_raw(&mut self, coord: i64, x: u64) -> u64 {
         // Most coordinates are inside the window: one lookup, as in `get`.
         let i = usize::try_from(coord.wrapping_sub(self.base)).unwrap_or(usize::MAX);
         if let Some(slot) = self.dense.get_mut(i) {
-            return Cells::decode(std::mem::replace(slot, Cells::encode(v)));
+            return std::mem::replace(slot, x);
         }
-        if let Some(slot) = self.slot(coord, v.is_some()) {
-            return Cells::decode(std::mem::replace(slot, Cells::encode(v)));
+        self.put_outside(coord, x)
+    }
+
+    /// [`Cells::put_raw`] for a coordinate outside the dense window.
+    #[cold]
+    fn put_outside(&mut self, coord: i64, x: u64) -> u64 {
+        if let Some(slot) = self.slot(coord, x != ABSENT) {
+            return std::mem::replace(slot, x);
         }
-        match v {
+        let old = match Cells::decode(x) {
             Some(v) => self.far.insert(coord, v),
             None => self.far.remove(&coord),
-        }
+        };
+        Cells::encode(old)
     }
 }
 
@@ -157,6 +182,8 @@ impl State {
             abs: true,
             safe: Some((0, 0)),
             log: Vec::new(),
+            forgotten: Vec::new(),
+            spare: Vec::new(),
             saves: 0,
         }
     }
@@ -170,6 +197,7 @@ impl State {
         self.cells.known()
     }
 
+    #[inline]
     pub(super) fn get(&self, off: i32) -> Option<u32> {
         self.at(self.pos + i64::from(off))
     }
@@ -177,9 +205,9 @@ impl State {
     pub(super) fn set_at(&mut self, coord: i64, v: Option<u32>) {
         let old = self
             .cells
-            .put(coord, if v == self.default { None } else { Some(v) });
+            .put_raw(coord, Cells::encode((v != self.default).then_some(v)));
         if self.saves > 0 {
-            self.log.push(Undo::Cell(coord, old));
+            self.log.push((coord, old));
         }
     }
 
@@ -191,14 +219,16 @@ impl State {
     /// coordinate system).
     pub(super) fn forget(&mut self) {
         if self.saves > 0 {
-            let cells = std::mem::take(&mut self.cells);
-            self.log.push(Undo::All(
+            let fresh = self.spare.pop().unwrap_or_default();
+            let cells = std::mem::replace(&mut self.cells, fresh);
+            self.forgotten.push(Forgotten {
                 cells,
-                self.default,
-                self.pos,
-                self.abs,
-                self.safe,
-            ));
+                default: self.default,
+                pos: self.pos,
+                abs: self.abs,
+                safe: self.safe,
+            });
+            self.log.push((ALL, 0));
         } else {
             // Nothing can be undone: emptied in place, keeping the memory.
             self.cells.clear();
@@ -227,15 +257,19 @@ impl State {
     /// Undoes every change since `save` (which must be the most recent open one).
     pub(super) fn restore(&mut self, save: Save) {
         while self.log.len() > save.log {
-            match self.log.pop().expect("nonempty") {
-                Undo::Cell(coord, old) => {
-                    self.cells.put(coord, old);
-                }
-                Undo::All(cells, default, pos, abs, safe) => {
-                    (self.cells, self.default, self.pos, self.abs, self.safe) =
-                        (cells, default, pos, abs, safe);
-                }
+            let (coord, old) = self.log.pop().expect("nonempty");
+            if coord != ALL {
+                self.cells.put_raw(coord, old);
+                continue;
             }
+            let f = self
+                .forgotten
+                .pop()
+                .expect("a forget is logged with its state");
+            let mut cells = std::mem::replace(&mut self.cells, f.cells);
+            cells.clear();
+            self.spare.push(cells);
+            (self.default, self.pos, self.abs, self.safe) = (f.default, f.pos, f.abs, f.safe);
         }
         self.pos = save.pos;
         self.safe = save.safe;
@@ -247,6 +281,10 @@ impl State {
         self.saves -= 1;
         if self.saves == 0 {
             self.log.clear();
+            self.spare.extend(self.forgotten.drain(..).map(|mut f| {
+                f.cells.clear();
+                f.cells
+            }));
         }
         debug_assert!(self.log.len() >= save.log || self.saves == 0);
     }
@@ -255,11 +293,11 @@ impl State {
     /// first); false if the state was forgotten since.
     pub(super) fn changed_since(&self, save: Save, out: &mut Vec<(i64, Option<u32>)>) -> bool {
         out.clear();
-        for u in &self.log[save.log..] {
-            match u {
-                Undo::Cell(c, _) => out.push((*c, self.at(*c))),
-                Undo::All(..) => return false,
+        for &(c, _) in &self.log[save.log..] {
+            if c == ALL {
+                return false;
             }
+            out.push((c, self.at(c)));
         }
         true
     }

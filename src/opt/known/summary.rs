@@ -17,6 +17,9 @@ pub(super) struct Summary {
     pub(super) len: u32,
     /// Position of the matching `EndLoop` or `EndIf`.
     pub(super) end: u32,
+    /// The body holds a loop (at any depth): the only thing the pass analyses differently
+    /// in a trial run than when it writes code (see `Known::loop_head`).
+    pub(super) inner_loop: bool,
 }
 
 /// The summaries of a program's loops and ifs. (A vector indexed by instruction rather than a
@@ -36,8 +39,8 @@ pub(super) fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
     };
     let mut lists: Vec<i32> = Vec::new();
     // Open brackets: (position, balanced, where its writes start in `stack`, or `None` for
-    // too many).
-    let mut open: Vec<(usize, bool, Option<usize>)> = Vec::new();
+    // too many, holds a loop).
+    let mut open: Vec<(usize, bool, Option<usize>, bool)> = Vec::new();
     // The write lists of the open brackets, one after the other, innermost last (one vector
     // for all of them: a loop costs no allocation).
     let mut stack: Vec<i32> = Vec::new();
@@ -55,9 +58,9 @@ pub(super) fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
         }
     };
     for (i, ins) in code.iter().enumerate() {
-        let Some((_, balanced, writes)) = open.last_mut() else {
+        let Some((_, balanced, writes, inner_loop)) = open.last_mut() else {
             if matches!(ins.op, Op::Loop { .. } | Op::If { .. }) {
-                open.push((i, true, Some(stack.len())));
+                open.push((i, true, Some(stack.len()), false));
             }
             continue;
         };
@@ -69,9 +72,12 @@ pub(super) fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
                 write(&mut stack, writes, dst)
             }
             Op::Move { .. } | Op::Scan { .. } => *balanced = false,
-            Op::Loop { .. } | Op::If { .. } => open.push((i, true, Some(stack.len()))),
+            Op::Loop { .. } | Op::If { .. } => {
+                *inner_loop |= matches!(ins.op, Op::Loop { .. });
+                open.push((i, true, Some(stack.len()), false));
+            }
             Op::EndLoop { .. } | Op::EndIf => {
-                let (start, bal, w) = open.pop().expect("balanced");
+                let (start, bal, w, inner) = open.pop().expect("balanced");
                 let (first, len) = match w {
                     Some(f) => {
                         lists.extend_from_slice(&stack[f..]);
@@ -81,8 +87,9 @@ pub(super) fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
                     }
                     None => (0, u32::MAX),
                 };
-                if let Some((_, parent_bal, parent_writes)) = open.last_mut() {
+                if let Some((_, parent_bal, parent_writes, parent_inner)) = open.last_mut() {
                     *parent_bal &= bal;
+                    *parent_inner |= inner;
                     if w.is_some() {
                         let from = first as usize;
                         for &o in &lists[from..from + len as usize] {
@@ -98,6 +105,7 @@ pub(super) fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
                     first,
                     len,
                     end: i as u32,
+                    inner_loop: inner,
                 });
             }
             Op::Check(_) | Op::Out { .. } | Op::Print { .. } | Op::Debug { .. } => {}

@@ -1,0 +1,145 @@
+//! The state at the head of a balanced loop ([`Known::loop_head`]), and writing the loop's
+//! code during the run of its body that finds it.
+//!
+//! Finding the head state takes trial runs of the body, and the last of them starts from
+//! the head state itself. Writing the loop's code then runs the body once more from that
+//! same state. For a body without loops inside, the two runs are the same analysis (the pass
+//! treats only loops differently in a trial run), so the last trial run may write the code
+//! as it goes ([`Known::head_trial`]): if the loop stays a loop (and is not peeled), the
+//! code is kept and the body is not analysed again; otherwise the code is dropped, as if it
+//! had been a trial run. Either way the pass decides exactly what it would have decided,
+//! and charges its analysis budget as much. On lostkng.b this skips a sixth of all the
+//! instructions the pass visits.
+
+use super::Known;
+use super::state::State;
+use super::summary::Summary;
+use crate::ir::{Op, Span};
+
+/// What [`Known::loop_head`] needs to write a loop while it finds its head state.
+pub(super) struct Speculation<'s> {
+    /// The state one iteration leaves (see `Known::one_iteration`).
+    pub(super) after_one: Option<&'s [(i32, Option<u32>)]>,
+    /// The span of the loop's `Loop`.
+    pub(super) span: Span,
+}
+
+/// A loop's `Loop` and body written by [`Known::head_trial`]: where they start in the
+/// output, and what to undo or charge.
+pub(super) struct Written {
+    /// Length of the output before.
+    mark: usize,
+    /// Length of the print bytes before.
+    bytes: usize,
+    /// Analysis budget the run used, which the run that was skipped would have used again.
+    pub(super) charge: u64,
+}
+
+/// True if one iteration of the loop (`after_one`) leaves some cell other than the
+/// condition known that `st` (the loop's head state) does not know: then the first
+/// iteration is peeled off (see `Known::lp`).
+pub(super) fn gains(after_one: Option<&[(i32, Option<u32>)]>, st: &State, off: i32) -> bool {
+    after_one.is_some_and(|after| {
+        after
+            .iter()
+            .any(|&(o, v)| o != off && v.is_some() && st.get(o).is_none())
+    })
+}
+
+impl Known<'_> {
+    /// Turns `st` into the state at the head of a balanced loop: cells the body writes are
+    /// unknown, except those that a trial run shows the body returns to their entry value.
+    /// Returns whether the body always ends with the condition `p[off]` at 0 and, with a
+    /// `speculation`, the loop's code if it was written on the way (only when it stays a
+    /// loop that is not peeled).
+    pub(super) fn loop_head(
+        &mut self,
+        st: &mut State,
+        summary: Summary,
+        off: i32,
+        body: std::ops::Range<usize>,
+        depth: usize,
+        speculation: Option<Speculation>,
+    ) -> (bool, Option<Written>) {
+        // Optimistically assume every written cell that is known on entry keeps its value;
+        // drop the ones a trial run disproves, until the assumption holds.
+        let writes = self.writes(summary).map(<[i32]>::to_vec);
+        let mut keep: Vec<(i32, u32)> = writes
+            .iter()
+            .flatten()
+            .filter_map(|&o| st.get(o).map(|v| (o, v)))
+            .collect();
+        match &writes {
+            Some(writes) => {
+                for &o in writes {
+                    st.set(o, None);
+                }
+            }
+            None => st.forget_cells(),
+        }
+        for _ in 0..3 {
+            if keep.is_empty() || self.analysis_budget == 0 {
+                break;
+            }
+            let guess = st.save();
+            for &(o, v) in &keep {
+                st.set(o, Some(v));
+            }
+            let trial = st.save();
+            self.trial(body.clone(), st, depth);
+            let before = keep.len();
+            let cleared = st.get(off) == Some(0);
+            keep.retain(|&(o, v)| st.get(o) == Some(v));
+            st.restore(trial);
+            if keep.len() == before {
+                st.close(guess);
+                return (cleared, None);
+            }
+            st.restore(guess);
+        }
+        // The last trial run starts from the head state. (Earlier ones may too, when the
+        // guess holds, but mostly it does not, and writing code that is dropped costs more
+        // than a trial run.)
+        let trial = st.save();
+        let written = self.head_trial(body, st, depth, off, speculation);
+        let cleared = st.get(off) == Some(0);
+        st.restore(trial);
+        (cleared, self.keep_if(written, !cleared))
+    }
+
+    /// A trial run of the loop body `body` (condition `p[off]`) from `st`, which may be the
+    /// loop's head state. With a `speculation`, unless the loop would be peeled from this
+    /// state, the run writes the loop's `Loop` and body instead of only analysing them.
+    fn head_trial(
+        &mut self,
+        body: std::ops::Range<usize>,
+        st: &mut State,
+        depth: usize,
+        off: i32,
+        speculation: Option<Speculation>,
+    ) -> Option<Written> {
+        let Some(s) = speculation.filter(|s| !gains(s.after_one, st, off)) else {
+            self.trial(body, st, depth);
+            return None;
+        };
+        let (mark, bytes, budget) = (self.out.len(), self.ir.bytes.len(), self.analysis_budget);
+        self.emit(Op::Loop { off }, s.span);
+        self.block(body, st, depth + 1);
+        Some(Written {
+            mark,
+            bytes,
+            charge: budget - self.analysis_budget,
+        })
+    }
+
+    /// `written` if `keep`; otherwise its code is dropped (the run counts as a trial run).
+    fn keep_if(&mut self, written: Option<Written>, keep: bool) -> Option<Written> {
+        let w = written?;
+        if keep {
+            return Some(w);
+        }
+        self.out.truncate(w.mark);
+        self.ir.bytes.truncate(w.bytes);
+        None
+    }
+}
