@@ -39,25 +39,30 @@ pub const MIN_LEVELS: usize = 3;
 
 /// Runs the pass.
 pub fn run(ir: &mut Ir, config: &Config) {
+    let code = &mut ir.code;
+    if !(0..code.len().saturating_sub(1)).any(|i| could_start(code, i)) {
+        // Most programs have no ladder: then nothing is allocated (this runs on huge IR too).
+        return;
+    }
     let mask = config.cell_bits.max();
     let partner = ir.partners();
-    let code = &ir.code;
-    let mut out = Vec::with_capacity(code.len());
-    // `EndIf`s of levels that were folded into their first level's.
-    let mut drop = vec![false; code.len()];
-    let mut i = 0;
-    while i < code.len() {
-        if drop[i] {
-            i += 1;
+    let code = &mut ir.code;
+    // Rewrite in place (a ladder only gets shorter): `w` trails the read position `r`.
+    // `dropped`: the `EndIf`s of levels folded into their first level's, sorted.
+    let mut dropped: Vec<u32> = Vec::new();
+    let (mut r, mut w) = (0, 0);
+    while r < code.len() {
+        if dropped.binary_search(&(r as u32)).is_ok() {
+            r += 1;
             continue;
         }
-        let Some(l) = ladder(code, &partner, i, mask) else {
-            out.push(code[i]);
-            i += 1;
+        let Some(l) = ladder(code, &partner, r, mask) else {
+            code[w] = code[r];
+            (r, w) = (r + 1, w + 1);
             continue;
         };
-        // The first level's `if` and checks, then the bounded move.
-        out.extend_from_slice(&code[i..l.adds_start]);
+        // The first level's `if` and checks, then the bounded moves, the cell's own last.
+        let mut first: Vec<Instr> = code[r..l.adds_start].to_vec();
         let levels = l.levels.len() as u8;
         let mut taken = None;
         for ins in &code[l.adds_start..l.adds_end] {
@@ -73,18 +78,36 @@ pub fn run(ir: &mut Ir, config: &Config) {
             if off == l.cell {
                 taken = Some(Instr { op, span: ins.span });
             } else {
-                out.push(Instr { op, span: ins.span });
+                first.push(Instr { op, span: ins.span });
             }
         }
-        out.push(taken.expect("a level takes 1 from its cell"));
+        first.push(taken.expect("a level takes 1 from its cell"));
+        for ins in first {
+            code[w] = ins;
+            w += 1;
+        }
         for &level in &l.levels[1..] {
-            drop[partner[level] as usize] = true;
+            let end = partner[level];
+            let at = dropped.binary_search(&end).unwrap_err();
+            dropped.insert(at, end);
         }
         // Go on with what the last level leaves: the `if` after the ladder, or the
         // `EndIf`s.
-        i = l.resume;
+        r = l.resume;
     }
-    ir.code = out;
+    code.truncate(w);
+}
+
+/// A cheap first look at instruction `i`: an `if` followed by an addition or a check, and
+/// an `if` on the same cell soon after, as a ladder's first two levels would be.
+fn could_start(code: &[Instr], i: usize) -> bool {
+    let (Op::If { off: cell }, Op::Add { .. } | Op::Check(_)) = (code[i].op, code[i + 1].op) else {
+        return false;
+    };
+    code[i + 2..]
+        .iter()
+        .take(16)
+        .any(|ins| ins.op == Op::If { off: cell })
 }
 
 /// A ladder found at an `If`.
