@@ -82,9 +82,19 @@ impl Gen<'_> {
         let flags = self.plan.wants_flags(i);
         let in_reg = self.home(dst).is_some() || self.worth(i, 0);
         // `lea` adds a value times 2, 4 or 8 without touching the flags.
-        let scaled = in_reg && !flags && matches!(k, 2 | 4 | 8);
+        if in_reg && !flags && matches!(k, 2 | 4 | 8) {
+            let reg = self.acquire(dst, true, Regs::of(&[s]));
+            self.emit(Inst::AddScaled {
+                reg,
+                off: dst,
+                src: s,
+                scale: k as u8,
+            });
+            self.used(reg, i, 0);
+            return;
+        }
         // `+=` and `-=` of the value itself need no multiplication.
-        let (term, sub) = if k == 1 || scaled {
+        let (term, sub) = if k == 1 {
             (s, false)
         } else if k == mask {
             (s, true)
@@ -96,32 +106,7 @@ impl Gen<'_> {
             });
             (Reg::Rdx, false)
         };
-        if in_reg {
-            let reg = self.acquire(dst, true, Regs::of(&[s]));
-            if scaled {
-                self.emit(Inst::AddScaled {
-                    reg,
-                    off: dst,
-                    src: s,
-                    scale: k as u8,
-                });
-            } else {
-                self.emit(Inst::AddRegReg {
-                    reg,
-                    off: dst,
-                    src: term,
-                    sub,
-                    flags,
-                });
-            }
-            self.used(reg, i, 0);
-        } else {
-            self.emit(Inst::AddMemReg {
-                off: dst,
-                reg: term,
-                sub,
-            });
-        }
+        self.add_term(i, dst, term, sub, s);
     }
 
     /// `p[dst] += min(p[src], max) * k` (instruction `i`): `rdx` = the smaller of the two
@@ -153,13 +138,20 @@ impl Gen<'_> {
                 k,
             });
         }
-        let flags = self.plan.wants_flags(i);
+        self.add_term(i, dst, Reg::Rdx, sub, Reg::Rdx);
+    }
+
+    /// `p[dst] += term` (`-=` with `sub`) for instruction `i`: in `dst`'s register if it has
+    /// one or is used again (setting the flags if the next test wants them), else in memory.
+    /// Loading `dst` must not take `keep`, which still holds the term or its source.
+    fn add_term(&mut self, i: usize, dst: i32, term: Reg, sub: bool, keep: Reg) {
         if self.home(dst).is_some() || self.worth(i, 0) {
-            let reg = self.acquire(dst, true, Regs::of(&[Reg::Rdx]));
+            let flags = self.plan.wants_flags(i);
+            let reg = self.acquire(dst, true, Regs::of(&[keep]));
             self.emit(Inst::AddRegReg {
                 reg,
                 off: dst,
-                src: Reg::Rdx,
+                src: term,
                 sub,
                 flags,
             });
@@ -167,7 +159,7 @@ impl Gen<'_> {
         } else {
             self.emit(Inst::AddMemReg {
                 off: dst,
-                reg: Reg::Rdx,
+                reg: term,
                 sub,
             });
         }
