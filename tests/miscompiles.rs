@@ -265,3 +265,36 @@ fn ladders_move_at_most_their_depth_for_every_value() {
         }
     }
 }
+
+/// With `--debug` the tape is shown with a runtime error, and it must be the tape as the
+/// program left it when the failed check ran. Here the body of the `if` stores to `p[4094]`
+/// and `p[4096]`, past the end of a 4,096-cell tape: the check before them fails, so neither
+/// store happened. (The JIT's check costs nothing when the body's own accesses reach the
+/// guard pages, but then the store to `p[4094]`, on the tape, landed first.)
+#[test]
+fn the_tape_shown_with_an_error_is_the_tape_before_the_failed_check() {
+    let src = format!(">,[<+>-]<[>+<-]>{},[-<+>>+<[-]]<.>>.", ">".repeat(4094));
+    let window = |jit: bool, level: OptLevel, bits: CellBits| {
+        let config = Config::default()
+            .opt_level(level)
+            .cell_bits(bits)
+            .tape_cells(4096)
+            .debug(true);
+        let program = Program::new(src.as_str(), &config).unwrap();
+        let mut io = Io::memory([5u8, 7]);
+        let r = if jit {
+            Jit::new(&program).unwrap().run(&mut io)
+        } else {
+            program.interpreter().run(&mut io)
+        };
+        assert!(r.is_err(), "{level:?} {bits:?}: the run leaves the tape");
+        String::from_utf8(io.diagnostics.captured().to_vec()).unwrap()
+    };
+    for bits in [CellBits::U8, CellBits::U16, CellBits::U32] {
+        for level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
+            let interp = window(false, level, bits);
+            assert!(interp.contains("#debug at the error"), "{interp}");
+            assert_eq!(window(true, level, bits), interp, "{level:?} {bits:?}");
+        }
+    }
+}

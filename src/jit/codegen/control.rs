@@ -30,7 +30,9 @@
 //! until the next output, input, control flow, check or move; ends not touched in memory by
 //! then are loaded at that point (a *probe*), and ends already known to be on the tape need
 //! nothing. Ends too far for the guard pages, and the right end of a tape that is not a whole
-//! number of pages, are compared explicitly.
+//! number of pages, are compared explicitly. Without the cache (so with `--debug`, which
+//! shows the tape with an error) there is no window: the ends are loaded at the check, before
+//! any store that follows it.
 
 use super::effect::{Reg, Regs};
 use super::inst::{Cond, Inst};
@@ -304,6 +306,12 @@ impl Gen<'_> {
             } else {
                 self.pending.push(e.hi);
             }
+        }
+        // Without the cache (so with `--debug`), the tape shown with an error must be the
+        // tape as the program left it at the failed check: a store in the window must not
+        // land before a pending end faults. The ends are loaded at once.
+        if !self.options.cache {
+            self.end_window();
         }
     }
 
