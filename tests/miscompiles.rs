@@ -298,3 +298,37 @@ fn the_tape_shown_with_an_error_is_the_tape_before_the_failed_check() {
         }
     }
 }
+
+/// A program that leaves the tape gives the interpreter's error with the code generator's
+/// self-checks on ([`Options::verify`]) as without: the checks must not turn the error into
+/// an internal one.
+#[test]
+fn verified_code_reports_bounds_errors_as_they_are() {
+    for (src, tape) in [
+        ("<", 1),
+        (">", 1),
+        ("+[>+]", 64),
+        (",[<+>-]<.", 1),
+        ("+>+<[>>+<<-]>.", 2),
+        (",[>>>+<<<-]>>>.", 3),
+    ] {
+        for bits in [CellBits::U8, CellBits::U16, CellBits::U32] {
+            for level in [OptLevel::O0, OptLevel::O1, OptLevel::O2] {
+                let config = Config::default()
+                    .cell_bits(bits)
+                    .tape_cells(tape)
+                    .opt_level(level);
+                let reference = interp(src, config, b"\x02");
+                assert!(reference.1.is_err(), "{src}: {reference:?}");
+                for cache in [true, false] {
+                    let options = Options::default().cache(cache).verify(true);
+                    assert_eq!(
+                        jit(src, config, options, b"\x02"),
+                        reference,
+                        "{src} {bits:?} {level:?} cache {cache}"
+                    );
+                }
+            }
+        }
+    }
+}

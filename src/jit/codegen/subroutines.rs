@@ -204,17 +204,6 @@ impl Gen<'_> {
         );
         let fault_stub = self.ops.offset().0;
         self.no_flush.push(exit_at..fault_stub as u32);
-        if self.options.verify {
-            // Run-time verification found the generator wrong: the return address says where.
-            asm!(self.ops
-                ; =>verify_failed
-                ; pop rax
-                ; sub rax, 1
-                ; mov [ctx + ctx!(fault_rip)], rax
-                ; mov eax, status::VERIFY as i32
-                ; jmp =>exit
-            );
-        }
         asm!(self.ops
             ; mov eax, status::FAULT as i32
             ; jmp =>exit
@@ -228,6 +217,18 @@ impl Gen<'_> {
             ; mov eax, status::FAULT as i32
             ; jmp =>exit
         );
+        // (After the fault stub, which the fault handler enters at `fault_stub`.)
+        if self.options.verify {
+            // Run-time verification found the generator wrong: the return address says where.
+            asm!(self.ops
+                ; =>verify_failed
+                ; pop rax
+                ; sub rax, 1
+                ; mov [ctx + ctx!(fault_rip)], rax
+                ; mov eax, status::VERIFY as i32
+                ; jmp =>exit
+            );
+        }
         if used.putc {
             self.putc(putc, flush);
         }
