@@ -2,9 +2,12 @@
 //!
 //! The executors ("targets") are the interpreter and the JIT at `-O0`, `-O1` and `-O2`, and
 //! the JIT once more at each level with its `eax`/flags cache off
-//! (`jit::Options::default().cache(false)`). Each must give exactly the model's output bytes
-//! and ending. Comparing the cached JIT with the uncached one aims at the whole class of
-//! stale-register bugs: when only cache-on targets fail, the cache is to blame.
+//! (`jit::Options::default().cache(false)`), and once more with its run-time self-checks on
+//! (`jit::Options::default().verify(true)`: before every IR instruction the code checks that
+//! each register and the flags hold what the code generator believes, so a wrong belief is
+//! found even when it happens not to change the output). Each must give exactly the model's
+//! output bytes and ending. Comparing the cached JIT with the uncached one aims at the whole
+//! class of stale-register bugs: when only cache-on targets fail, the cache is to blame.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -36,6 +39,9 @@ pub enum Target {
         /// Whether the codegen's register/flags cache is on.
         cache: bool,
     },
+    /// The JIT at a level with the cache on and its run-time self-checks
+    /// (`jit::Options::verify`).
+    Verified(OptLevel),
 }
 
 const LEVELS: [OptLevel; 3] = [OptLevel::O0, OptLevel::O1, OptLevel::O2];
@@ -52,13 +58,14 @@ impl Target {
                     level,
                     cache: false,
                 });
+                all.push(Target::Verified(level));
             }
         }
         all
     }
 
     /// The name used on the command line (`--target`) and in reports: `interp-O1`,
-    /// `jit-O2`, `jit-O2-nocache`.
+    /// `jit-O2`, `jit-O2-nocache`, `jit-O2-verify`.
     pub fn name(self) -> String {
         match self {
             Target::Interp(l) => format!("interp-{l:?}"),
@@ -67,6 +74,7 @@ impl Target {
                 level,
                 cache: false,
             } => format!("jit-{level:?}-nocache"),
+            Target::Verified(l) => format!("jit-{l:?}-verify"),
         }
     }
 
@@ -77,7 +85,7 @@ impl Target {
 
     fn level(self) -> OptLevel {
         match self {
-            Target::Interp(l) | Target::Jit { level: l, .. } => l,
+            Target::Interp(l) | Target::Jit { level: l, .. } | Target::Verified(l) => l,
         }
     }
 }
@@ -121,7 +129,8 @@ pub enum Verdict {
 /// What kind of bug a failure points at, judged from which targets failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Class {
-    /// Only JIT targets with the cache on failed; the same code without the cache is right.
+    /// Only JIT targets with the cache on (plain or self-checking) failed; the same code
+    /// without the cache is right.
     Cache,
     /// A JIT target with the cache off failed too (interpreters right): the codegen or the
     /// runtime.
@@ -148,7 +157,7 @@ impl Class {
             class = class.max(match t {
                 Target::Interp(_) => Class::Interp,
                 Target::Jit { cache: false, .. } => Class::Jit,
-                Target::Jit { cache: true, .. } => Class::Cache,
+                Target::Jit { cache: true, .. } | Target::Verified(_) => Class::Cache,
             });
         }
         class
@@ -246,10 +255,11 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 /// [`run_target`], reusing the outcome of the last JIT run if it ran the same code.
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 fn run_reusing(program: &Program, target: Target, input: &[u8], last: &Last) -> Outcome {
-    let Target::Jit { level, cache } = target else {
-        return run_target(program, target, input);
+    let (level, options) = match target {
+        Target::Interp(_) => return run_target(program, target, input),
+        Target::Jit { level, cache } => (level, jitbf::jit::Options::default().cache(cache)),
+        Target::Verified(level) => (level, jitbf::jit::Options::default().verify(true)),
     };
-    let options = jitbf::jit::Options::default().cache(cache);
     let jit = match guarded(|| jitbf::jit::Jit::with_options(program, options)) {
         Ok(Ok(jit)) => jit,
         Ok(Err(e)) => return other(format!("compile: {e}")),
@@ -276,10 +286,11 @@ fn run_reusing(program: &Program, target: Target, input: &[u8], _: &Last) -> Out
 pub fn run_target(program: &Program, target: Target, input: &[u8]) -> Outcome {
     let executor = guarded(|| match target {
         Target::Interp(_) => Ok(Box::new(program.interpreter()) as Box<dyn Executor>),
-        Target::Jit { cache, .. } => jit(program, cache),
+        Target::Jit { cache, .. } => jit(program, |o| o.cache(cache)),
+        Target::Verified(_) => jit(program, |o| o.verify(true)),
     });
     match (executor, target) {
-        (Ok(Ok(executor)), Target::Jit { .. }) => run_jit(executor, input),
+        (Ok(Ok(executor)), Target::Jit { .. } | Target::Verified(_)) => run_jit(executor, input),
         (Ok(executor), _) => run_executor(executor, input),
         (Err(panic), _) => other(format!("panic: {panic}")),
     }
@@ -388,13 +399,19 @@ fn run_io(executor: Result<Box<dyn Executor + '_>, jitbf::Error>, io: &mut Io) -
 }
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-fn jit(program: &Program, cache: bool) -> Result<Box<dyn Executor + '_>, jitbf::Error> {
-    let options = jitbf::jit::Options::default().cache(cache);
+fn jit(
+    program: &Program,
+    options: impl FnOnce(jitbf::jit::Options) -> jitbf::jit::Options,
+) -> Result<Box<dyn Executor + '_>, jitbf::Error> {
+    let options = options(jitbf::jit::Options::default());
     Ok(Box::new(jitbf::jit::Jit::with_options(program, options)?))
 }
 
 #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-fn jit(_: &Program, _: bool) -> Result<Box<dyn Executor + '_>, jitbf::Error> {
+fn jit(
+    _: &Program,
+    _: impl FnOnce(jitbf::jit::Options) -> jitbf::jit::Options,
+) -> Result<Box<dyn Executor + '_>, jitbf::Error> {
     Err(jitbf::Error::Unsupported)
 }
 
@@ -416,7 +433,7 @@ mod tests {
     #[test]
     fn every_target_has_a_name_that_parses_back() {
         let all = Target::all();
-        assert_eq!(all.len(), if jitbf::JIT_AVAILABLE { 9 } else { 3 });
+        assert_eq!(all.len(), if jitbf::JIT_AVAILABLE { 12 } else { 3 });
         for t in all {
             assert_eq!(Target::parse(&t.name()), Some(t));
         }
@@ -495,6 +512,14 @@ mod tests {
             cache,
         };
         assert_eq!(Class::of_targets([jit(true)]), Class::Cache);
+        assert_eq!(
+            Class::of_targets([Target::Verified(OptLevel::O2)]),
+            Class::Cache
+        );
+        assert_eq!(
+            Class::of_targets([Target::Verified(OptLevel::O2), jit(false)]),
+            Class::Jit
+        );
         assert_eq!(Class::of_targets([jit(true), jit(false)]), Class::Jit);
         assert_eq!(
             Class::of_targets([jit(true), Target::Interp(OptLevel::O1)]),

@@ -11,7 +11,7 @@
 //!   built from shapes ([`generate::shapes`] has the list and their weights);
 //! * [`model`] is the reference: a step-bounded interpreter of the source text;
 //! * [`check`] runs the targets (interpreter and JIT at `-O0`/`-O1`/`-O2`, and the JIT with
-//!   its `eax`/flags cache off) and compares;
+//!   its `eax`/flags cache off, and with its run-time self-checks on) and compares;
 //! * [`shrink`] reduces a failing case to a minimal one, and [`report`] prints it as a
 //!   regression test;
 //! * [`driver`] runs cases in worker processes with a watchdog, [`child`] runs single cases

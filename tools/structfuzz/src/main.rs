@@ -24,8 +24,9 @@ macro_rules! out {
 }
 
 /// Structured differential fuzzer for jitbf: generated programs, run by the interpreter and
-/// the JIT at -O0/-O1/-O2 (and the JIT with its eax/flags cache off), compared with the
-/// fuzzer's own reference semantics. Exit status 1 if anything differed.
+/// the JIT at -O0/-O1/-O2 (and the JIT with its eax/flags cache off, and with its run-time
+/// self-checks on), compared with the fuzzer's own reference semantics. Exit status 1 if
+/// anything differed.
 #[derive(Parser, Debug)]
 #[command(name = "jitbf-structfuzz")]
 struct Args {
@@ -74,7 +75,7 @@ struct Args {
     /// Input for --source, in hex (e.g. 00ff).
     #[arg(long, default_value = "")]
     input: String,
-    /// With --index or --source: check only these targets (interp-O0 ... jit-O2-nocache).
+    /// With --index or --source: check only these targets (interp-O0 ... jit-O2-verify).
     #[arg(long)]
     target: Vec<String>,
 

@@ -46,6 +46,11 @@ pub fn regression_test(case: &Case, target: Target, expected: &Outcome, name: &s
             "jitbf::jit::Jit::with_options(&program, jitbf::jit::Options::default().cache(false))\n        .unwrap()"
                 .to_string(),
         ),
+        Target::Verified(level) => (
+            level,
+            "jitbf::jit::Jit::with_options(&program, jitbf::jit::Options::default().verify(true))\n        .unwrap()"
+                .to_string(),
+        ),
     };
     let ending = match expected.ending {
         Ending::Ok => "    assert!(result.is_ok(), \"{result:?}\");".to_string(),
@@ -178,6 +183,17 @@ mod tests {
         );
         assert!(t.contains(".cache(false)"), "{t}");
         assert!(t.contains("OptLevel::O1"), "{t}");
+        let t = regression_test(
+            &case,
+            Target::Verified(OptLevel::O0),
+            &Outcome {
+                output: vec![],
+                ending: Ending::Ok,
+            },
+            "fuzz_3",
+        );
+        assert!(t.contains(".verify(true)"), "{t}");
+        assert!(t.contains("OptLevel::O0"), "{t}");
         assert!(t.contains("assert!(result.is_ok()"), "{t}");
     }
 }
