@@ -27,6 +27,7 @@
 //! deliberately step off it now and then.
 
 pub mod ladder;
+pub mod live;
 pub mod places;
 pub mod shapes;
 

@@ -13,6 +13,7 @@
 //! | [`Shape::Clear`] | 5 / 6 | `[-]`, `[+]`, `[-]+++` stores |
 //! | [`Shape::Nest`] | 6 / 4 | counted loops (mostly constant counts, up to three deep) whose iterations settle (cells cleared and set again, inner counted loops) or not (a cell that grows or flips by 128 every iteration, a multiply from the counter's neighbour, output, a second update of the counter), counting down, up or by 3: the known-value pass skips settled loops to their end at compile time |
 //! | [`Shape::Ladder`] | 5 / 2 | 2-12 loops nested on one cell (from input, a constant around the depth, or as it was), each taking 1 from it and adding the same to one or two other cells (now and then one level differs), a multiply, clear, output or nothing inside: jitbf's `ladder` pass (in [`super::ladder`]) |
+//! | [`Shape::Live`] | 8 / 4 | two to four cells changed in straight-line code (kept in registers by jitbf), then output or input of one, a loop that does not move the pointer counted down on one and adding to the others (output, clears and ifs inside), an `if` on one, a scan from one, or output and a move off the tape; then observers of the cells (in [`super::live`]) |
 //! | [`Shape::Observe`] | 8 / 10 | a test of a recently written cell: `.`, `[.[-]]`, `[>+<[-]]>.`, two nested tests, a scan |
 //! | [`Shape::Soup`] | 8 / 2 | 3-20 random commands, brackets balanced |
 //! | [`Shape::Move`] | 5 / 4 | the pointer moved a few cells |
@@ -48,6 +49,8 @@ pub enum Shape {
     Nest,
     /// Loops nested on one cell, each taking 1 from it.
     Ladder,
+    /// Cells changed, then an event that needs them in memory, then their use.
+    Live,
     /// A test of a hot cell.
     Observe,
     /// Random commands.
@@ -79,6 +82,7 @@ impl Gen<'_> {
                     (5, Clear),
                     (6, Nest),
                     (5, Ladder),
+                    (8, Live),
                     (8, Observe),
                     (8, Soup),
                     (5, Move),
@@ -98,6 +102,7 @@ impl Gen<'_> {
                     (6, Clear),
                     (if self.depth < 3 { 4 } else { 0 }, Nest),
                     (2, Ladder),
+                    (4, Live),
                     (10, Observe),
                     (2, Soup),
                     (4, Move),
@@ -119,6 +124,7 @@ impl Gen<'_> {
             Clear => self.clear(),
             Nest => self.nest(),
             Ladder => self.ladder(),
+            Live => self.live(),
             Observe => self.observe(),
             Soup => self.soup(),
             Move => {
