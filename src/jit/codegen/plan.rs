@@ -244,8 +244,14 @@ impl NextUses {
 
     fn new(code: &[crate::ir::Instr]) -> NextUses {
         let (mut lo, mut hi) = (i32::MAX, i32::MIN);
-        for c in code.iter().flat_map(|ins| cells(&ins.op)).flatten() {
-            (lo, hi) = (lo.min(c), hi.max(c));
+        for ins in code {
+            let [a, b] = cells(&ins.op);
+            if let Some(c) = a {
+                (lo, hi) = (lo.min(c), hi.max(c));
+            }
+            if let Some(c) = b {
+                (lo, hi) = (lo.min(c), hi.max(c));
+            }
         }
         let len = (i64::from(hi) - i64::from(lo) + 1).clamp(0, NextUses::WINDOW);
         NextUses {
@@ -323,16 +329,20 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
     for (i, ins) in code.iter().enumerate() {
         match ins.op {
             Op::Loop { .. } | Op::If { .. } => {
+                let is_loop = matches!(ins.op, Op::Loop { .. });
                 if let Some(parent) = open.last_mut()
-                    && matches!(ins.op, Op::Loop { .. })
+                    && is_loop
                 {
                     parent.carried = false;
                 }
+                // An `if` only collects its cells for a loop around it that may still keep
+                // its cells (an `if` outside any such loop has no use for them).
+                let carried = is_loop || open.last().is_some_and(|p| p.carried);
                 open.push(Open {
                     at: i,
                     moved: Some(0),
-                    is_loop: matches!(ins.op, Op::Loop { .. }),
-                    carried: true,
+                    is_loop,
+                    carried,
                     cells: CellList::default(),
                     writes: CellList::default(),
                 });
