@@ -74,9 +74,13 @@ impl CellList {
     }
 
     /// Adds `c` if it is not there; false if there is no room for it.
+    #[inline]
     fn add(&mut self, c: i32) -> bool {
-        if self.as_slice().contains(&c) {
-            return true;
+        let n = usize::from(self.len);
+        for &x in &self.cells[..n] {
+            if x == c {
+                return true;
+            }
         }
         if usize::from(self.len) == CellList::CAP {
             return false;
