@@ -505,6 +505,7 @@ impl Gen<'_> {
 
     /// Emits one instruction of program code: checks its requirement, encodes it, and
     /// applies its declared effect.
+    #[inline(always)]
     fn emit(&mut self, inst: Inst) {
         if let Err(e) = self.state.check(&inst.requires()) {
             self.fail(format!("{inst:?} needs what is not so: {e}"));
@@ -535,6 +536,7 @@ impl Gen<'_> {
         self.record(start, effect);
     }
 
+    #[inline(always)]
     fn record(&mut self, start: u32, effect: Effect) {
         if let Err(e) = self.state.apply(&effect) {
             self.fail(e);

@@ -164,6 +164,7 @@ impl State {
     }
 
     /// Whether an instruction's requirement holds here.
+    #[inline(always)]
     pub(crate) fn check(&self, req: &Requires) -> Result<(), String> {
         if let Some((reg, off)) = req.holds
             && self.holds(reg) != Some(off)
@@ -187,7 +188,7 @@ impl State {
     /// (Called for every instruction emitted, so written for speed: the common effects touch
     /// one cell and one register, and the loops over registers are plain passes over the
     /// array that the compiler turns into vector compares.)
-    #[inline]
+    #[inline(always)]
     pub(crate) fn apply(&mut self, e: &Effect) -> Result<(), String> {
         match e.moves {
             Move::None => {}
