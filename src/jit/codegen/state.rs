@@ -121,8 +121,10 @@ impl State {
     }
 
     /// The register holding cell `off`, preferring one of `homes`.
+    #[inline]
     pub(crate) fn reg_of(&self, off: i32, homes: &[Reg]) -> Option<Reg> {
-        homes.iter().copied().find(|r| self.holds(*r) == Some(off))
+        // (A free register holds `FREE`, which is no cell.)
+        homes.iter().copied().find(|r| self.regs[r.num() as usize] == off)
     }
 
     /// The cell `reg` holds, if any.
