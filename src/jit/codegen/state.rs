@@ -127,6 +127,18 @@ impl State {
         homes.iter().copied().find(|r| self.regs[r.num() as usize] == off)
     }
 
+    /// True if `reg` holds cell `off` (a cheaper `holds(reg) == Some(off)`).
+    #[inline]
+    pub(crate) fn has(&self, reg: Reg, off: i32) -> bool {
+        self.regs[reg.num() as usize] == off
+    }
+
+    /// True if `reg` holds no cell.
+    #[inline]
+    pub(crate) fn is_free(&self, reg: Reg) -> bool {
+        self.regs[reg.num() as usize] == FREE
+    }
+
     /// The cell `reg` holds, if any.
     pub(crate) fn holds(&self, reg: Reg) -> Option<i32> {
         Some(self.regs[reg.num() as usize]).filter(|&c| c != FREE)
@@ -169,7 +181,7 @@ impl State {
     #[inline(always)]
     pub(crate) fn check(&self, req: &Requires) -> Result<(), String> {
         if let Some((reg, off)) = req.holds
-            && self.holds(reg) != Some(off)
+            && !self.has(reg, off)
         {
             return Err(format!(
                 "{reg:?} should hold p[{off}] but holds {:?}",
