@@ -71,6 +71,46 @@ impl CellSet {
         }
     }
 
+    /// The cells of both sets (which together must fit one: each is held by a register).
+    fn union(&self, other: &CellSet) -> CellSet {
+        let (a, b) = (self.as_slice(), other.as_slice());
+        if b.is_empty() {
+            return *self;
+        }
+        if a.is_empty() {
+            return *other;
+        }
+        // Both are sorted: one merging pass.
+        let mut out = CellSet::default();
+        let (mut i, mut j, mut n) = (0, 0, 0);
+        while i < a.len() || j < b.len() {
+            let c = match (a.get(i), b.get(j)) {
+                (Some(&x), Some(&y)) if x == y => {
+                    (i, j) = (i + 1, j + 1);
+                    x
+                }
+                (Some(&x), Some(&y)) if x < y => {
+                    i += 1;
+                    x
+                }
+                (Some(&x), None) => {
+                    i += 1;
+                    x
+                }
+                (_, Some(&y)) => {
+                    j += 1;
+                    y
+                }
+                (None, None) => unreachable!(),
+            };
+            assert!(n < CellSet::CAP, "more out-of-date cells than registers");
+            out.cells[n] = c;
+            n += 1;
+        }
+        out.len = n as u8;
+        out
+    }
+
     /// Subtracts `d` from every cell (the order is kept).
     fn shift(&mut self, d: i32) {
         let n = usize::from(self.len);
@@ -338,7 +378,6 @@ impl State {
         }
         // The union of the out-of-date cells, each checked before it is added (so the set
         // never holds more cells than the registers do).
-        let mut stale = CellSet::default();
         for &c in self.stale().iter().chain(other.stale()) {
             if !regs.contains(&c) {
                 return Err(format!(
@@ -346,8 +385,8 @@ impl State {
                      register on the other"
                 ));
             }
-            stale.insert(c);
         }
+        let stale = self.stale.union(&other.stale);
         let proven = match (self.proven, other.proven) {
             (Some((a, b)), Some((c, d))) if a.max(c) <= b.min(d) => Some((a.max(c), b.min(d))),
             _ => None,
