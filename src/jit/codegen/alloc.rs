@@ -53,17 +53,23 @@ impl Gen<'_> {
         }
         // Cost of taking each register: free ones first, then cells whose memory is current,
         // then cells needed furthest ahead.
-        let victim = Reg::HOMES
+        // (A free register costs nothing: the first one is taken without weighing the others.)
+        let free = Reg::HOMES
             .into_iter()
-            .filter(|r| !pinned.contains(*r))
-            .min_by_key(|&r| match self.state.holds(r) {
-                None => (0, 0),
-                Some(c) => {
-                    let next = self.next_use[r.num() as usize];
-                    (1 + u8::from(self.state.is_stale(c)), NEVER - next)
-                }
-            })
-            .expect("more homes than pinned registers");
+            .find(|&r| !pinned.contains(r) && self.state.is_free(r));
+        let victim = free.unwrap_or_else(|| {
+            Reg::HOMES
+                .into_iter()
+                .filter(|r| !pinned.contains(*r))
+                .min_by_key(|&r| match self.state.holds(r) {
+                    None => (0, 0),
+                    Some(c) => {
+                        let next = self.next_use[r.num() as usize];
+                        (1 + u8::from(self.state.is_stale(c)), NEVER - next)
+                    }
+                })
+                .expect("more homes than pinned registers")
+        });
         if let Some(c) = self.state.holds(victim)
             && self.state.is_stale(c)
         {
@@ -95,12 +101,12 @@ impl Gen<'_> {
     pub(super) fn conform(&mut self, target: &State, head: bool) {
         for &off in self.state.stale_set().as_slice() {
             let reg = self.home(off).expect("a stale cell has a home");
-            if target.holds(reg) != Some(off) {
+            if !target.has(reg, off) {
                 self.emit(Inst::WriteBack { off, reg });
             }
         }
         for (reg, off) in target.held() {
-            if self.state.holds(reg) != Some(off) && (head || target.is_stale(off)) {
+            if !self.state.has(reg, off) && (head || target.is_stale(off)) {
                 self.emit(Inst::Load { reg, off });
             }
         }

@@ -188,6 +188,7 @@ pub(crate) const CALLER_SAVED: Regs = Regs::of(&[
 
 impl Inst {
     /// What the instruction does to the tracked state. **The** place where this is said.
+    #[inline(always)]
     pub(crate) fn effect(&self) -> Effect {
         let none = Effect::NONE;
         let mem_flags = |off| Flags::Cell { off, via: None };
@@ -325,6 +326,7 @@ impl Inst {
     }
 
     /// What must be true before the instruction runs.
+    #[inline(always)]
     pub(crate) fn requires(&self) -> Requires {
         let holds = |reg, off| Requires {
             holds: Some((reg, off)),

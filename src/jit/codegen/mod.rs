@@ -22,16 +22,22 @@
 //!
 //! # How code is emitted
 //!
-//! Program code is a sequence of [`inst::Inst`]s, each emitted by [`Gen::emit`], which
-//! encodes it ([`encode`]) and tells the [`state::State`] what it did, from the one table of
-//! declared effects ([`inst::Inst::effect`], in the vocabulary of [`effect`]). The tracker remembers which cell a register or the flags
-//! hold, so that a load or a compare can be skipped; it forgets at every label where paths
-//! join. Longer sequences (scans, address compares) are emitted by [`Gen::sequence`] under a
-//! declared effect of their own. In debug builds every piece is then decoded and checked
-//! against its declaration ([`verify`]), and with [`super::Options::verify`] the generated
-//! code also checks the tracker's beliefs at run time, at the start of every IR instruction.
-//! The jumps of loops and ifs are written without dynasm labels' relocation records
-//! ([`jumps`]), which would cost tens of bytes per loop until the end of assembly.
+//! Program code is a sequence of [`inst::Inst`]s, each emitted by [`Gen::emit`] ([`emit`]),
+//! which encodes it ([`encode`]) and tells the [`state::State`] what it did, from the one
+//! table of declared effects ([`inst::Inst::effect`], in the vocabulary of [`effect`]). The
+//! tracker remembers which cell a register or the flags hold, so that a load or a compare
+//! can be skipped; where paths join it keeps what they agree on. Which cells get registers
+//! is [`alloc`]'s choice, from the look-ahead facts of [`plan`]. Longer sequences (scans,
+//! address compares) are emitted by [`Gen::sequence`] under a declared effect of their own.
+//! In debug builds every piece is then decoded and checked against its declaration
+//! ([`verify`]), and with [`super::Options::verify`] the generated code also checks the
+//! tracker's beliefs at run time, at the start of every IR instruction ([`beliefs`]). The
+//! jumps of loops and ifs are written without dynasm labels' relocation records ([`jumps`]),
+//! which would cost tens of bytes per loop until the end of assembly. What comes out, the
+//! code and its tables, is a [`Code`] ([`code`]).
+//!
+//! This module itself holds the driver ([`compile`]) and the generator's state ([`Gen`]),
+//! and sends each IR instruction to the code for its kind.
 //!
 //! The code for each kind of IR instruction is in its own file: [`cells`] (arithmetic and
 //! I/O), [`control`] (loops, ifs, pointer moves and bounds checks), [`scan`] (scan loops),
@@ -88,9 +94,13 @@ macro_rules! ctx8 {
 }
 
 pub(crate) mod alloc;
+mod beliefs;
 pub(crate) mod cells;
+mod cellset;
+mod code;
 pub(crate) mod control;
 pub(crate) mod effect;
+mod emit;
 pub(crate) mod encode;
 pub(crate) mod inst;
 pub(crate) mod instrument;
@@ -104,19 +114,20 @@ pub(crate) mod verify;
 #[cfg(test)]
 mod tests;
 
+pub use self::code::FrameStep;
+pub(crate) use self::code::{Code, Unit};
+
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
 use rustc_hash::FxHashMap;
 
-use self::effect::{Effect, Reg};
-use self::encode::{Enc, Ops, reg_asm, width_asm};
-use self::inst::Inst;
+use self::encode::{Enc, Ops};
 use self::jumps::{Jumps, Target};
 use self::plan::{NEVER, Plan};
 use self::state::State;
 use self::subroutines::Subroutines;
 use super::Options;
 use super::runtime::page_size;
-use crate::ir::{CheckId, Ir, Op};
+use crate::ir::{Ir, Op};
 use crate::{Config, Eof};
 
 /// Largest program (in IR instructions) whose code debug builds check against the declared
@@ -125,97 +136,35 @@ use crate::{Config, Eof};
 /// longer than the tests allow.
 const DEBUG_VERIFY_MAX: usize = 1 << 16;
 
-/// What a stretch of code is doing, for tracing a fault back to the IR.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Unit {
-    /// Nothing that can fault.
-    None,
-    /// The window of a `Check`: the tape pointer register holds `p` of the check.
-    Check(CheckId),
-    /// A scan loop (the IR instruction index): the tape pointer register holds `p` at the
-    /// start of the scan.
-    Scan(u32),
-}
-
-/// Generated code and the tables that describe it.
-pub(crate) struct Code {
-    /// Machine code, position independent.
-    pub bytes: Vec<u8>,
-    /// Offset of the entry point.
-    pub entry: usize,
-    /// Offset of the fault stub.
-    pub fault_stub: usize,
-    /// Offset of the exit path: `rax` holds the status, any stack depth will do.
-    pub exit: u32,
-    /// Where the output cursor `r12` and the output buffer do not simply mean "the bytes
-    /// from `Ctx::out_buf` to `r12` wait to be written": the prologue (before `r12` is set),
-    /// `putc` (a byte stored but not yet counted), `flush` (part may be written already) and
-    /// the exit path (which hands `r12` to Rust). Everywhere else the autoflush signal
-    /// handler may write the pending bytes and reset `r12` (see `crate::autoflush`), so no
-    /// other code may write `r12` or the output buffer: keep output in these subroutines
-    /// (`crate::jit::tests` checks it).
-    pub no_flush: Vec<std::ops::Range<u32>>,
-    /// How the prologue builds the stack frame of the entry function, for a debugger's call
-    /// frame information (`jitbf build -g`): after the prologue, the frame stays as it is
-    /// until the exit; the subroutines never move `rsp`.
-    pub frame: Vec<FrameStep>,
-    /// `(start offset, unit)`, sorted by offset: each unit runs to the next entry.
-    pub units: Vec<(u32, Unit)>,
-    /// Code offset at which each IR instruction's code starts (an instruction fused into
-    /// the one before it starts where that one does). One more entry marks the code's end.
-    /// Empty unless asked for (listings, profiler maps and run-time verification need it;
-    /// running does not).
-    pub instr_offsets: Vec<u32>,
-    /// Where the shared code after the program starts, with names: `(offset, name)`,
-    /// sorted (exit, fault stub, subroutines).
-    pub symbols: Vec<(u32, &'static str)>,
-    /// Offset where the constant data (the bytes of `print`s) starts: not code.
-    pub data_start: usize,
-    /// The tape pointer register holds the address of cell `p + bias`.
-    pub bias: i32,
-}
-
-impl Code {
-    /// The unit the instruction at code offset `off` belongs to.
-    pub(crate) fn unit_at(&self, off: u32) -> Unit {
-        match self.units.partition_point(|&(start, _)| start <= off) {
-            0 => Unit::None,
-            i => self.units[i - 1].1,
-        }
-    }
-
-    /// The IR instruction whose code contains offset `off` (needs `instr_offsets`).
-    pub(crate) fn instr_at(&self, off: u32) -> Option<usize> {
-        let i = self.instr_offsets.partition_point(|&start| start <= off);
-        (i > 0 && i < self.instr_offsets.len()).then(|| i - 1)
-    }
-}
-
-/// One step of the prologue's stack frame: from code offset `at` on, the caller's `rsp`
-/// (the *canonical frame address*) is `rsp + cfa`, and register number `saved` (if any) was
-/// just pushed, at `cfa` bytes below it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FrameStep {
-    /// Code offset just after the instruction.
-    pub at: u32,
-    /// The canonical frame address is `rsp + cfa`.
-    pub cfa: i32,
-    /// The hardware number of the register the instruction pushed.
-    pub saved: Option<u8>,
-}
-
 /// The median offset of the cells the program accesses.
 fn typical_offset(ir: &Ir) -> i32 {
     // Each instruction's primary cell (the one it writes or tests).
-    let mut offs: Vec<i32> = ir
-        .code
-        .iter()
-        .filter_map(|ins| plan::cells(&ins.op)[0])
-        .collect();
-    if offs.is_empty() {
+    let primary = || ir.code.iter().filter_map(|ins| plan::cells(&ins.op)[0]);
+    let (mut lo, mut hi, mut n) = (i32::MAX, i32::MIN, 0usize);
+    for c in primary() {
+        (lo, hi, n) = (lo.min(c), hi.max(c), n + 1);
+    }
+    if n == 0 {
         return 0;
     }
-    let mid = offs.len() / 2;
+    let mid = n / 2;
+    // Offsets mostly span a few hundred cells: counting them finds the median in two
+    // linear passes, without a copy of them to partition.
+    let span = i64::from(hi) - i64::from(lo) + 1;
+    if span <= 1 << 16 {
+        let mut count = vec![0u32; span as usize];
+        for c in primary() {
+            count[(c - lo) as usize] += 1;
+        }
+        let mut below = 0usize;
+        for (k, &m) in count.iter().enumerate() {
+            below += m as usize;
+            if below > mid {
+                return lo + k as i32;
+            }
+        }
+    }
+    let mut offs: Vec<i32> = primary().collect();
     *offs.select_nth_unstable(mid).1
 }
 
@@ -314,9 +263,9 @@ fn compile_with(
         g.at = i;
         #[cfg(test)]
         if options.sabotage == Some(i) {
-            let _ = g.state.apply(&Effect {
-                holds: Some((Reg::Rax, 1)),
-                ..Effect::NONE
+            let _ = g.state.apply(&effect::Effect {
+                holds: Some((effect::Reg::Rax, 1)),
+                ..effect::Effect::NONE
             });
         }
         if options.verify {
@@ -486,121 +435,6 @@ impl Gen<'_> {
         self.ops.offset().0 as u32
     }
 
-    /// Emits one instruction of program code: checks its requirement, encodes it, and
-    /// applies its declared effect.
-    fn emit(&mut self, inst: Inst) {
-        if let Err(e) = self.state.check(&inst.requires()) {
-            self.fail(format!("{inst:?} needs what is not so: {e}"));
-        }
-        let start = self.here();
-        inst.encode(&mut self.ops, self.enc);
-        match inst {
-            Inst::Jump { target, short, .. } => {
-                self.jumps.record(target, self.here(), short);
-                self.arrive(target)
-            }
-            Inst::JumpBack { head, .. } => {
-                let head = self.heads.get(&head).copied().unwrap_or_default();
-                if let Err(e) = self.state.compatible(&head) {
-                    self.fail(format!("jump back to a loop head: {e}"));
-                }
-            }
-            _ => {}
-        }
-        self.record(start, inst.effect());
-    }
-
-    /// Emits a sequence of instructions written with dynasm directly (never with
-    /// [`Gen::emit`]), declaring what it does as a whole.
-    fn sequence(&mut self, effect: Effect, code: impl FnOnce(&mut Self)) {
-        let start = self.here();
-        code(self);
-        self.record(start, effect);
-    }
-
-    fn record(&mut self, start: u32, effect: Effect) {
-        if let Err(e) = self.state.apply(&effect) {
-            self.fail(e);
-        }
-        if let Some(off) = effect.touches {
-            self.pending.retain(|&p| p != off);
-        }
-        let end = self.here();
-        if let Some(pieces) = &mut self.pieces {
-            pieces.push(verify::Piece { start, end, effect });
-        }
-    }
-
-    /// Records the first bug found in the code generator's bookkeeping.
-    fn fail(&mut self, e: String) {
-        if self.error.is_none() {
-            self.error = Some(match self.ir.code.get(self.at) {
-                Some(ins) => format!(
-                    "at IR instruction {} ({}): {e}",
-                    self.at,
-                    self.ir.display(&ins.op)
-                ),
-                None => e,
-            });
-        }
-    }
-
-    /// A jump to `label` (placed later) carries the current state there.
-    fn arrive(&mut self, label: Target) {
-        let merged = match self.arrivals.remove(&label) {
-            Some(other) => other.merge(&self.state),
-            None => Ok(self.state),
-        };
-        match merged {
-            Ok(s) => {
-                self.arrivals.insert(label, s);
-            }
-            Err(e) => self.fail(format!("paths to one label disagree: {e}")),
-        }
-    }
-
-    /// Places `label` where paths join: the state is what the paths agree on. The forward
-    /// jumps to it get their displacement.
-    fn join(&mut self, label: Target) {
-        let here = self.here();
-        self.jumps.place(label, here);
-        if let Some(other) = self.arrivals.remove(&label) {
-            match other.merge(&self.state) {
-                Ok(s) => self.state = s,
-                Err(e) => self.fail(format!("paths disagree where they join: {e}")),
-            }
-        }
-    }
-
-    /// Places a loop head here with the state `head`, which the code falling into it must be
-    /// compatible with (so must every jump back to it); returns its code offset.
-    fn place_head(&mut self, head: State) -> u32 {
-        if let Err(e) = self.state.compatible(&head) {
-            self.fail(format!("entering a loop: {e}"));
-        }
-        let at = self.here();
-        self.state = head;
-        self.heads.insert(at, head);
-        at
-    }
-
-    /// Forgets every register and flag (the pointer is not where the paths' offsets assume),
-    /// which needs every cell's memory to be current.
-    fn forget(&mut self) {
-        if !self.state.stale().is_empty() {
-            self.fail(format!(
-                "forgetting cells {:?} held only in registers",
-                self.state.stale()
-            ));
-        }
-        self.state = State::new();
-    }
-
-    /// True if ZF already tells whether `p[off]` is 0 (and the generator may rely on it).
-    fn flags_hold(&self, off: i32) -> bool {
-        self.options.cache && self.state.flags() == Some(off)
-    }
-
     fn open_unit(&mut self, unit: Unit) {
         let here = self.here();
         // A unit that starts where the last one ended replaces the `None` that ended it
@@ -688,72 +522,5 @@ impl Gen<'_> {
             Op::Debug { off } => self.debug_dump(i, off),
         }
         i + 1
-    }
-
-    /// [`super::Options::verify`]: code that checks, at run time, what the generator
-    /// believes: that each register holding a cell whose memory is current holds the same
-    /// value (at the cell width), and that ZF tells whether the cell it is believed to reflect
-    /// is 0 (in memory, or in its register if memory is out of date). A wrong belief exits
-    /// with status `VERIFY`. The check changes no register and leaves ZF as it found it.
-    #[allow(clippy::useless_conversion)] // dynasm's dynamic registers take `impl Into<u8>`
-    fn assert_beliefs(&mut self) {
-        let fail = self.sub.verify_failed;
-        let cs = self.enc.cell_bytes;
-        let beliefs: Vec<(Reg, i32)> = self
-            .state
-            .held()
-            .filter(|&(_, off)| !self.state.is_stale(off))
-            .collect();
-        for (reg, off) in beliefs {
-            let d = self.disp(off);
-            let ok = self.ops.new_dynamic_label();
-            // A second register to load the cell into, saved around the check.
-            let t = if reg == Reg::Rcx { Reg::Rdx } else { Reg::Rcx };
-            let (r, tn) = (reg.num(), t.num());
-            dynasm!(self.ops; .arch x64; pushfq);
-            reg_asm!(self.ops, t; push r_q);
-            match cs {
-                1 => dynasm!(self.ops; .arch x64; movzx Rd(tn), BYTE [rbx + d]; cmp Rb(r), Rb(tn)),
-                2 => dynasm!(self.ops; .arch x64; movzx Rd(tn), WORD [rbx + d]; cmp Rw(r), Rw(tn)),
-                _ => dynasm!(self.ops; .arch x64; mov Rd(tn), DWORD [rbx + d]; cmp Rd(r), Rd(tn)),
-            }
-            reg_asm!(self.ops, t; pop r_q);
-            dynasm!(self.ops
-                ; .arch x64
-                ; je =>ok
-                ; call =>fail
-                ; =>ok
-                ; popfq
-            );
-        }
-        // The flags last: checking them leaves ZF alone but not the other flags.
-        if let Some(off) = self.state.flags() {
-            let (ok, zero) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
-            let in_reg = self.home(off).filter(|_| self.state.is_stale(off));
-            dynasm!(self.ops; .arch x64; jz =>zero);
-            self.test_raw(off, in_reg);
-            dynasm!(self.ops; .arch x64; jne =>ok; call =>fail; =>zero);
-            self.test_raw(off, in_reg);
-            dynasm!(self.ops; .arch x64; je =>ok; call =>fail; =>ok);
-        }
-    }
-
-    /// Sets ZF from cell `off`, in `reg` or in memory, outside the tracked instructions (for
-    /// [`Gen::assert_beliefs`]).
-    fn test_raw(&mut self, off: i32, reg: Option<Reg>) {
-        let cs = self.enc.cell_bytes;
-        match reg {
-            Some(reg) => width_asm!(self.ops, cs, reg; test r, r),
-            None => self.cmp_cell_raw(self.disp(off), cs),
-        }
-    }
-
-    /// `cmp cell [rbx + d], 0`, outside the tracked instructions (for [`Gen::assert_beliefs`]).
-    fn cmp_cell_raw(&mut self, d: i32, cs: i32) {
-        match cs {
-            1 => dynasm!(self.ops; .arch x64; cmp BYTE [rbx + d], 0),
-            2 => dynasm!(self.ops; .arch x64; cmp WORD [rbx + d], 0),
-            _ => dynasm!(self.ops; .arch x64; cmp DWORD [rbx + d], 0),
-        }
     }
 }

@@ -74,9 +74,13 @@ impl CellList {
     }
 
     /// Adds `c` if it is not there; false if there is no room for it.
+    #[inline]
     fn add(&mut self, c: i32) -> bool {
-        if self.as_slice().contains(&c) {
-            return true;
+        let n = usize::from(self.len);
+        for &x in &self.cells[..n] {
+            if x == c {
+                return true;
+            }
         }
         if usize::from(self.len) == CellList::CAP {
             return false;
@@ -175,50 +179,70 @@ impl Plan {
         self.next_use.resize(end - i, [NEVER; 2]);
         self.wants_flags.clear();
         self.wants_flags.resize(end - i, false);
-        // Backwards: the next use of each cell in the region, and the cell tested next.
+        // Backwards: the next use of each cell in the region, and the cell tested next. One
+        // `match` per instruction says everything about it (its cells, the one it writes,
+        // and what it does to the test looked for).
         let seen = &mut self.seen;
         seen.new_region();
         let mut test: Option<i32> = None;
         for k in (i..end).rev() {
-            let op = &code[k].op;
             let at = k - i;
-            let fused_end = matches!(op, Op::Move { .. })
-                && matches!(code.get(k + 1).map(|x| x.op), Some(Op::EndLoop { .. }));
-            if let Some(c) = written(op)
-                && test == Some(c)
-            {
-                self.wants_flags[at] = true;
-                test = None;
-            }
-            for (slot, c) in cells(op).into_iter().enumerate() {
-                if let Some(c) = c {
-                    self.next_use[at][slot] = seen.get(c);
+            let next_use = &mut self.next_use[at];
+            // A write of the cell tested next sets the flags for that test.
+            let mut writes = |c: i32, test: &mut Option<i32>| {
+                if *test == Some(c) {
+                    self.wants_flags[at] = true;
+                    *test = None;
                 }
-            }
-            // Record this instruction's cells as the next uses for those before it. A region
-            // boundary's own test does not count: loops that do not keep their cells and
-            // scans need the cell in memory there anyway.
-            if !ends_region(op) {
-                for c in cells(op).into_iter().flatten() {
-                    seen.set(c, k as u32);
-                }
-            }
-            test = match *op {
-                Op::Loop { off } | Op::If { off } | Op::EndLoop { off } | Op::Scan { off, .. } => {
-                    Some(off)
-                }
-                Op::Move { delta } if fused_end => match code[k + 1].op {
-                    Op::EndLoop { off } => Some(delta + off),
-                    _ => None,
-                },
-                Op::Out { .. }
-                | Op::In { .. }
-                | Op::Print { .. }
-                | Op::EndIf
-                | Op::Move { .. }
-                | Op::Debug { .. } => None,
-                _ => test,
             };
+            match code[k].op {
+                Op::Add { off, .. } | Op::Set { off, .. } => {
+                    writes(off, &mut test);
+                    next_use[0] = seen.get(off);
+                    seen.set(off, k as u32);
+                }
+                Op::MulAdd { src, dst, .. }
+                | Op::MulSet { src, dst, .. }
+                | Op::MulAddMin { src, dst, .. } => {
+                    writes(dst, &mut test);
+                    next_use[0] = seen.get(dst);
+                    next_use[1] = seen.get(src);
+                    seen.set(dst, k as u32);
+                    seen.set(src, k as u32);
+                }
+                Op::In { off } => {
+                    writes(off, &mut test);
+                    next_use[0] = seen.get(off);
+                    seen.set(off, k as u32);
+                    test = None;
+                }
+                Op::Out { off } => {
+                    next_use[0] = seen.get(off);
+                    seen.set(off, k as u32);
+                    test = None;
+                }
+                Op::If { off } => {
+                    next_use[0] = seen.get(off);
+                    seen.set(off, k as u32);
+                    test = Some(off);
+                }
+                // A region boundary's own test does not count as a use for the instructions
+                // before it: loops that do not keep their cells and scans need the cell in
+                // memory there anyway.
+                Op::Loop { off } | Op::EndLoop { off } | Op::Scan { off, .. } => {
+                    next_use[0] = seen.get(off);
+                    test = Some(off);
+                }
+                // A move fused with the loop end after it tests that loop's cell.
+                Op::Move { delta } => {
+                    test = match code.get(k + 1).map(|x| x.op) {
+                        Some(Op::EndLoop { off }) => Some(delta + off),
+                        _ => None,
+                    };
+                }
+                Op::Print { .. } | Op::EndIf | Op::Debug { .. } => test = None,
+                Op::Check(_) => {}
+            }
         }
     }
 }
@@ -244,8 +268,14 @@ impl NextUses {
 
     fn new(code: &[crate::ir::Instr]) -> NextUses {
         let (mut lo, mut hi) = (i32::MAX, i32::MIN);
-        for c in code.iter().flat_map(|ins| cells(&ins.op)).flatten() {
-            (lo, hi) = (lo.min(c), hi.max(c));
+        for ins in code {
+            let [a, b] = cells(&ins.op);
+            if let Some(c) = a {
+                (lo, hi) = (lo.min(c), hi.max(c));
+            }
+            if let Some(c) = b {
+                (lo, hi) = (lo.min(c), hi.max(c));
+            }
         }
         let len = (i64::from(hi) - i64::from(lo) + 1).clamp(0, NextUses::WINDOW);
         NextUses {
@@ -323,16 +353,20 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
     for (i, ins) in code.iter().enumerate() {
         match ins.op {
             Op::Loop { .. } | Op::If { .. } => {
+                let is_loop = matches!(ins.op, Op::Loop { .. });
                 if let Some(parent) = open.last_mut()
-                    && matches!(ins.op, Op::Loop { .. })
+                    && is_loop
                 {
                     parent.carried = false;
                 }
+                // An `if` only collects its cells for a loop around it that may still keep
+                // its cells (an `if` outside any such loop has no use for them).
+                let carried = is_loop || open.last().is_some_and(|p| p.carried);
                 open.push(Open {
                     at: i,
                     moved: Some(0),
-                    is_loop: matches!(ins.op, Op::Loop { .. }),
-                    carried: true,
+                    is_loop,
+                    carried,
                     cells: CellList::default(),
                     writes: CellList::default(),
                 });

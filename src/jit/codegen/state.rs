@@ -14,71 +14,8 @@
 //! an error instead of producing wrong code. A loop head has a state fixed in advance, which
 //! every jump back to it must be [`State::compatible`] with.
 
+use super::cellset::CellSet;
 use super::effect::{Effect, Flags, Move, Reg, Requires};
-
-/// A small sorted set of cells, stored inline: the cells whose memory is out of date.
-///
-/// Each such cell is held by one of the registers that may hold cells ([`Reg::ALL`], 11 of
-/// them), so there are never more than 11 of them between instructions, and one more for a
-/// moment while an effect is applied (a cell it changes is added before the register that
-/// takes it is checked). A fixed array instead of a `Vec` makes a [`State`] a plain value:
-/// copying one at every label, loop head and `if` costs no allocation.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct CellSet {
-    len: u8,
-    cells: [i32; CellSet::CAP],
-}
-
-impl CellSet {
-    /// Most cells the set holds.
-    const CAP: usize = 16;
-
-    /// The cells, in increasing order.
-    pub(crate) fn as_slice(&self) -> &[i32] {
-        &self.cells[..usize::from(self.len)]
-    }
-
-    fn contains(&self, c: i32) -> bool {
-        self.as_slice().binary_search(&c).is_ok()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Adds `c` (nothing if it is there). The callers keep the set within its room (see the
-    /// type's doc); a set that would overflow is a code generator bug, and panics.
-    fn insert(&mut self, c: i32) {
-        if let Err(i) = self.as_slice().binary_search(&c) {
-            let n = usize::from(self.len);
-            assert!(n < CellSet::CAP, "more out-of-date cells than registers");
-            // (Element by element: a handful at most, where a `copy_within` is a call.)
-            for k in (i..n).rev() {
-                self.cells[k + 1] = self.cells[k];
-            }
-            self.cells[i] = c;
-            self.len += 1;
-        }
-    }
-
-    fn remove(&mut self, c: i32) {
-        if let Ok(i) = self.as_slice().binary_search(&c) {
-            let n = usize::from(self.len);
-            for k in i..n - 1 {
-                self.cells[k] = self.cells[k + 1];
-            }
-            self.len -= 1;
-        }
-    }
-
-    /// Subtracts `d` from every cell (the order is kept).
-    fn shift(&mut self, d: i32) {
-        let n = usize::from(self.len);
-        for c in &mut self.cells[..n] {
-            *c -= d;
-        }
-    }
-}
 
 /// A register entry of [`State`] that holds no cell. (No cell is this far left of the
 /// pointer: offsets stay within a few times 2^24 of it.)
@@ -121,8 +58,25 @@ impl State {
     }
 
     /// The register holding cell `off`, preferring one of `homes`.
+    #[inline]
     pub(crate) fn reg_of(&self, off: i32, homes: &[Reg]) -> Option<Reg> {
-        homes.iter().copied().find(|r| self.holds(*r) == Some(off))
+        // (A free register holds `FREE`, which is no cell.)
+        homes
+            .iter()
+            .copied()
+            .find(|r| self.regs[r.num() as usize] == off)
+    }
+
+    /// True if `reg` holds cell `off` (a cheaper `holds(reg) == Some(off)`).
+    #[inline]
+    pub(crate) fn has(&self, reg: Reg, off: i32) -> bool {
+        self.regs[reg.num() as usize] == off
+    }
+
+    /// True if `reg` holds no cell.
+    #[inline]
+    pub(crate) fn is_free(&self, reg: Reg) -> bool {
+        self.regs[reg.num() as usize] == FREE
     }
 
     /// The cell `reg` holds, if any.
@@ -164,9 +118,10 @@ impl State {
     }
 
     /// Whether an instruction's requirement holds here.
+    #[inline(always)]
     pub(crate) fn check(&self, req: &Requires) -> Result<(), String> {
         if let Some((reg, off)) = req.holds
-            && self.holds(reg) != Some(off)
+            && !self.has(reg, off)
         {
             return Err(format!(
                 "{reg:?} should hold p[{off}] but holds {:?}",
@@ -183,24 +138,15 @@ impl State {
 
     /// Updates what is known after code with effect `e`. An error means the code would lose
     /// the only copy of a cell's value.
+    ///
+    /// (Called for every instruction emitted, so written for speed: the common effects touch
+    /// one cell and one register, and the loops over registers are plain passes over the
+    /// array that the compiler turns into vector compares.)
+    #[inline(always)]
     pub(crate) fn apply(&mut self, e: &Effect) -> Result<(), String> {
         match e.moves {
             Move::None => {}
-            Move::By(cells) => {
-                for r in &mut self.regs {
-                    if *r != FREE {
-                        *r -= cells;
-                    }
-                }
-                self.stale.shift(cells);
-                if let Some(f) = &mut self.flags {
-                    *f -= cells;
-                }
-                if let Some((lo, hi)) = &mut self.proven {
-                    *lo -= cells;
-                    *hi -= cells;
-                }
-            }
+            Move::By(cells) => self.shift(cells),
             Move::Unknown => {
                 if !self.stale.is_empty() {
                     return Err(format!(
@@ -211,16 +157,16 @@ impl State {
                 *self = State::new();
             }
         }
-        let new_flags = match e.flags {
-            Flags::Kept => self.flags,
+        self.flags = match e.flags {
+            // Flags kept across a change of the very cell they reflect no longer reflect it.
+            Flags::Kept => self.flags.filter(|&f| Some(f) != e.changes),
             Flags::Lost => None,
             Flags::Cell { off, .. } => Some(off),
         };
         // The cells that may have lost their register here: the one changed (its copies
         // are gone), and those of the registers overwritten. Only they can be out of date
         // and in no register afterwards (every other out-of-date cell keeps its register).
-        let mut lost = [FREE; 18];
-        let mut n_lost = 0;
+        // Only looked for if some cell is out of date.
         if let Some(off) = e.changes {
             for r in &mut self.regs {
                 if *r == off {
@@ -232,30 +178,31 @@ impl State {
             if e.stores != Some(off) {
                 self.stale.insert(off);
             }
-            lost[n_lost] = off;
-            n_lost += 1;
         }
-        // Flags kept across a change of the very cell they reflect no longer reflect it.
-        self.flags = new_flags.filter(|&f| Some(f) != e.changes || e.flags != Flags::Kept);
+        // (`lost[n]`: what register `n` held, where bit `n` of `lost_regs` is set.)
+        let mut lost = [FREE; 16];
+        let mut lost_regs = 0u16;
         let mut clobbered = e.regs.0;
         while clobbered != 0 {
             let n = clobbered.trailing_zeros() as usize;
             clobbered &= clobbered - 1;
             if self.regs[n] != FREE {
-                lost[n_lost] = self.regs[n];
-                n_lost += 1;
+                lost[n] = self.regs[n];
+                lost_regs |= 1 << n;
                 self.regs[n] = FREE;
             }
         }
         if let Some((reg, off)) = e.holds {
-            let r = &mut self.regs[reg.num() as usize];
-            if *r != FREE && *r != off {
-                lost[n_lost] = *r;
-                n_lost += 1;
+            let n = reg.num() as usize;
+            if self.regs[n] != FREE && self.regs[n] != off {
+                lost[n] = self.regs[n];
+                lost_regs |= 1 << n;
             }
-            *r = off;
+            self.regs[n] = off;
         }
-        if let Some(off) = e.stores {
+        if let Some(off) = e.stores
+            && !self.stale.is_empty()
+        {
             self.stale.remove(off);
         }
         if let Some(off) = e.touches {
@@ -264,13 +211,36 @@ impl State {
         if e.ends {
             self.dead = true;
         }
-        if lost[..n_lost]
-            .iter()
-            .any(|&c| self.stale.contains(c) && !self.regs.contains(&c))
-        {
-            self.check_stale_held()?;
+        if !self.stale.is_empty() {
+            let lost_cell = |c: i32| self.stale.contains(c) && !self.regs.contains(&c);
+            let mut any = e.changes.is_some_and(lost_cell);
+            while lost_regs != 0 && !any {
+                let n = lost_regs.trailing_zeros() as usize;
+                lost_regs &= lost_regs - 1;
+                any = lost_cell(lost[n]);
+            }
+            if any {
+                self.check_stale_held()?;
+            }
         }
         Ok(())
+    }
+
+    /// The pointer moves by `cells`: every offset known is that much smaller.
+    fn shift(&mut self, cells: i32) {
+        for r in &mut self.regs {
+            if *r != FREE {
+                *r -= cells;
+            }
+        }
+        self.stale.shift(cells);
+        if let Some(f) = &mut self.flags {
+            *f -= cells;
+        }
+        if let Some((lo, hi)) = &mut self.proven {
+            *lo -= cells;
+            *hi -= cells;
+        }
     }
 
     /// Fails if a cell whose memory is out of date is in no register (naming the lowest),
@@ -308,7 +278,6 @@ impl State {
         }
         // The union of the out-of-date cells, each checked before it is added (so the set
         // never holds more cells than the registers do).
-        let mut stale = CellSet::default();
         for &c in self.stale().iter().chain(other.stale()) {
             if !regs.contains(&c) {
                 return Err(format!(
@@ -316,8 +285,8 @@ impl State {
                      register on the other"
                 ));
             }
-            stale.insert(c);
         }
+        let stale = self.stale.union(&other.stale);
         let proven = match (self.proven, other.proven) {
             (Some((a, b)), Some((c, d))) if a.max(c) <= b.min(d) => Some((a.max(c), b.min(d))),
             _ => None,

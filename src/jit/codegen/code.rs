@@ -1,0 +1,85 @@
+//! What code generation produces: the machine code and the tables that describe it (where
+//! each IR instruction's code starts, which stretches of code may fault on behalf of which
+//! bounds check or scan, the prologue's stack frame, named symbols). The runtime's fault
+//! handler, the listings, the profiler map and `jitbf build` read these tables.
+
+use crate::ir::CheckId;
+
+/// What a stretch of code is doing, for tracing a fault back to the IR.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unit {
+    /// Nothing that can fault.
+    None,
+    /// The window of a `Check`: the tape pointer register holds `p` of the check.
+    Check(CheckId),
+    /// A scan loop (the IR instruction index): the tape pointer register holds `p` at the
+    /// start of the scan.
+    Scan(u32),
+}
+
+/// Generated code and the tables that describe it.
+pub(crate) struct Code {
+    /// Machine code, position independent.
+    pub bytes: Vec<u8>,
+    /// Offset of the entry point.
+    pub entry: usize,
+    /// Offset of the fault stub.
+    pub fault_stub: usize,
+    /// Offset of the exit path: `rax` holds the status, any stack depth will do.
+    pub exit: u32,
+    /// Where the output cursor `r12` and the output buffer do not simply mean "the bytes
+    /// from `Ctx::out_buf` to `r12` wait to be written": the prologue (before `r12` is set),
+    /// `putc` (a byte stored but not yet counted), `flush` (part may be written already) and
+    /// the exit path (which hands `r12` to Rust). Everywhere else the autoflush signal
+    /// handler may write the pending bytes and reset `r12` (see `crate::autoflush`), so no
+    /// other code may write `r12` or the output buffer: keep output in these subroutines
+    /// (`crate::jit::tests` checks it).
+    pub no_flush: Vec<std::ops::Range<u32>>,
+    /// How the prologue builds the stack frame of the entry function, for a debugger's call
+    /// frame information (`jitbf build -g`): after the prologue, the frame stays as it is
+    /// until the exit; the subroutines never move `rsp`.
+    pub frame: Vec<FrameStep>,
+    /// `(start offset, unit)`, sorted by offset: each unit runs to the next entry.
+    pub units: Vec<(u32, Unit)>,
+    /// Code offset at which each IR instruction's code starts (an instruction fused into
+    /// the one before it starts where that one does). One more entry marks the code's end.
+    /// Empty unless asked for (listings, profiler maps and run-time verification need it;
+    /// running does not).
+    pub instr_offsets: Vec<u32>,
+    /// Where the shared code after the program starts, with names: `(offset, name)`,
+    /// sorted (exit, fault stub, subroutines).
+    pub symbols: Vec<(u32, &'static str)>,
+    /// Offset where the constant data (the bytes of `print`s) starts: not code.
+    pub data_start: usize,
+    /// The tape pointer register holds the address of cell `p + bias`.
+    pub bias: i32,
+}
+
+impl Code {
+    /// The unit the instruction at code offset `off` belongs to.
+    pub(crate) fn unit_at(&self, off: u32) -> Unit {
+        match self.units.partition_point(|&(start, _)| start <= off) {
+            0 => Unit::None,
+            i => self.units[i - 1].1,
+        }
+    }
+
+    /// The IR instruction whose code contains offset `off` (needs `instr_offsets`).
+    pub(crate) fn instr_at(&self, off: u32) -> Option<usize> {
+        let i = self.instr_offsets.partition_point(|&start| start <= off);
+        (i > 0 && i < self.instr_offsets.len()).then(|| i - 1)
+    }
+}
+
+/// One step of the prologue's stack frame: from code offset `at` on, the caller's `rsp`
+/// (the *canonical frame address*) is `rsp + cfa`, and register number `saved` (if any) was
+/// just pushed, at `cfa` bytes below it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameStep {
+    /// Code offset just after the instruction.
+    pub at: u32,
+    /// The canonical frame address is `rsp + cfa`.
+    pub cfa: i32,
+    /// The hardware number of the register the instruction pushed.
+    pub saved: Option<u8>,
+}

@@ -1,0 +1,136 @@
+//! Emitting program code in step with what the generator believes about the machine.
+//!
+//! Every instruction of program code goes through [`Gen::emit`], which checks that what the
+//! instruction needs is so ([`State::check`]), encodes it, and applies its declared effect
+//! ([`super::inst::Inst::effect`]) to the [`State`]. Where paths of the generated code meet
+//! (the end of an `if`, the exit of a loop, a loop head), the states of the paths are merged
+//! or checked against each other ([`Gen::join`], [`Gen::place_head`]): a disagreement is a
+//! code generator bug, reported as a compile error rather than turned into wrong code.
+//!
+//! `emit` is inlined into each call site: there the instruction is mostly known, so its
+//! requirement and declared effect fold down to the few updates they make.
+
+use super::effect::Effect;
+use super::inst::Inst;
+use super::jumps::Target;
+use super::state::State;
+use super::{Gen, verify};
+
+impl Gen<'_> {
+    /// Emits one instruction of program code: checks its requirement, encodes it, and
+    /// applies its declared effect.
+    #[inline(always)]
+    pub(super) fn emit(&mut self, inst: Inst) {
+        if let Err(e) = self.state.check(&inst.requires()) {
+            self.fail(format!("{inst:?} needs what is not so: {e}"));
+        }
+        let start = self.here();
+        inst.encode(&mut self.ops, self.enc);
+        match inst {
+            Inst::Jump { target, short, .. } => {
+                self.jumps.record(target, self.here(), short);
+                self.arrive(target)
+            }
+            Inst::JumpBack { head, .. } => {
+                let head = self.heads.get(&head).copied().unwrap_or_default();
+                if let Err(e) = self.state.compatible(&head) {
+                    self.fail(format!("jump back to a loop head: {e}"));
+                }
+            }
+            _ => {}
+        }
+        self.record(start, inst.effect());
+    }
+
+    /// Emits a sequence of instructions written with dynasm directly (never with
+    /// [`Gen::emit`]), declaring what it does as a whole.
+    pub(super) fn sequence(&mut self, effect: Effect, code: impl FnOnce(&mut Self)) {
+        let start = self.here();
+        code(self);
+        self.record(start, effect);
+    }
+
+    #[inline(always)]
+    fn record(&mut self, start: u32, effect: Effect) {
+        if let Err(e) = self.state.apply(&effect) {
+            self.fail(e);
+        }
+        if let Some(off) = effect.touches {
+            self.pending.retain(|&p| p != off);
+        }
+        let end = self.here();
+        if let Some(pieces) = &mut self.pieces {
+            pieces.push(verify::Piece { start, end, effect });
+        }
+    }
+
+    /// Records the first bug found in the code generator's bookkeeping.
+    pub(super) fn fail(&mut self, e: String) {
+        if self.error.is_none() {
+            self.error = Some(match self.ir.code.get(self.at) {
+                Some(ins) => format!(
+                    "at IR instruction {} ({}): {e}",
+                    self.at,
+                    self.ir.display(&ins.op)
+                ),
+                None => e,
+            });
+        }
+    }
+
+    /// A jump to `label` (placed later) carries the current state there.
+    pub(super) fn arrive(&mut self, label: Target) {
+        let merged = match self.arrivals.remove(&label) {
+            Some(other) => other.merge(&self.state),
+            None => Ok(self.state),
+        };
+        match merged {
+            Ok(s) => {
+                self.arrivals.insert(label, s);
+            }
+            Err(e) => self.fail(format!("paths to one label disagree: {e}")),
+        }
+    }
+
+    /// Places `label` where paths join: the state is what the paths agree on. The forward
+    /// jumps to it get their displacement.
+    pub(super) fn join(&mut self, label: Target) {
+        let here = self.here();
+        self.jumps.place(label, here);
+        if let Some(other) = self.arrivals.remove(&label) {
+            match other.merge(&self.state) {
+                Ok(s) => self.state = s,
+                Err(e) => self.fail(format!("paths disagree where they join: {e}")),
+            }
+        }
+    }
+
+    /// Places a loop head here with the state `head`, which the code falling into it must be
+    /// compatible with (so must every jump back to it); returns its code offset.
+    pub(super) fn place_head(&mut self, head: State) -> u32 {
+        if let Err(e) = self.state.compatible(&head) {
+            self.fail(format!("entering a loop: {e}"));
+        }
+        let at = self.here();
+        self.state = head;
+        self.heads.insert(at, head);
+        at
+    }
+
+    /// Forgets every register and flag (the pointer is not where the paths' offsets assume),
+    /// which needs every cell's memory to be current.
+    pub(super) fn forget(&mut self) {
+        if !self.state.stale().is_empty() {
+            self.fail(format!(
+                "forgetting cells {:?} held only in registers",
+                self.state.stale()
+            ));
+        }
+        self.state = State::new();
+    }
+
+    /// True if ZF already tells whether `p[off]` is 0 (and the generator may rely on it).
+    pub(super) fn flags_hold(&self, off: i32) -> bool {
+        self.options.cache && self.state.flags() == Some(off)
+    }
+}
