@@ -33,11 +33,9 @@ pub fn run(ir: &mut Ir, _config: &Config) {
     for i in 0..code.len() {
         match code[i].op {
             Op::Loop { .. } | Op::If { .. } => open.push(i),
-            Op::EndLoop { off } => {
+            Op::EndLoop { .. } => {
                 let start = open.pop().expect("balanced");
-                if rewrite(&code[start..=i], off, &mut new) {
-                    code[start..=i].copy_from_slice(&new);
-                }
+                rewrite_loop(&mut code[start..=i], &mut new);
             }
             Op::EndIf => {
                 open.pop();
@@ -45,6 +43,24 @@ pub fn run(ir: &mut Ir, _config: &Config) {
             _ => {}
         }
     }
+}
+
+/// Rewrites `lp` (a whole loop, `Loop` to `EndLoop`) in place into its multiply form if it
+/// is a multiply loop, and says whether it was; `scratch` is a buffer to reuse. ([`super::fold`]
+/// calls this as it closes each loop, so that at `-O2` this pass costs no walk of its own.)
+pub fn rewrite_loop(lp: &mut [Instr], scratch: &mut Vec<Instr>) -> bool {
+    let Some(&Instr {
+        op: Op::EndLoop { off },
+        ..
+    }) = lp.last()
+    else {
+        return false;
+    };
+    let done = rewrite(lp, off, scratch);
+    if done {
+        lp.copy_from_slice(scratch);
+    }
+    done
 }
 
 /// Puts the multiply form of `lp` (a whole loop, `Loop` to `EndLoop`) in `out` if it is a
