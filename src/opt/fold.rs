@@ -44,6 +44,9 @@ const MAX_EFFECTS: usize = 32;
 /// arithmetic, then a `Move` and the instruction itself.
 const MAX_STEP: usize = MAX_EFFECTS + 2;
 
+/// Fewest steps [`Folder::grow`] makes room for at a time.
+const GROW_STEPS: usize = 64;
+
 /// Which loop rewrites the folder also makes as it closes each loop: the [`mul`] and
 /// [`scan`] passes, fused into the fold so that they need no walk over the IR of their own.
 /// The result is the same as running those passes after the fold: each looks at one loop
@@ -147,10 +150,11 @@ pub struct Folder {
     open: Vec<(i32, usize)>,
     /// Instructions taken in so far.
     consumed: usize,
+    /// Steps (calls of the [`Emit`] methods) that fit in the memory reserved: see
+    /// [`Folder::room`].
+    steps: usize,
     /// Loop rewrites made as loops close.
     fuse: Fuse,
-    /// Buffer for [`mul::rewrite_loop`].
-    scratch: Vec<Instr>,
 }
 
 impl Folder {
@@ -165,8 +169,8 @@ impl Folder {
             reaches: Vec::new(),
             open: Vec::new(),
             consumed: 0,
+            steps: 0,
             fuse: Fuse::NONE,
-            scratch: Vec::new(),
         }
     }
 
@@ -348,28 +352,44 @@ impl Folder {
 
 impl Folder {
     /// Makes sure that taking in one more instruction cannot allocate: it writes out at most
-    /// [`MAX_STEP`] instructions and one check, and moves at most the open window's records.
+    /// [`MAX_STEP`] instructions, one check and one open bracket, and adds at most one reach
+    /// record (to the open window's, which closing moves to the output's).
+    #[inline]
     fn room(&mut self) -> Result<(), TryReserveError> {
-        // Almost always everything fits: test that with plain comparisons, inlined, and
-        // leave the five `try_reserve` calls to the rare case (this runs for every command
-        // run of the source).
-        let fits = self.len + MAX_STEP <= self.out.code.capacity()
-            && self.out.excursions.len() < self.out.excursions.capacity()
-            && self.out.reaches.capacity() - self.out.reaches.len() > self.reaches.len()
-            && self.reaches.len() < self.reaches.capacity()
-            && self.open.len() < self.open.capacity();
-        if fits { Ok(()) } else { self.grow() }
+        // This runs for every command run of the source: almost always it only counts down
+        // the steps that `grow` made room for.
+        if self.steps == 0 {
+            self.grow()?;
+        }
+        self.steps -= 1;
+        Ok(())
     }
 
-    /// [`Folder::room`] when something must grow.
+    /// [`Folder::room`] when the room made last time is used up: makes room for at least
+    /// [`GROW_STEPS`] more steps (the vectors grow geometrically, so this is rare), and
+    /// counts how many steps fit.
     #[cold]
     fn grow(&mut self) -> Result<(), TryReserveError> {
-        let code = (self.len + MAX_STEP).saturating_sub(self.out.code.len());
+        let code = (self.len + MAX_STEP * GROW_STEPS).saturating_sub(self.out.code.len());
         self.out.code.try_reserve(code)?;
-        self.out.excursions.try_reserve(1)?;
-        self.out.reaches.try_reserve(self.reaches.len() + 1)?;
-        self.reaches.try_reserve(1)?;
-        self.open.try_reserve(1)
+        self.out.excursions.try_reserve(GROW_STEPS)?;
+        self.out
+            .reaches
+            .try_reserve(self.reaches.len() + GROW_STEPS)?;
+        self.reaches.try_reserve(GROW_STEPS)?;
+        self.open.try_reserve(GROW_STEPS)?;
+        let free = |len: usize, capacity: usize| capacity - len;
+        self.steps = [
+            free(self.len, self.out.code.capacity()) / MAX_STEP,
+            free(self.out.excursions.len(), self.out.excursions.capacity()),
+            free(self.out.reaches.len(), self.out.reaches.capacity()) - self.reaches.len(),
+            free(self.reaches.len(), self.reaches.capacity()),
+            free(self.open.len(), self.open.capacity()),
+        ]
+        .into_iter()
+        .min()
+        .expect("five counts");
+        Ok(())
     }
 
     /// Takes in one instruction other than a check.
@@ -485,7 +505,7 @@ impl Folder {
             self.len -= 3;
             self.out.code[self.len - 1] = scan;
         } else if self.fuse.mul {
-            mul::rewrite_loop(code, &mut self.scratch);
+            mul::rewrite_loop(code);
         }
     }
 
@@ -513,18 +533,21 @@ impl Folder {
 }
 
 impl Emit for Folder {
+    #[inline]
     fn instr(&mut self, op: Op, span: Span) -> Result<(), TryReserveError> {
         self.room()?;
         self.take(op, span);
         Ok(())
     }
 
+    #[inline]
     fn check(&mut self, reach: Reach, span: Span) -> Result<(), TryReserveError> {
         self.room()?;
         self.take_check(reach, span);
         Ok(())
     }
 
+    #[inline]
     fn add(&mut self, val: u32, span: Span) -> Result<(), TryReserveError> {
         self.room()?;
         self.consumed += 1;
@@ -532,6 +555,7 @@ impl Emit for Folder {
         Ok(())
     }
 
+    #[inline]
     fn moves(&mut self, reach: Reach, delta: i32, span: Span) -> Result<(), TryReserveError> {
         // One `room` for both: the check writes at most a placeholder and a record, and
         // the move at most what `take` does for it.
