@@ -18,7 +18,9 @@
 //! condition cell becomes that store. (An `if` that still holds a bounds check stays: the
 //! check must only happen when the original loop would have run.)
 
-use rustc_hash::FxHashSet;
+mod keys;
+
+use keys::Keys;
 
 use crate::ir::{Instr, Ir, Op};
 use crate::{Config, Eof};
@@ -33,7 +35,7 @@ use crate::{Config, Eof};
 struct Live {
     /// True: every cell but those in `set` is live; false: only those in `set` are.
     all_but: bool,
-    set: FxHashSet<i64>,
+    set: Keys,
     base: i64,
 }
 
@@ -41,7 +43,7 @@ impl Live {
     fn all() -> Live {
         Live {
             all_but: true,
-            set: FxHashSet::default(),
+            set: Keys::default(),
             base: 0,
         }
     }
@@ -57,10 +59,7 @@ impl Live {
     fn set_all(&mut self) {
         self.all_but = true;
         self.base = 0;
-        // (Clearing a hash set costs its capacity even when it is empty.)
-        if !self.set.is_empty() {
-            self.set.clear();
-        }
+        self.set.clear();
     }
 
     fn key(&self, off: i32) -> i64 {
@@ -68,14 +67,14 @@ impl Live {
     }
 
     fn contains(&self, off: i32) -> bool {
-        self.set.contains(&self.key(off)) != self.all_but
+        self.set.contains(self.key(off)) != self.all_but
     }
 
     /// `off` is read before it is next written.
     fn read(&mut self, off: i32) {
         let key = self.key(off);
         if self.all_but {
-            self.set.remove(&key);
+            self.set.remove(key);
         } else {
             self.set.insert(key);
         }
@@ -87,7 +86,7 @@ impl Live {
         if self.all_but {
             self.set.insert(key);
         } else {
-            self.set.remove(&key);
+            self.set.remove(key);
         }
     }
 
@@ -100,22 +99,18 @@ impl Live {
     fn union(&mut self, other: &Live) {
         // `other`'s keys in terms of `self.base`.
         let rebase = other.base - self.base;
-        let theirs = || other.set.iter().map(move |&k| k - rebase);
-        let set: FxHashSet<i64> = match (self.all_but, other.all_but) {
+        let theirs = || other.set.iter().map(move |k| k - rebase);
+        let set: Keys = match (self.all_but, other.all_but) {
             // Dead in both.
-            (true, true) => theirs().filter(|k| self.set.contains(k)).collect(),
+            (true, true) => theirs().filter(|&k| self.set.contains(k)).collect(),
             // Live in either.
-            (false, false) => self.set.iter().copied().chain(theirs()).collect(),
+            (false, false) => self.set.iter().chain(theirs()).collect(),
             // Dead in the "all but" one and not live in the other.
             (true, false) => {
-                let live: FxHashSet<i64> = theirs().collect();
-                self.set
-                    .iter()
-                    .copied()
-                    .filter(|k| !live.contains(k))
-                    .collect()
+                let live: Keys = theirs().collect();
+                self.set.iter().filter(|&k| !live.contains(k)).collect()
             }
-            (false, true) => theirs().filter(|k| !self.set.contains(k)).collect(),
+            (false, true) => theirs().filter(|&k| !self.set.contains(k)).collect(),
         };
         self.all_but |= other.all_but;
         self.set = set;

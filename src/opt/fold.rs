@@ -22,7 +22,7 @@
 
 use std::collections::TryReserveError;
 
-use super::clear;
+use super::{clear, mul, scan};
 use crate::Config;
 use crate::ir::{CheckId, Excursion, Instr, Ir, Op, Reach, Span};
 use crate::parse::Emit;
@@ -44,13 +44,61 @@ const MAX_EFFECTS: usize = 32;
 /// arithmetic, then a `Move` and the instruction itself.
 const MAX_STEP: usize = MAX_EFFECTS + 2;
 
-/// Runs the pass, in place: every instruction written out accounts for a different
-/// instruction already read (a check for the first check of its window, a `Move` for one
-/// of the moves it sums, an `Add` for one of the adds it sums), so the write position never
-/// passes the read position.
-pub fn run(ir: &mut Ir, _config: &Config) {
+/// Fewest steps [`Folder::grow`] makes room for at a time.
+const GROW_STEPS: usize = 64;
+
+/// Which loop rewrites the folder also makes as it closes each loop: the [`mul`] and
+/// [`scan`] passes, fused into the fold so that they need no walk over the IR of their own.
+/// The result is the same as running those passes after the fold: each looks at one loop
+/// whose body the fold has finished, and nothing the fold does later changes it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Fuse {
+    /// Multiply loops become `if`s with multiply-adds ([`mul::rewrite_loop`]).
+    pub mul: bool,
+    /// Loops that only move become scans ([`scan::as_scan`]).
+    pub scan: bool,
+}
+
+impl Fuse {
+    /// The fold alone.
+    pub const NONE: Fuse = Fuse {
+        mul: false,
+        scan: false,
+    };
+    /// Fold, then [`mul`].
+    pub const MUL: Fuse = Fuse {
+        mul: true,
+        scan: false,
+    };
+    /// Fold, then [`mul`], then [`scan`].
+    pub const MUL_SCAN: Fuse = Fuse {
+        mul: true,
+        scan: true,
+    };
+}
+
+/// Runs the pass.
+pub fn run(ir: &mut Ir, config: &Config) {
+    run_fused(ir, config, Fuse::NONE);
+}
+
+/// The pass, then [`mul`], as one walk.
+pub fn run_mul(ir: &mut Ir, config: &Config) {
+    run_fused(ir, config, Fuse::MUL);
+}
+
+/// The pass, then [`mul`] and [`scan`], as one walk.
+pub fn run_mul_scan(ir: &mut Ir, config: &Config) {
+    run_fused(ir, config, Fuse::MUL_SCAN);
+}
+
+/// Runs the pass with the loop rewrites of `fuse`, in place: every instruction written out
+/// accounts for a different instruction already read (a check for the first check of its
+/// window, a `Move` for one of the moves it sums, an `Add` for one of the adds it sums), so
+/// the write position never passes the read position.
+pub fn run_fused(ir: &mut Ir, _config: &Config, fuse: Fuse) {
     let n = ir.code.len();
-    let mut f = Folder::new(std::mem::take(ir));
+    let mut f = Folder::new(std::mem::take(ir)).fusing(fuse);
     for r in 0..n {
         let ins = f.out.code[r];
         match ins.op {
@@ -97,10 +145,16 @@ pub struct Folder {
     window: Option<Window>,
     /// Reach records of the open window, in program order.
     reaches: Vec<Reach>,
-    /// `shift` at the start of each open loop or if.
-    open: Vec<i32>,
+    /// `shift` at the start of each open loop or if, and the index of its first instruction
+    /// in `out.code`.
+    open: Vec<(i32, usize)>,
     /// Instructions taken in so far.
     consumed: usize,
+    /// Steps (calls of the [`Emit`] methods) that fit in the memory reserved: see
+    /// [`Folder::room`].
+    steps: usize,
+    /// Loop rewrites made as loops close.
+    fuse: Fuse,
 }
 
 impl Folder {
@@ -115,7 +169,14 @@ impl Folder {
             reaches: Vec::new(),
             open: Vec::new(),
             consumed: 0,
+            steps: 0,
+            fuse: Fuse::NONE,
         }
+    }
+
+    /// The same folder, also making the loop rewrites of `fuse`.
+    pub fn fusing(self, fuse: Fuse) -> Folder {
+        Folder { fuse, ..self }
     }
 
     /// How many instructions have been taken in.
@@ -291,28 +352,44 @@ impl Folder {
 
 impl Folder {
     /// Makes sure that taking in one more instruction cannot allocate: it writes out at most
-    /// [`MAX_STEP`] instructions and one check, and moves at most the open window's records.
+    /// [`MAX_STEP`] instructions, one check and one open bracket, and adds at most one reach
+    /// record (to the open window's, which closing moves to the output's).
+    #[inline]
     fn room(&mut self) -> Result<(), TryReserveError> {
-        // Almost always everything fits: test that with plain comparisons, inlined, and
-        // leave the five `try_reserve` calls to the rare case (this runs for every command
-        // run of the source).
-        let fits = self.len + MAX_STEP <= self.out.code.capacity()
-            && self.out.excursions.len() < self.out.excursions.capacity()
-            && self.out.reaches.capacity() - self.out.reaches.len() > self.reaches.len()
-            && self.reaches.len() < self.reaches.capacity()
-            && self.open.len() < self.open.capacity();
-        if fits { Ok(()) } else { self.grow() }
+        // This runs for every command run of the source: almost always it only counts down
+        // the steps that `grow` made room for.
+        if self.steps == 0 {
+            self.grow()?;
+        }
+        self.steps -= 1;
+        Ok(())
     }
 
-    /// [`Folder::room`] when something must grow.
+    /// [`Folder::room`] when the room made last time is used up: makes room for at least
+    /// [`GROW_STEPS`] more steps (the vectors grow geometrically, so this is rare), and
+    /// counts how many steps fit.
     #[cold]
     fn grow(&mut self) -> Result<(), TryReserveError> {
-        let code = (self.len + MAX_STEP).saturating_sub(self.out.code.len());
+        let code = (self.len + MAX_STEP * GROW_STEPS).saturating_sub(self.out.code.len());
         self.out.code.try_reserve(code)?;
-        self.out.excursions.try_reserve(1)?;
-        self.out.reaches.try_reserve(self.reaches.len() + 1)?;
-        self.reaches.try_reserve(1)?;
-        self.open.try_reserve(1)
+        self.out.excursions.try_reserve(GROW_STEPS)?;
+        self.out
+            .reaches
+            .try_reserve(self.reaches.len() + GROW_STEPS)?;
+        self.reaches.try_reserve(GROW_STEPS)?;
+        self.open.try_reserve(GROW_STEPS)?;
+        let free = |len: usize, capacity: usize| capacity - len;
+        self.steps = [
+            free(self.len, self.out.code.capacity()) / MAX_STEP,
+            free(self.out.excursions.len(), self.out.excursions.capacity()),
+            free(self.out.reaches.len(), self.out.reaches.capacity()) - self.reaches.len(),
+            free(self.reaches.len(), self.reaches.capacity()),
+            free(self.open.len(), self.open.capacity()),
+        ]
+        .into_iter()
+        .min()
+        .expect("five counts");
+        Ok(())
     }
 
     /// Takes in one instruction other than a check.
@@ -359,35 +436,27 @@ impl Folder {
             }
             Op::Loop { off } => {
                 self.boundary();
-                self.open.push(s);
+                self.open.push((s, self.len));
                 self.emit(Op::Loop { off: off + s }, span);
             }
             Op::If { off } => {
                 self.boundary();
-                self.open.push(s);
+                self.open.push((s, self.len));
                 self.emit(Op::If { off: off + s }, span);
             }
             Op::EndLoop { off } => {
                 self.boundary();
-                let entry = self.open.pop().expect("balanced");
+                let (entry, start) = self.open.pop().expect("balanced");
                 if s != entry {
                     self.emit(Op::Move { delta: s - entry }, span);
                     self.shift = entry;
                 }
                 self.emit(Op::EndLoop { off: off + entry }, span);
-                // A clear loop (`[-]`) is a store, pending like any other so that `[-]+++`
-                // folds to one store of 3.
-                if self.len >= 3
-                    && let Some(set) = clear::as_clear(&self.out.code[self.len - 3..self.len])
-                    && let Op::Set { off, val } = set.op
-                {
-                    self.len -= 3;
-                    self.effect(off, Effect::Set(val), set.span);
-                }
+                self.close_loop(start);
             }
             Op::EndIf => {
                 self.boundary();
-                let entry = self.open.pop().expect("balanced");
+                let (entry, _) = self.open.pop().expect("balanced");
                 if s != entry {
                     // A body that moves the pointer (the first iteration of a loop, peeled
                     // off) makes its move real before the paths join.
@@ -418,6 +487,28 @@ impl Folder {
         }
     }
 
+    /// The loop at `out.code[start..len]` was just closed, its body folded: a clear loop
+    /// becomes a pending store; otherwise the rewrites of `self.fuse` apply.
+    #[inline]
+    fn close_loop(&mut self, start: usize) {
+        let code = &mut self.out.code[start..self.len];
+        // A clear loop (`[-]`) is a store, pending like any other so that `[-]+++` folds to
+        // one store of 3.
+        if let Some(set) = clear::as_clear(code)
+            && let Op::Set { off, val } = set.op
+        {
+            self.len -= 3;
+            self.effect(off, Effect::Set(val), set.span);
+        } else if self.fuse.scan
+            && let Some(scan) = scan::as_scan(code)
+        {
+            self.len -= 3;
+            self.out.code[self.len - 1] = scan;
+        } else if self.fuse.mul {
+            mul::rewrite_loop(code);
+        }
+    }
+
     /// Takes in a `Move`: the pointer movement is pending, unless it grows too large.
     #[inline]
     fn take_move(&mut self, delta: i32, span: Span) {
@@ -442,18 +533,21 @@ impl Folder {
 }
 
 impl Emit for Folder {
+    #[inline]
     fn instr(&mut self, op: Op, span: Span) -> Result<(), TryReserveError> {
         self.room()?;
         self.take(op, span);
         Ok(())
     }
 
+    #[inline]
     fn check(&mut self, reach: Reach, span: Span) -> Result<(), TryReserveError> {
         self.room()?;
         self.take_check(reach, span);
         Ok(())
     }
 
+    #[inline]
     fn add(&mut self, val: u32, span: Span) -> Result<(), TryReserveError> {
         self.room()?;
         self.consumed += 1;
@@ -461,6 +555,7 @@ impl Emit for Folder {
         Ok(())
     }
 
+    #[inline]
     fn moves(&mut self, reach: Reach, delta: i32, span: Span) -> Result<(), TryReserveError> {
         // One `room` for both: the check writes at most a placeholder and a record, and
         // the move at most what `take` does for it.
@@ -492,6 +587,35 @@ mod tests {
         let mut after = parse(src).unwrap();
         run(&mut after, &Config::default());
         assert_eq!(streamed, crate::opt::compact(after));
+    }
+
+    #[test]
+    fn fused_loop_rewrites_are_the_passes_run_after() {
+        let config = Config::default();
+        for src in [
+            "+[->+++>+<<]>[>]<[-]+[<<]>>[+>-<]>[->[-]>+<<][->+<[->+<]]",
+            ">>[[>]<[->+<]]+[-<+>]>[>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>]",
+            "[->+<]",
+            "[>]",
+        ] {
+            let mut fused = parse(src.as_bytes()).unwrap();
+            run_mul_scan(&mut fused, &config);
+            let mut after = parse(src.as_bytes()).unwrap();
+            run(&mut after, &config);
+            mul::run(&mut after, &config);
+            scan::run(&mut after, &config);
+            // (The check tables differ until compacted: the parser's are kept.)
+            let fused = crate::opt::compact(fused);
+            assert_eq!(fused, crate::opt::compact(after), "{src}");
+            assert!(
+                ops(&fused)
+                    .iter()
+                    .any(|op| matches!(op, Op::Scan { .. } | Op::MulAdd { .. }))
+            );
+            let mut streamed = Folder::new(Ir::default()).fusing(Fuse::MUL_SCAN);
+            crate::parse::parse_into(src.as_bytes(), &mut streamed).unwrap();
+            assert_eq!(crate::opt::compact(streamed.finish()), fused, "{src}");
+        }
     }
 
     fn ops(ir: &Ir) -> Vec<Op> {

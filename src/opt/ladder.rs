@@ -45,7 +45,7 @@ pub fn run(ir: &mut Ir, config: &Config) {
         return;
     }
     let mask = config.cell_bits.max();
-    let partner = ir.partners();
+    let partner = IfEnds::new(&ir.code);
     let code = &mut ir.code;
     // Rewrite in place (a ladder only gets shorter): `w` trails the read position `r`.
     // `dropped`: the `EndIf`s of levels folded into their first level's, sorted.
@@ -87,7 +87,7 @@ pub fn run(ir: &mut Ir, config: &Config) {
             w += 1;
         }
         for &level in &l.levels[1..] {
-            let end = partner[level];
+            let end = partner.of(level) as u32;
             let at = dropped.binary_search(&end).unwrap_err();
             dropped.insert(at, end);
         }
@@ -96,6 +96,37 @@ pub fn run(ir: &mut Ir, config: &Config) {
         r = l.resume;
     }
     code.truncate(w);
+}
+
+/// The `EndIf` of every `If`, as `(if, end)` index pairs sorted by `if`. (Only `if`s matter
+/// here: a table of every instruction's partner, as [`Ir::partners`] makes, would be the
+/// pass's largest allocation on a huge program.)
+struct IfEnds(Vec<(u32, u32)>);
+
+impl IfEnds {
+    fn new(code: &[Instr]) -> IfEnds {
+        let mut open = Vec::new();
+        let mut pairs = Vec::new();
+        for (i, ins) in code.iter().enumerate() {
+            match ins.op {
+                Op::If { .. } => open.push(i as u32),
+                Op::EndIf => pairs.push((open.pop().expect("balanced"), i as u32)),
+                _ => {}
+            }
+        }
+        // (They come out in the order the `if`s close.)
+        pairs.sort_unstable();
+        IfEnds(pairs)
+    }
+
+    /// The index of the `EndIf` of the `If` at `i`.
+    fn of(&self, i: usize) -> usize {
+        let k = self
+            .0
+            .binary_search_by_key(&(i as u32), |&(start, _)| start)
+            .expect("an `if`");
+        self.0[k].1 as usize
+    }
 }
 
 /// A cheap first look at instruction `i`: an `if` followed by an addition or a check, and
@@ -125,7 +156,7 @@ struct Ladder {
 }
 
 /// The ladder whose first level is the `If` at `start`, if there is one.
-fn ladder(code: &[Instr], partner: &[u32], start: usize, mask: u32) -> Option<Ladder> {
+fn ladder(code: &[Instr], partner: &IfEnds, start: usize, mask: u32) -> Option<Ladder> {
     let Op::If { off: cell } = code[start].op else {
         return None;
     };
@@ -139,7 +170,7 @@ fn ladder(code: &[Instr], partner: &[u32], start: usize, mask: u32) -> Option<La
     let mut at = adds_end;
     let resume = loop {
         let level = *levels.last().expect("one level");
-        let end = partner[level] as usize;
+        let end = partner.of(level);
         if at == end {
             // The last level: additions only.
             break end;
@@ -147,7 +178,7 @@ fn ladder(code: &[Instr], partner: &[u32], start: usize, mask: u32) -> Option<La
         // Otherwise its body must end with the next `if` on the same cell.
         let next = at;
         let nested = matches!(code[next].op, Op::If { off } if off == cell)
-            && partner[next] as usize + 1 == end;
+            && partner.of(next) + 1 == end;
         if !nested {
             return None;
         }
@@ -156,9 +187,9 @@ fn ladder(code: &[Instr], partner: &[u32], start: usize, mask: u32) -> Option<La
         let body = adds(code, next + 1, cell, mask);
         let same = body.is_some_and(|e| sorted(&code[next + 1..e], mask) == first);
         let ends_right = body.is_some_and(|e| {
-            e == partner[next] as usize
+            e == partner.of(next)
                 || (matches!(code[e].op, Op::If { off } if off == cell)
-                    && partner[e] + 1 == partner[next])
+                    && partner.of(e) + 1 == partner.of(next))
         });
         if !(same && ends_right) || levels.len() == usize::from(u8::MAX) {
             break next;

@@ -16,9 +16,11 @@
 //! At `-O2` the first three put loops in the shapes [`known`] works with; what [`known`] and
 //! [`dse`] leave (stores made redundant, `if`s emptied, arithmetic made constant) is folded
 //! again, and [`mul`] runs once more on loops that only became multiply loops then; last,
-//! [`ladder`] turns the `if` ladders [`known`] made into bounded moves. The first
-//! [`fold`] runs while the parser produces instructions ([`parse_and_optimize`]), so the
-//! literal IR of a large program is never built. There, [`known`], the pass that costs most
+//! [`ladder`] turns the `if` ladders [`known`] made into bounded moves. [`mul`] and [`scan`]
+//! each look at one loop at a time, once its body is folded: they run inside the [`fold`]
+//! before them, as it closes each loop ([`fold::Fuse`]), with the same result and no walk over
+//! the IR of their own. The first [`fold`] runs while the parser produces instructions
+//! ([`parse_and_optimize`]), so the literal IR of a large program is never built. There, [`known`], the pass that costs most
 //! per instruction, analyses at most the first [`KNOWN_BUDGET`] instructions of the program
 //! (up to a top-level boundary) and leaves the rest as it is, so a huge program costs time
 //! and memory in proportion to its size, and gets slower code only in its later part, with no
@@ -54,21 +56,30 @@ pub enum OptLevel {
 /// A pass: rewrites the IR for a configuration.
 pub type Pass = fn(&mut Ir, &Config);
 
-/// The passes of a level, in the order they run.
+/// The passes of a level, in the order they run. [`mul`] and [`scan`] run inside the
+/// [`fold`] before them ([`fold::Fuse`]): the same result as running them after it, without a
+/// walk over the IR each.
 pub fn passes(level: OptLevel) -> &'static [(&'static str, Pass)] {
     match level {
         OptLevel::O0 => &[],
         OptLevel::O1 => &[("fold", fold::run)],
         OptLevel::O2 => &[
-            ("fold", fold::run),
-            ("mul", mul::run),
-            ("scan", scan::run),
+            ("fold+mul+scan", fold::run_mul_scan),
             ("known", known::run),
             ("dse", dse::run),
-            ("fold", fold::run),
-            ("mul", mul::run),
+            ("fold+mul", fold::run_mul),
             ("ladder", ladder::run),
         ],
+    }
+}
+
+/// The loop rewrites fused into the first pass of a level, if that pass is a [`fold`] (which
+/// [`parse_and_optimize`] then runs as the parser produces instructions).
+fn first_fold(level: OptLevel) -> Option<fold::Fuse> {
+    match passes(level).first()?.0 {
+        "fold" => Some(fold::Fuse::NONE),
+        "fold+mul+scan" => Some(fold::Fuse::MUL_SCAN),
+        _ => None,
     }
 }
 
@@ -109,9 +120,10 @@ pub struct Optimized {
 pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crate::ParseError> {
     let start = Instant::now();
     let passes = passes(config.opt_level);
-    let streamed = matches!(passes.first(), Some(&("fold", _)));
-    let (mut ir, literal_ops) = if streamed {
-        let mut folder = fold::Folder::new(Ir::default());
+    let fuse = first_fold(config.opt_level);
+    let streamed = fuse.is_some();
+    let (mut ir, literal_ops) = if let Some(fuse) = fuse {
+        let mut folder = fold::Folder::new(Ir::default()).fusing(fuse);
         crate::parse::parse_into_with(src, config.debug, &mut folder)?;
         let n = folder.consumed();
         (folder.finish(), n)

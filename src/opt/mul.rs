@@ -28,16 +28,12 @@ pub fn run(ir: &mut Ir, _config: &Config) {
     let code = &mut ir.code;
     // Index of each open loop or if. Rewrites keep the length, so they happen in place.
     let mut open: Vec<usize> = Vec::new();
-    // The rewritten loop is built here (one buffer for the whole pass, not one per loop).
-    let mut new = Vec::new();
     for i in 0..code.len() {
         match code[i].op {
             Op::Loop { .. } | Op::If { .. } => open.push(i),
-            Op::EndLoop { off } => {
+            Op::EndLoop { .. } => {
                 let start = open.pop().expect("balanced");
-                if rewrite(&code[start..=i], off, &mut new) {
-                    code[start..=i].copy_from_slice(&new);
-                }
+                rewrite_loop(&mut code[start..=i]);
             }
             Op::EndIf => {
                 open.pop();
@@ -47,20 +43,24 @@ pub fn run(ir: &mut Ir, _config: &Config) {
     }
 }
 
-/// Puts the multiply form of `lp` (a whole loop, `Loop` to `EndLoop`) in `out` if it is a
-/// multiply loop (it has the same length as `lp`), and says whether it was.
-fn rewrite(lp: &[Instr], cond: i32, out: &mut Vec<Instr>) -> bool {
-    out.clear();
-    multiply_form(lp, cond, out).is_some()
+/// Rewrites `lp` (a whole loop, `Loop` to `EndLoop`) in place into its multiply form if it
+/// is a multiply loop (the form has the same length), and says whether it was. ([`super::fold`]
+/// calls this as it closes each loop, so that at `-O2` this pass costs no walk of its own.)
+pub fn rewrite_loop(lp: &mut [Instr]) -> bool {
+    multiply_form(lp).is_some()
 }
 
-/// [`rewrite`], with `None` for "not a multiply loop".
-fn multiply_form(lp: &[Instr], cond: i32, out: &mut Vec<Instr>) -> Option<()> {
-    let (first, last) = (lp.first()?, lp.last()?);
-    if first.op != (Op::Loop { off: cond }) {
+/// [`rewrite_loop`], with `None` for "not a multiply loop" (and `lp` left as it was).
+fn multiply_form(lp: &mut [Instr]) -> Option<()> {
+    let (&first, &last) = (lp.first()?, lp.last()?);
+    let (Op::Loop { off: cond }, Op::EndLoop { off: end }) = (first.op, last.op) else {
+        return None;
+    };
+    if cond != end {
         return None;
     }
-    let body = &lp[1..lp.len() - 1];
+    let n = lp.len();
+    let body = &lp[1..n - 1];
     let mut step = None;
     // The cells stored to (rarely any, so this seldom allocates).
     let mut stores = Vec::new();
@@ -93,11 +93,14 @@ fn multiply_form(lp: &[Instr], cond: i32, out: &mut Vec<Instr>) -> Option<()> {
     // The loop runs n = -c * step^-1 times; each `Add a` contributes `a * n`.
     let factor = inverse(step).wrapping_neg();
     let span = first.span.to(last.span);
-    out.push(Instr {
+    lp[0] = Instr {
         op: Op::If { off: cond },
         span: first.span,
-    });
-    for ins in body {
+    };
+    // The body without the step of the condition cell, written over itself: one shorter.
+    let mut w = 1;
+    for r in 1..n - 1 {
+        let ins = lp[r];
         let op = match ins.op {
             Op::Add { off, .. } if off == cond => continue,
             Op::Add { off, val } => Op::MulAdd {
@@ -107,16 +110,18 @@ fn multiply_form(lp: &[Instr], cond: i32, out: &mut Vec<Instr>) -> Option<()> {
             },
             other => other,
         };
-        out.push(Instr { op, span: ins.span });
+        lp[w] = Instr { op, span: ins.span };
+        w += 1;
     }
-    out.push(Instr {
+    debug_assert_eq!(w, n - 2, "the body had one step of the condition cell");
+    lp[n - 2] = Instr {
         op: Op::Set { off: cond, val: 0 },
         span: Span::new(span.end.saturating_sub(1), span.end),
-    });
-    out.push(Instr {
+    };
+    lp[n - 1] = Instr {
         op: Op::EndIf,
         span: last.span,
-    });
+    };
     Some(())
 }
 

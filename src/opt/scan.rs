@@ -24,43 +24,48 @@ pub fn run(ir: &mut Ir, _config: &Config) {
     for r in 0..code.len() {
         code[w] = code[r];
         w += 1;
-        if w < 4 {
-            continue;
-        }
-        if let [
-            Instr {
-                op: Op::Loop { off: a },
-                span: start,
-            },
-            Instr {
-                op: Op::Check(check),
-                ..
-            },
-            Instr {
-                op: Op::Move { delta },
-                ..
-            },
-            Instr {
-                op: Op::EndLoop { off: b },
-                span: end,
-            },
-        ] = code[w - 4..w]
-            && a == b
-            && delta != 0
-            && delta.abs() <= MAX_STEP
-        {
-            code[w - 4] = Instr {
-                op: Op::Scan {
-                    off: a,
-                    step: delta,
-                    check,
-                },
-                span: start.to(end),
-            };
+        if let Some(scan) = as_scan(&code[..w]) {
+            code[w - 4] = scan;
             w -= 3;
         }
     }
     code.truncate(w);
+}
+
+/// The scan that the last four instructions of `code` make, if they are a loop whose body is
+/// one bounds check and one move of at most [`MAX_STEP`]. ([`super::fold`] asks this as it
+/// closes each loop, so that at `-O2` this pass costs no walk of its own.)
+#[inline]
+pub fn as_scan(code: &[Instr]) -> Option<Instr> {
+    let [
+        Instr {
+            op: Op::Loop { off: a },
+            span: start,
+        },
+        Instr {
+            op: Op::Check(check),
+            ..
+        },
+        Instr {
+            op: Op::Move { delta },
+            ..
+        },
+        Instr {
+            op: Op::EndLoop { off: b },
+            span: end,
+        },
+    ] = *code.last_chunk::<4>()?
+    else {
+        return None;
+    };
+    (a == b && delta != 0 && delta.abs() <= MAX_STEP).then(|| Instr {
+        op: Op::Scan {
+            off: a,
+            step: delta,
+            check,
+        },
+        span: start.to(end),
+    })
 }
 
 #[cfg(test)]
