@@ -96,14 +96,28 @@ pub fn run_mul_scan(ir: &mut Ir, config: &Config) {
 /// accounts for a different instruction already read (a check for the first check of its
 /// window, a `Move` for one of the moves it sums, an `Add` for one of the adds it sums), so
 /// the write position never passes the read position.
+///
+/// The checks it makes go to new tables: every check of the input is merged into one of them,
+/// so the old tables are dropped at the end instead of being left for [`super::compact`] to
+/// squeeze (on a huge program, they and the compaction's map of them were its largest memory
+/// peak). The new checks are numbered in the order they are made, as they would be if
+/// appended, so the result after [`super::compact`] is the same.
 pub fn run_fused(ir: &mut Ir, _config: &Config, fuse: Fuse) {
     let n = ir.code.len();
-    let mut f = Folder::new(std::mem::take(ir)).fusing(fuse);
+    let mut input = std::mem::take(ir);
+    let read = Tables {
+        excursions: std::mem::take(&mut input.excursions),
+        reaches: std::mem::take(&mut input.reaches),
+    };
+    let mut f = Folder {
+        read,
+        ..Folder::new(input).fusing(fuse)
+    };
     for r in 0..n {
         let ins = f.out.code[r];
         match ins.op {
             Op::Check(id) => {
-                let e = *f.out.excursion(id);
+                let e = f.read.excursions[id.0 as usize];
                 let records = e.first as usize..(e.first + e.len) as usize;
                 f.check_reaches(e.origin, records, ins.span);
             }
@@ -112,6 +126,13 @@ pub fn run_fused(ir: &mut Ir, _config: &Config, fuse: Fuse) {
         debug_assert!(f.len <= r + 1, "folding in place overtook its input");
     }
     *ir = f.finish();
+}
+
+/// The check tables of an IR folded in place ([`run_fused`]), which its instructions refer to.
+#[derive(Debug, Default)]
+struct Tables {
+    excursions: Vec<Excursion>,
+    reaches: Vec<Reach>,
 }
 
 /// A check being built from consecutive `Check`s.
@@ -155,10 +176,13 @@ pub struct Folder {
     steps: usize,
     /// Loop rewrites made as loops close.
     fuse: Fuse,
+    /// The check tables the input refers to, when it is not the parser (whose checks come
+    /// through [`Emit::check`]).
+    read: Tables,
 }
 
 impl Folder {
-    /// A folder writing over `out.code` (whose check tables are kept).
+    /// A folder writing over `out.code`, adding the checks it makes to `out`'s tables.
     pub fn new(out: Ir) -> Folder {
         Folder {
             out,
@@ -171,6 +195,7 @@ impl Folder {
             consumed: 0,
             steps: 0,
             fuse: Fuse::NONE,
+            read: Tables::default(),
         }
     }
 
@@ -191,12 +216,12 @@ impl Folder {
         self.out
     }
 
-    /// Takes a bounds check whose records are `out.reaches[records]`, starting at `origin`.
+    /// Takes a bounds check whose records are `read.reaches[records]`, starting at `origin`.
     fn check_reaches(&mut self, origin: i32, records: std::ops::Range<usize>, span: Span) {
         self.open_window(origin, span);
         let s = self.shift;
         for k in records {
-            let r = self.out.reaches[k];
+            let r = self.read.reaches[k];
             self.reach(Reach {
                 off: r.off + s,
                 ..r
@@ -467,10 +492,10 @@ impl Folder {
             }
             Op::Scan { off, step, check } => {
                 self.boundary();
-                let e = *self.out.excursion(check);
+                let e = self.read.excursions[check.0 as usize];
                 let records = e.first as usize..(e.first + e.len) as usize;
                 self.reaches
-                    .extend(self.out.reaches[records].iter().map(|r| Reach {
+                    .extend(self.read.reaches[records].iter().map(|r| Reach {
                         off: r.off + s,
                         ..*r
                     }));
@@ -568,125 +593,4 @@ impl Emit for Folder {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::parse::parse;
-
-    fn fold(src: &str) -> Ir {
-        let mut ir = parse(src.as_bytes()).unwrap();
-        run(&mut ir, &Config::default());
-        crate::opt::compact(ir)
-    }
-
-    #[test]
-    fn folding_while_parsing_is_folding_after() {
-        let src = b">+[->>+<<]<<,>.[>]>+>>.[-]";
-        let mut streamed = Folder::new(Ir::default());
-        crate::parse::parse_into(src, &mut streamed).unwrap();
-        let streamed = crate::opt::compact(streamed.finish());
-        let mut after = parse(src).unwrap();
-        run(&mut after, &Config::default());
-        assert_eq!(streamed, crate::opt::compact(after));
-    }
-
-    #[test]
-    fn fused_loop_rewrites_are_the_passes_run_after() {
-        let config = Config::default();
-        for src in [
-            "+[->+++>+<<]>[>]<[-]+[<<]>>[+>-<]>[->[-]>+<<][->+<[->+<]]",
-            ">>[[>]<[->+<]]+[-<+>]>[>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>]",
-            "[->+<]",
-            "[>]",
-        ] {
-            let mut fused = parse(src.as_bytes()).unwrap();
-            run_mul_scan(&mut fused, &config);
-            let mut after = parse(src.as_bytes()).unwrap();
-            run(&mut after, &config);
-            mul::run(&mut after, &config);
-            scan::run(&mut after, &config);
-            // (The check tables differ until compacted: the parser's are kept.)
-            let fused = crate::opt::compact(fused);
-            assert_eq!(fused, crate::opt::compact(after), "{src}");
-            assert!(
-                ops(&fused)
-                    .iter()
-                    .any(|op| matches!(op, Op::Scan { .. } | Op::MulAdd { .. }))
-            );
-            let mut streamed = Folder::new(Ir::default()).fusing(Fuse::MUL_SCAN);
-            crate::parse::parse_into(src.as_bytes(), &mut streamed).unwrap();
-            assert_eq!(crate::opt::compact(streamed.finish()), fused, "{src}");
-        }
-    }
-
-    fn ops(ir: &Ir) -> Vec<Op> {
-        ir.code.iter().map(|i| i.op).collect()
-    }
-
-    #[test]
-    fn moves_become_offsets() {
-        let ir = fold(">+>++<<-.>.>.");
-        let Op::Check(id) = ir.code[0].op else {
-            panic!("a check comes first")
-        };
-        assert_eq!((ir.excursion(id).lo, ir.excursion(id).hi), (0, 2));
-        let effects: Vec<Op> = ops(&ir)
-            .into_iter()
-            .filter(|op| !matches!(op, Op::Check(_)))
-            .collect();
-        assert_eq!(
-            effects,
-            [
-                Op::Add {
-                    off: 0,
-                    val: u32::MAX
-                },
-                Op::Out { off: 0 },
-                Op::Add { off: 1, val: 1 },
-                Op::Out { off: 1 },
-                Op::Add { off: 2, val: 2 },
-                Op::Out { off: 2 },
-            ]
-        );
-    }
-
-    #[test]
-    fn arithmetic_combines_and_dead_tail_is_dropped() {
-        assert_eq!(
-            ops(&fold("++--+.")),
-            vec![Op::Add { off: 0, val: 1 }, Op::Out { off: 0 }]
-        );
-        // Nothing is printed, so nothing needs computing (the checks stay).
-        assert!(
-            ops(&fold("+++>+++"))
-                .iter()
-                .all(|op| matches!(op, Op::Check(_)))
-        );
-    }
-
-    #[test]
-    fn balanced_loops_need_no_moves() {
-        let got = ops(&fold(">>[->+<]"));
-        assert_eq!(got[1], Op::Loop { off: 2 });
-        assert_eq!(got.last(), Some(&Op::EndLoop { off: 2 }));
-        assert!(!got.iter().any(|op| matches!(op, Op::Move { .. })));
-    }
-
-    #[test]
-    fn unbalanced_loops_move_at_the_end() {
-        let got = ops(&fold(">[>>]"));
-        assert_eq!(got[1], Op::Loop { off: 1 });
-        assert_eq!(got[got.len() - 2], Op::Move { delta: 2 });
-        assert_eq!(got[got.len() - 1], Op::EndLoop { off: 1 });
-    }
-
-    #[test]
-    fn merged_check_names_the_same_move() {
-        // p=0: the `<` at byte 4 is the first move off the tape.
-        let ir = fold(">+<+<");
-        let Op::Check(id) = ir.code[0].op else {
-            panic!()
-        };
-        assert_eq!(ir.check_failure(id, 0, 10), Some((4, crate::Side::Left)));
-        assert_eq!(ir.check_failure(id, 0, 1), Some((0, crate::Side::Right)));
-    }
-}
+mod tests;

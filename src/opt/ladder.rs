@@ -177,8 +177,8 @@ fn ladder(code: &[Instr], partner: &IfEnds, start: usize, mask: u32) -> Option<L
         }
         // Otherwise its body must end with the next `if` on the same cell.
         let next = at;
-        let nested = matches!(code[next].op, Op::If { off } if off == cell)
-            && partner.of(next) + 1 == end;
+        let nested =
+            matches!(code[next].op, Op::If { off } if off == cell) && partner.of(next) + 1 == end;
         if !nested {
             return None;
         }
