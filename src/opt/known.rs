@@ -42,6 +42,7 @@ mod fixpoint;
 mod head;
 mod sim;
 mod state;
+mod stores;
 mod summary;
 mod tape;
 
@@ -115,6 +116,7 @@ pub fn run_within(ir: &mut Ir, config: &Config, limit: usize) -> usize {
         emitting: true,
         profile: config.profile,
         changes: Vec::new(),
+        recent: Vec::new(),
     };
     let mut state = State::start();
     k.block(0..cut, &mut state, 0);
@@ -182,11 +184,14 @@ struct Known<'a> {
     profile: bool,
     /// Scratch space for [`Known::if_body`] (kept, so that an `if` costs no allocation).
     changes: Vec<(i64, Option<u32>)>,
+    /// Stores written since anything last read their cells (see `stores.rs`).
+    recent: Vec<stores::Recent>,
 }
 
 impl Known<'_> {
     fn emit(&mut self, op: Op, span: Span) {
         if self.emitting {
+            self.note(&op);
             self.out.push(Instr { op, span });
         }
     }
@@ -330,12 +335,6 @@ impl Known<'_> {
         }
     }
 
-    fn store(&mut self, st: &mut State, off: i32, val: u32, span: Span) {
-        let val = val & self.mask;
-        self.emit(Op::Set { off, val }, span);
-        st.set(off, Some(val));
-    }
-
     /// The offsets a loop's body may write (see [`Summary`]), or `None` for too many.
     fn writes(&self, s: Summary) -> Option<&[i32]> {
         (s.len != u32::MAX).then(|| &self.write_lists[s.first as usize..(s.first + s.len) as usize])
@@ -354,6 +353,7 @@ impl Known<'_> {
     /// Copies `start..=end` unchanged and forgets what it may change.
     fn opaque(&mut self, start: usize, end: usize, st: &mut State) {
         if self.emitting {
+            self.recent.clear();
             self.out.extend_from_slice(&self.code[start..=end]);
         }
         let s = self.summary(start);

@@ -117,3 +117,38 @@ fn cells_a_loop_restores_stay_known() {
     let ir = known(">>+++++<<,[>>[-<+>]<[->+<]<-]>>.");
     assert_eq!(printed(&ir), [5]);
 }
+
+/// The `Set`s of the IR, as (offset, value).
+fn sets(ir: &Ir) -> Vec<(i32, u32)> {
+    ir.code
+        .iter()
+        .filter_map(|i| match i.op {
+            Op::Set { off, val } => Some((off, val)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn stores_that_put_a_cell_back_vanish() {
+    // Each iteration takes p[2] and p[3] from 0 through 3 and 15 back to 0: known 0 at the
+    // loop head, so the body writes neither (the loop is left with its counter alone).
+    let ir = known(",[>>+++[->+++++<]>[-]<<<-]>>.>.");
+    assert_eq!(printed(&ir), [0, 0]);
+    assert!(
+        sets(&ir).iter().all(|&(off, _)| off != 2 && off != 3),
+        "{:?}",
+        ir.code
+    );
+    // A store the cell already holds is not written either.
+    let ir = known(",>[-]+[-]>+<<.");
+    assert!(!sets(&ir).contains(&(1, 0)), "{:?}", ir.code);
+}
+
+#[test]
+fn a_store_something_reads_stays() {
+    // p[2] is 0 at the loop head (`[-]` clears it), and `p[2] = 3` is read by the multiply
+    // loop adding p[3] into it, which `.` prints before the clear: the store must stay.
+    let ir = known(",[>>+++>,[<+>-]<.[-]<<-]");
+    assert!(sets(&ir).contains(&(2, 3)), "{:?}", ir.code);
+}

@@ -28,6 +28,7 @@
 
 pub mod ladder;
 pub mod places;
+pub mod scratch;
 pub mod shapes;
 
 use fastrand::Rng;
