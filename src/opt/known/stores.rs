@@ -25,11 +25,15 @@ use crate::ir::{Op, Span};
 /// cell's offset (from the pointer of the current stretch), and the cell's value before it.
 pub(super) type Recent = (usize, i32, Option<u32>);
 
+/// Most stores remembered at once.
+pub(super) const RECENT_MAX: usize = 8;
+
 impl Known<'_> {
     /// Sets `p[off] = val`: nothing if the cell is known to hold `val` already (a known value
     /// is always the one in memory: every store the pass works out is written as it goes),
     /// and nothing either (deleting the earlier store) if it only undoes a store written
     /// since the cell was last read.
+    #[inline(always)]
     pub(super) fn store(&mut self, st: &mut State, off: i32, val: u32, span: Span) {
         let val = val & self.mask;
         let before = st.get(off);
@@ -40,28 +44,42 @@ impl Known<'_> {
         if !self.emitting {
             return;
         }
-        let earlier = self.recent.iter().rposition(|&(_, o, _)| o == off);
-        let mut first_before = before;
-        if let Some(k) = earlier {
-            // The earlier store is dead: this one overwrites it and nothing read it between.
-            let (at, _, b) = self.recent.remove(k);
-            self.out.remove(at);
-            for r in &mut self.recent {
-                if r.0 > at {
-                    r.0 -= 1;
-                }
-            }
-            first_before = b;
-            if b == Some(val) {
-                // Back to the value before the first store: neither is needed.
-                return;
-            }
+        if !self.recent.is_empty() && self.undoes(off, val, span) {
+            return;
         }
-        self.recent.push((self.out.len(), off, first_before));
+        // (A full list is started again: long straight stretches of stores would make every
+        // lookup slow, and the stores that put a cell back are usually close together.)
+        if self.recent.len() == RECENT_MAX {
+            self.recent.clear();
+        }
+        self.recent.push((self.out.len(), off, before));
         self.out.push(crate::ir::Instr {
             op: Op::Set { off, val },
             span,
         });
+    }
+
+    /// The part of [`Known::store`] for a cell stored to since it was last read (true if
+    /// it wrote the store or found it not needed).
+    #[inline(never)]
+    fn undoes(&mut self, off: i32, val: u32, span: Span) -> bool {
+        let Some(k) = self.recent.iter().rposition(|&(_, o, _)| o == off) else {
+            return false;
+        };
+        // The earlier store is dead: this one overwrites it and nothing read it between.
+        // (It becomes a no-op, which later passes drop, rather than being taken out: taking
+        // it out would move everything written after it.)
+        let (at, _, first_before) = self.recent.remove(k);
+        self.out[at].op = Op::Add { off, val: 0 };
+        if first_before != Some(val) {
+            self.recent.push((self.out.len(), off, first_before));
+            self.out.push(crate::ir::Instr {
+                op: Op::Set { off, val },
+                span,
+            });
+        }
+        // Else back to the value before the first store: neither is needed.
+        true
     }
 
     /// Updates [`Recent`] for an instruction about to be written that is not a store of

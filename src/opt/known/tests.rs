@@ -152,3 +152,26 @@ fn a_store_something_reads_stays() {
     let ir = known(",[>>+++>,[<+>-]<.[-]<<-]");
     assert!(sets(&ir).contains(&(2, 3)), "{:?}", ir.code);
 }
+
+#[test]
+fn a_peeled_loop_runs_its_rest_inside_the_first_iteration() {
+    // p[2] and p[3] are unknown on entry (input), and every iteration leaves them 0: the
+    // first iteration is peeled off and the rest of the loop, which knows them, goes inside
+    // its `if`, without stores to them (and without the bounds check the first passed).
+    let ir = known(",>>,>,<<<[>>+++[->+++++<]>[-]<<<-]");
+    let ops: Vec<Op> = ir.code.iter().map(|i| i.op).collect();
+    let open = ops.iter().position(|o| matches!(o, Op::If { .. }));
+    let lp = ops.iter().position(|o| matches!(o, Op::Loop { .. }));
+    let close = ops.iter().rposition(|o| matches!(o, Op::EndIf));
+    assert!(
+        matches!((open, lp, close), (Some(a), Some(b), Some(c)) if a < b && b < c),
+        "{ops:?}"
+    );
+    let rest = &ops[lp.unwrap()..];
+    assert!(
+        !rest
+            .iter()
+            .any(|o| matches!(o, Op::Set { off: 2 | 3, .. } | Op::Check(_))),
+        "{ops:?}"
+    );
+}
