@@ -13,7 +13,10 @@
 //! the second is not: only here is it known that the cell held that value before. So the
 //! pass remembers, for each cell it stored to since the last instruction that could read it
 //! or move the pointer, where in its output that store is and what the cell held before
-//! ([`Recent`]); a store that brings the value back deletes the first and is not written.
+//! ([`Recent`]); a store that brings the value back is not written, and the first becomes a
+//! no-op (`p[x] += 0`, which later passes drop; taking it out would move all the output
+//! after it). A later store to the cell also makes the earlier one a no-op, and takes its
+//! place in the list, with the value from before the earlier one.
 //! Between the two stores nothing reads the cell, so no one sees the difference (a failing
 //! bounds check does not read cells: the program stops there, see the `dse` pass).
 
@@ -31,8 +34,8 @@ pub(super) const RECENT_MAX: usize = 8;
 impl Known<'_> {
     /// Sets `p[off] = val`: nothing if the cell is known to hold `val` already (a known value
     /// is always the one in memory: every store the pass works out is written as it goes),
-    /// and nothing either (deleting the earlier store) if it only undoes a store written
-    /// since the cell was last read.
+    /// and nothing either (the earlier store becoming a no-op) if it only undoes a store
+    /// written since the cell was last read.
     #[inline(always)]
     pub(super) fn store(&mut self, st: &mut State, off: i32, val: u32, span: Span) {
         let val = val & self.mask;
