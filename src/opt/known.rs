@@ -40,8 +40,10 @@
 
 mod fixpoint;
 mod head;
+mod peel;
 mod sim;
 mod state;
+mod stores;
 mod summary;
 mod tape;
 
@@ -115,6 +117,7 @@ pub fn run_within(ir: &mut Ir, config: &Config, limit: usize) -> usize {
         emitting: true,
         profile: config.profile,
         changes: Vec::new(),
+        recent: Vec::with_capacity(stores::RECENT_MAX),
     };
     let mut state = State::start();
     k.block(0..cut, &mut state, 0);
@@ -182,11 +185,14 @@ struct Known<'a> {
     profile: bool,
     /// Scratch space for [`Known::if_body`] (kept, so that an `if` costs no allocation).
     changes: Vec<(i64, Option<u32>)>,
+    /// Stores written since anything last read their cells (see `stores.rs`).
+    recent: Vec<stores::Recent>,
 }
 
 impl Known<'_> {
     fn emit(&mut self, op: Op, span: Span) {
         if self.emitting {
+            self.note(&op);
             self.out.push(Instr { op, span });
         }
     }
@@ -330,12 +336,6 @@ impl Known<'_> {
         }
     }
 
-    fn store(&mut self, st: &mut State, off: i32, val: u32, span: Span) {
-        let val = val & self.mask;
-        self.emit(Op::Set { off, val }, span);
-        st.set(off, Some(val));
-    }
-
     /// The offsets a loop's body may write (see [`Summary`]), or `None` for too many.
     fn writes(&self, s: Summary) -> Option<&[i32]> {
         (s.len != u32::MAX).then(|| &self.write_lists[s.first as usize..(s.first + s.len) as usize])
@@ -354,6 +354,7 @@ impl Known<'_> {
     /// Copies `start..=end` unchanged and forgets what it may change.
     fn opaque(&mut self, start: usize, end: usize, st: &mut State) {
         if self.emitting {
+            self.recent.clear();
             self.out.extend_from_slice(&self.code[start..=end]);
         }
         let s = self.summary(start);
@@ -448,32 +449,11 @@ impl Known<'_> {
         }
         // Cells one iteration leaves known that are unknown at the head.
         let gain = gains(after_one.as_deref(), st, off);
-        if let (true, Some(after_one)) = (gain, after_one) {
+        if gain {
             // The body leaves cells known that are unknown on entry: run the first iteration
-            // on its own (`if p[off] { body }`), then loop with what it leaves known.
+            // on its own, then loop with what it leaves known (see `peel.rs`).
             st.restore(entry);
-            self.if_body(start, end, off, st, depth);
-            let after_if = st.save();
-            for &(o, v) in &after_one {
-                st.set(o, v);
-            }
-            self.loop_head(st, summary, off, body.clone(), depth, None);
-            let head: Vec<(i32, Option<u32>)> =
-                after_one.iter().map(|&(o, _)| (o, st.get(o))).collect();
-            self.emit(Op::Loop { off }, lo_span);
-            let in_loop = st.save();
-            self.block(body, st, depth + 1);
-            st.restore(in_loop);
-            self.emit(Op::EndLoop { off }, self.code[end].span);
-            // Either the loop ran (ending at its head state) or it did not (the state after
-            // the `if`); keep what agrees. Only written cells can differ.
-            st.restore(after_if);
-            for (o, v) in head {
-                if st.get(o) != v {
-                    st.set(o, None);
-                }
-            }
-            st.set(off, Some(0));
+            self.peeled_loop(start, end, off, st, depth);
             return;
         }
         st.close(entry);

@@ -139,6 +139,7 @@ impl Known<'_> {
             return Some(w);
         }
         self.out.truncate(w.mark);
+        self.recent.clear();
         self.ir.bytes.truncate(w.bytes);
         None
     }

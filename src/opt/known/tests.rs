@@ -117,3 +117,61 @@ fn cells_a_loop_restores_stay_known() {
     let ir = known(">>+++++<<,[>>[-<+>]<[->+<]<-]>>.");
     assert_eq!(printed(&ir), [5]);
 }
+
+/// The `Set`s of the IR, as (offset, value).
+fn sets(ir: &Ir) -> Vec<(i32, u32)> {
+    ir.code
+        .iter()
+        .filter_map(|i| match i.op {
+            Op::Set { off, val } => Some((off, val)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn stores_that_put_a_cell_back_vanish() {
+    // Each iteration takes p[2] and p[3] from 0 through 3 and 15 back to 0: known 0 at the
+    // loop head, so the body writes neither (the loop is left with its counter alone).
+    let ir = known(",[>>+++[->+++++<]>[-]<<<-]>>.>.");
+    assert_eq!(printed(&ir), [0, 0]);
+    assert!(
+        sets(&ir).iter().all(|&(off, _)| off != 2 && off != 3),
+        "{:?}",
+        ir.code
+    );
+    // A store the cell already holds is not written either.
+    let ir = known(",>[-]+[-]>+<<.");
+    assert!(!sets(&ir).contains(&(1, 0)), "{:?}", ir.code);
+}
+
+#[test]
+fn a_store_something_reads_stays() {
+    // p[2] is 0 at the loop head (`[-]` clears it), and `p[2] = 3` is read by the multiply
+    // loop adding p[3] into it, which `.` prints before the clear: the store must stay.
+    let ir = known(",[>>+++>,[<+>-]<.[-]<<-]");
+    assert!(sets(&ir).contains(&(2, 3)), "{:?}", ir.code);
+}
+
+#[test]
+fn a_peeled_loop_runs_its_rest_inside_the_first_iteration() {
+    // p[2] and p[3] are unknown on entry (input), and every iteration leaves them 0: the
+    // first iteration is peeled off and the rest of the loop, which knows them, goes inside
+    // its `if`, without stores to them (and without the bounds check the first passed).
+    let ir = known(",>>,>,<<<[>>+++[->+++++<]>[-]<<<-]");
+    let ops: Vec<Op> = ir.code.iter().map(|i| i.op).collect();
+    let open = ops.iter().position(|o| matches!(o, Op::If { .. }));
+    let lp = ops.iter().position(|o| matches!(o, Op::Loop { .. }));
+    let close = ops.iter().rposition(|o| matches!(o, Op::EndIf));
+    assert!(
+        matches!((open, lp, close), (Some(a), Some(b), Some(c)) if a < b && b < c),
+        "{ops:?}"
+    );
+    let rest = &ops[lp.unwrap()..];
+    assert!(
+        !rest
+            .iter()
+            .any(|o| matches!(o, Op::Set { off: 2 | 3, .. } | Op::Check(_))),
+        "{ops:?}"
+    );
+}

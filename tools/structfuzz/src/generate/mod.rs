@@ -29,6 +29,7 @@
 pub mod ladder;
 pub mod live;
 pub mod places;
+pub mod scratch;
 pub mod shapes;
 
 use fastrand::Rng;

@@ -17,6 +17,7 @@
 //! | [`Shape::Observe`] | 8 / 10 | a test of a recently written cell: `.`, `[.[-]]`, `[>+<[-]]>.`, two nested tests, a scan |
 //! | [`Shape::Soup`] | 8 / 2 | 3-20 random commands, brackets balanced |
 //! | [`Shape::Move`] | 5 / 4 | the pointer moved a few cells |
+//! | [`Shape::Scratch`] | 6 / 4 | scratch cells taken through other values and back inside a loop (long.b's `+++[->+++++<]>[-]<`, `+k ... -k`, `[-]+k ... [-]`), now and then read between: the known-value pass drops stores that only put a cell back (in [`super::scratch`]) |
 //!
 //! Scans, tape ends and far moves are in [`super::places`]. Observers follow most shapes, and
 //! look at the cells the shape just wrote ("hot" cells) 85% of the time.
@@ -57,6 +58,8 @@ pub enum Shape {
     Soup,
     /// A small move.
     Move,
+    /// Scratch cells taken away from their value and back inside a loop.
+    Scratch,
 }
 
 impl Gen<'_> {
@@ -86,6 +89,7 @@ impl Gen<'_> {
                     (8, Observe),
                     (8, Soup),
                     (5, Move),
+                    (6, Scratch),
                 ],
             )
         } else {
@@ -106,6 +110,7 @@ impl Gen<'_> {
                     (10, Observe),
                     (2, Soup),
                     (4, Move),
+                    (if self.depth < 2 { 4 } else { 0 }, Scratch),
                 ],
             )
         };
@@ -131,6 +136,7 @@ impl Gen<'_> {
                 let d = self.off(5);
                 self.mv(d);
             }
+            Scratch => self.scratch(),
         }
     }
 
