@@ -123,7 +123,15 @@ pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crat
     let fuse = first_fold(config.opt_level);
     let streamed = fuse.is_some();
     let (mut ir, literal_ops) = if let Some(fuse) = fuse {
-        let mut folder = fold::Folder::new(Ir::default()).fusing(fuse);
+        // Room from the start for the folded code of a small program (a few hundred KB at
+        // most: a larger source grows from there, past the allocator's threshold for
+        // mapping memory, where growing moves no bytes).
+        let mut out = Ir::default();
+        out.code.reserve((src.len() / 2).clamp(1 << 10, 1 << 14));
+        out.excursions
+            .reserve((src.len() / 8).clamp(1 << 8, 1 << 12));
+        out.reaches.reserve((src.len() / 8).clamp(1 << 8, 1 << 12));
+        let mut folder = fold::Folder::new(out).fusing(fuse);
         crate::parse::parse_into_with(src, config.debug, &mut folder)?;
         let n = folder.consumed();
         (folder.finish(), n)
