@@ -33,18 +33,27 @@ pub const PASSES_PER_OP: usize = 128;
 /// Peak memory of the code generator, including the executable copy of the code, in bytes
 /// per IR instruction other than a scan (measured: at most about 250, for `,`) ...
 const CODEGEN_PER_OP: usize = 320;
-/// ... and per scan (measured: about 480; a scan is some 160 bytes of vector code).
+/// ... and per scan (measured: about 480; a scan is some 160 bytes of vector code) ...
 const CODEGEN_PER_SCAN: usize = 640;
+/// ... and per byte of constant output (`print`; kept in the code buffer, then in the
+/// executable copy).
+const CODEGEN_PER_BYTE: usize = 4;
 
-/// Peak memory of an IR listing (`--emit ir`), per instruction (measured: at most 170).
+/// Peak memory of an IR listing (`--emit ir`), per instruction (measured: at most 170) ...
 const IR_LISTING_PER_OP: usize = 256;
+/// ... and per byte of constant output (a `print`'s string, 4 bytes for `\x00`; the listing
+/// grows by doubling).
+const IR_LISTING_PER_BYTE: usize = 16;
 
 /// Peak memory of an annotated disassembly (`--emit asm`, which compiles the program a
 /// second time to record where each instruction starts), per IR instruction other than a
 /// scan (measured: at most about 820) ...
 const ASM_LISTING_PER_OP: usize = 1024;
-/// ... and per scan (measured: at most about 5,400).
+/// ... and per scan (measured: at most about 5,400) ...
 const ASM_LISTING_PER_SCAN: usize = 8192;
+/// ... and per byte of constant output (measured: 36, a line of hex and text for every ten
+/// bytes; the listing grows by doubling).
+const ASM_LISTING_PER_BYTE: usize = 128;
 
 /// Instructions and scans in `ir`.
 fn counts(ir: &Ir) -> (usize, usize) {
@@ -61,11 +70,14 @@ pub fn codegen_bytes(ir: &Ir) -> usize {
     let (ops, scans) = counts(ir);
     ops.saturating_mul(CODEGEN_PER_OP)
         .saturating_add(scans.saturating_mul(CODEGEN_PER_SCAN))
+        .saturating_add(ir.bytes.len().saturating_mul(CODEGEN_PER_BYTE))
 }
 
 /// About the most memory [`Ir::listing`] takes at once.
 pub fn ir_listing_bytes(ir: &Ir) -> usize {
-    ir.len().saturating_mul(IR_LISTING_PER_OP)
+    ir.len()
+        .saturating_mul(IR_LISTING_PER_OP)
+        .saturating_add(ir.bytes.len().saturating_mul(IR_LISTING_PER_BYTE))
 }
 
 /// About the most memory an annotated disassembly of `ir`'s machine code takes at once.
@@ -73,6 +85,7 @@ pub fn asm_listing_bytes(ir: &Ir) -> usize {
     let (ops, scans) = counts(ir);
     ops.saturating_mul(ASM_LISTING_PER_OP)
         .saturating_add(scans.saturating_mul(ASM_LISTING_PER_SCAN))
+        .saturating_add(ir.bytes.len().saturating_mul(ASM_LISTING_PER_BYTE))
 }
 
 /// Checks that `bytes` more bytes can be allocated now, by allocating them and giving them
