@@ -127,7 +127,7 @@ pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crat
         // most: a larger source grows from there, past the allocator's threshold for
         // mapping memory, where growing moves no bytes).
         let mut out = Ir::default();
-        out.code.reserve((src.len() / 2).clamp(1 << 10, 1 << 14));
+        out.code.reserve((src.len() / 2).clamp(1 << 12, 1 << 14));
         out.excursions
             .reserve((src.len() / 8).clamp(1 << 8, 1 << 12));
         out.reaches.reserve((src.len() / 8).clamp(1 << 8, 1 << 12));
