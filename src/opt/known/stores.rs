@@ -73,6 +73,12 @@ impl Known<'_> {
         // (It becomes a no-op, which later passes drop, rather than being taken out: taking
         // it out would move everything written after it.)
         let (at, _, first_before) = self.recent.remove(k);
+        // Positions stay right only because whatever deletes or moves written instructions
+        // forgets the remembered stores first.
+        debug_assert!(
+            matches!(self.out[at].op, Op::Set { off: o, .. } if o == off),
+            "remembered store {at} is not a store to p[{off}]"
+        );
         self.out[at].op = Op::Add { off, val: 0 };
         if first_before != Some(val) {
             self.recent.push((self.out.len(), off, first_before));
