@@ -71,13 +71,7 @@ impl Gen<'_> {
             9 | 10 => {
                 let c = pick(self);
                 self.goto(c);
-                let s = self.rng.i64(1..=3);
-                self.emit(b"[");
-                let s = if self.chance(50) { s } else { -s };
-                self.mv(s);
-                self.emit(b"]");
-                self.pos = None;
-                self.emit(b".");
+                self.scan_then_print(3);
                 return;
             }
             _ => {

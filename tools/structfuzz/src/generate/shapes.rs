@@ -285,16 +285,8 @@ impl Gen<'_> {
                 self.mv(-d);
                 self.emit(b"[-]]");
             }
-            16 | 17 => {
-                // A scan from the tested cell: `[<<<]`.
-                let s = self.rng.i64(1..=4);
-                self.emit(b"[");
-                let v = if self.chance(50) { s } else { -s };
-                self.mv(v);
-                self.emit(b"]");
-                self.pos = None;
-                self.emit(b".");
-            }
+            // A scan from the tested cell: `[<<<]`.
+            16 | 17 => self.scan_then_print(4),
             _ => {
                 // An if around a multiply loop on the same cell.
                 self.emit(b"[");
@@ -306,6 +298,18 @@ impl Gen<'_> {
                 self.emit(b"]");
             }
         }
+    }
+
+    /// `[<<<].`: a scan by 1 to `max` cells either way from the current cell, then output.
+    /// Where it stops depends on the tape, so the position is unknown after it.
+    pub(super) fn scan_then_print(&mut self, max: i64) {
+        let s = self.rng.i64(1..=max);
+        self.emit(b"[");
+        let v = if self.chance(50) { s } else { -s };
+        self.mv(v);
+        self.emit(b"]");
+        self.pos = None;
+        self.emit(b".");
     }
 
     /// `[->+>+<<]>>[-<<+>>]`: a copy through a temporary, with random distances.
