@@ -207,27 +207,13 @@ impl Gen<'_> {
         asm!(self.ops
             ; mov eax, status::FAULT as i32
             ; jmp =>exit
-
-            // An explicit check failed: its return address (minus one, to stay inside the
-            // check's code) says which unit.
-            ; =>oob
-            ; pop rax
-            ; sub rax, 1
-            ; mov [ctx + ctx!(fault_rip)], rax
-            ; mov eax, status::FAULT as i32
-            ; jmp =>exit
         );
+        // An explicit check failed: its return address says which unit.
+        self.exit_from_call(oob, status::FAULT, exit);
         // (After the fault stub, which the fault handler enters at `fault_stub`.)
         if self.options.verify {
             // Run-time verification found the generator wrong: the return address says where.
-            asm!(self.ops
-                ; =>verify_failed
-                ; pop rax
-                ; sub rax, 1
-                ; mov [ctx + ctx!(fault_rip)], rax
-                ; mov eax, status::VERIFY as i32
-                ; jmp =>exit
-            );
+            self.exit_from_call(verify_failed, status::VERIFY, exit);
         }
         if used.putc {
             self.putc(putc, flush);
@@ -246,6 +232,20 @@ impl Gen<'_> {
 
     /// `putc`: append `al` to the output buffer; flush it when full, or after a newline when
     /// the output is a terminal.
+    /// At `label`, the target of a `call` that does not return: records where it was called
+    /// from (the return address minus one, to stay inside the caller's code) as the fault
+    /// address, and exits with `status`.
+    fn exit_from_call(&mut self, label: DynamicLabel, status: u64, exit: DynamicLabel) {
+        asm!(self.ops
+            ; =>label
+            ; pop rax
+            ; sub rax, 1
+            ; mov [ctx + ctx!(fault_rip)], rax
+            ; mov eax, status as i32
+            ; jmp =>exit
+        );
+    }
+
     fn putc(&mut self, putc: DynamicLabel, flush: DynamicLabel) {
         let putc_at = self.here();
         asm!(self.ops
