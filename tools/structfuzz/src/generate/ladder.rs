@@ -43,13 +43,7 @@ impl Gen<'_> {
             }
         }
         match self.rng.u8(0..4) {
-            0 => {
-                self.emit(b"[-");
-                self.mv(t1);
-                self.add(2);
-                self.mv(-t1);
-                self.emit(b"]");
-            }
+            0 => self.move_add(t1, 2),
             1 => self.emit(b"[-]"),
             2 => self.emit(b".[-]"),
             _ => {}

@@ -263,6 +263,16 @@ impl<'a> Gen<'a> {
             .extend(std::iter::repeat_n(c, n.unsigned_abs() as usize));
     }
 
+    /// `[->+++<]`: a loop that moves the current cell, times `k`, onto the cell `d` away,
+    /// and comes back (the pointer ends where it started).
+    fn move_add(&mut self, d: i64, k: i64) {
+        self.emit(b"[-");
+        self.mv(d);
+        self.add(k);
+        self.mv(-d);
+        self.emit(b"]");
+    }
+
     /// `,`, counting top-level reads.
     fn read(&mut self) {
         self.emit(b",");

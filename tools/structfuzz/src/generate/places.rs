@@ -117,11 +117,7 @@ impl Gen<'_> {
         self.goto(c + 1);
         self.emit(b"[-]");
         self.add(k);
-        self.emit(b"[-");
-        self.mv(-1);
-        self.add(k);
-        self.mv(1);
-        self.emit(b"]");
+        self.move_add(-1, k);
         self.goto(c);
     }
 
@@ -155,11 +151,7 @@ impl Gen<'_> {
                 // A multiply loop whose target may be off the tape: an error only when the
                 // loop runs.
                 self.counter();
-                self.emit(b"[-");
-                self.mv(out * reach);
-                self.emit(b"+");
-                self.mv(-out * reach);
-                self.emit(b"]");
+                self.move_add(out * reach, 1);
                 self.hot = vec![cell];
             }
             2 => {

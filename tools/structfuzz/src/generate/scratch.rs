@@ -35,11 +35,7 @@ impl Gen<'_> {
                     self.add(k);
                     self.mid_read(b);
                     let m = self.rng.i64(1..=6);
-                    self.emit(b"[-");
-                    self.mv(b);
-                    self.add(m);
-                    self.mv(-b);
-                    self.emit(b"]");
+                    self.move_add(b, m);
                     self.mv(b);
                     self.emit(b"[-]");
                     self.mv(-b);
@@ -77,17 +73,9 @@ impl Gen<'_> {
         match self.rng.u8(0..8) {
             0 => self.emit(b"."),
             1 if d != 0 => {
-                self.emit(b"[-");
+                self.move_add(d, 1);
                 self.mv(d);
-                self.emit(b"+");
-                self.mv(-d);
-                self.emit(b"]");
-                self.mv(d);
-                self.emit(b"[-");
-                self.mv(-d);
-                self.emit(b"+");
-                self.mv(d);
-                self.emit(b"]");
+                self.move_add(-d, 1);
                 self.mv(-d);
             }
             _ => {}

@@ -328,11 +328,7 @@ impl Gen<'_> {
         self.mv(-b);
         self.emit(b"]");
         self.mv(b);
-        self.emit(b"[-");
-        self.mv(-b);
-        self.emit(b"+");
-        self.mv(b);
-        self.emit(b"]");
+        self.move_add(-b, 1);
         self.mv(-b);
         if let Some(c) = c {
             self.hot = vec![c, c + a, c + b];
@@ -370,11 +366,7 @@ impl Gen<'_> {
                 Some(v) if v > 0 => (bound / v + self.rng.i64(0..=1)).min(bound),
                 _ => (bound / 64).clamp(2, 5),
             };
-            self.emit(b"[-");
-            self.mv(d);
-            self.add(k);
-            self.mv(-d);
-            self.emit(b"]");
+            self.move_add(d, k);
             self.mv(d);
         } else {
             let j = self.rng.i64(-1..=1);
