@@ -20,13 +20,14 @@
 //! each look at one loop at a time, once its body is folded: they run inside the [`fold`]
 //! before them, as it closes each loop ([`fold::Fuse`]), with the same result and no walk over
 //! the IR of their own. The first [`fold`] runs while the parser produces instructions
-//! ([`parse_and_optimize`]), so the literal IR of a large program is never built. There, [`known`], the pass that costs most
-//! per instruction, analyses at most the first [`KNOWN_BUDGET`] instructions of the program
-//! (up to a top-level boundary) and leaves the rest as it is, so a huge program costs time
-//! and memory in proportion to its size, and gets slower code only in its later part, with no
-//! step at some size ([`Optimized::unanalysed_ops`] says how much was left; `--stats` shows
-//! it). After the passes, [`compact`] drops no-op instructions, merges neighbouring `print`s
-//! and rebuilds the check tables.
+//! ([`parse_and_optimize`]), so the literal IR of a large program is never built. There,
+//! [`known`], the pass that costs most per instruction, analyses at most the first
+//! [`KNOWN_BUDGET`] instructions of the program (up to a top-level boundary) and leaves the
+//! rest as it is, so a huge program costs time and memory in proportion to its size, and gets
+//! slower code only in its later part, with no step at some size
+//! ([`Optimized::unanalysed_ops`] says how much was left; `--stats` shows it). After the
+//! passes, [`compact`] drops no-op instructions, merges neighbouring `print`s and rebuilds the
+//! check tables.
 
 pub mod clear;
 pub mod dse;
