@@ -10,9 +10,11 @@
 // Listings and pages of machine code need the JIT.
 #![cfg(jitbf_jit)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod browser;
+
+use std::process::Command;
+
+use browser::{browse, chromium};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jitbf");
 
@@ -56,57 +58,8 @@ const PROBE: &str = r##"
 </script>
 </body>"##;
 
-/// Chromium, if installed.
-fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("JITBF_CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| {
-            ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name))
-        })
-        .find(|p| p.is_file())
-}
-
-/// Runs Chromium headless on `page` with `args`, returning stdout; panics on failure or
-/// after a minute.
-fn browse(chrome: &Path, page: &Path, args: &[&str], profile: &Path) -> Vec<u8> {
-    let mut child = Command::new(chrome)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--window-size=1400,700",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(format!("file://{}", page.display()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromium");
-    // Read while it runs: a DOM larger than a pipe's buffer would block it.
-    let mut stdout = child.stdout.take().expect("stdout");
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stdout, &mut buf);
-        buf
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("chromium did not finish in a minute");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let status = child.wait().expect("chromium status");
-    assert!(status.success(), "chromium failed: {status}");
-    reader.join().expect("stdout reader")
-}
+/// The browser window, for the DOM and the screenshot alike.
+const WINDOW: &str = "--window-size=1400,700";
 
 /// One recorded state: (IR indices, instruction texts, source bytes) lit.
 fn parse_record(line: &str) -> (Vec<u32>, Vec<String>, Vec<usize>) {
@@ -192,7 +145,12 @@ fn the_page_links_source_ir_and_code_in_a_browser() {
     std::fs::write(&probed, html.replacen("</body>", &probe, 1)).unwrap();
 
     // The DOM after the clicks.
-    let dom = browse(&chrome, &probed, &["--dump-dom"], &dir.path().join("p1"));
+    let dom = browse(
+        &chrome,
+        &probed,
+        &[WINDOW, "--dump-dom"],
+        &dir.path().join("p1"),
+    );
     let dom = String::from_utf8_lossy(&dom);
     let report = dom
         .split_once("<pre id=\"probe\">")
@@ -239,7 +197,7 @@ fn the_page_links_source_ir_and_code_in_a_browser() {
     browse(
         &chrome,
         &probed,
-        &[&format!("--screenshot={}", shot.display())],
+        &[WINDOW, &format!("--screenshot={}", shot.display())],
         &dir.path().join("p2"),
     );
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));

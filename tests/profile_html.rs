@@ -6,9 +6,11 @@
 //! part is skipped with a note on stderr, except under CI (`CI` set), where `.ci/run`
 //! installs Chromium and the test fails instead.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod browser;
+
+use std::process::Command;
+
+use browser::{browse, chromium};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jitbf");
 
@@ -19,51 +21,8 @@ const HOT: usize = 18;
 /// The hottest colour step, `hsl(0, 100%, 50%)`.
 const RED: [u8; 3] = [0xff, 0, 0];
 
-fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("JITBF_CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
-        .find(|p| p.is_file())
-}
-
-/// Chromium headless on `page` with `args`; its stdout. Fails after a minute.
-fn browse(chrome: &Path, page: &Path, args: &[&str], profile: &Path) -> Vec<u8> {
-    let mut child = Command::new(chrome)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-        ])
-        .args(["--window-size=1000,600", "--proxy-server=127.0.0.1:9"])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(format!("file://{}", page.display()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromium");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stdout, &mut buf);
-        buf
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("chromium did not finish in a minute");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(child.wait().unwrap().success(), "chromium failed");
-    reader.join().expect("stdout reader")
-}
+/// The browser window, for the DOM and the screenshot alike.
+const WINDOW: &str = "--window-size=1000,600";
 
 #[test]
 fn the_heat_map_shows_the_hottest_loop_in_a_browser() {
@@ -93,7 +52,12 @@ fn the_heat_map_shows_the_hottest_loop_in_a_browser() {
         eprintln!("SKIPPED the browser part of the heat map test: no chromium");
         return;
     };
-    let dom = browse(&chrome, &page, &["--dump-dom"], &dir.path().join("p1"));
+    let dom = browse(
+        &chrome,
+        &page,
+        &[WINDOW, "--dump-dom"],
+        &dir.path().join("p1"),
+    );
     let dom = String::from_utf8_lossy(&dom);
     // The browser parsed the source into spans; the hottest is the inner loop.
     let hot = format!("<span class=\"h9\" id=\"L{HOT}\"");
@@ -107,7 +71,7 @@ fn the_heat_map_shows_the_hottest_loop_in_a_browser() {
     browse(
         &chrome,
         &page,
-        &[&format!("--screenshot={}", shot.display())],
+        &[WINDOW, &format!("--screenshot={}", shot.display())],
         &dir.path().join("p2"),
     );
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
