@@ -13,6 +13,7 @@
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
 mod build_support;
+mod corpus;
 
 use std::fs;
 use std::io::{Read, Write};
@@ -22,6 +23,7 @@ use std::sync::mpsc;
 use std::thread;
 
 use build_support::*;
+use corpus::corpus_dir;
 
 /// Builds `source` (a path relative to `dir`) with `options`, runs the executable and
 /// `jitbf` on the same input, and describes any difference. With `expected`, the
@@ -135,36 +137,6 @@ const CONFIGS: &[&[&str]] = &[
     &["--tape-size", "1000", "--cell-bits", "16", "-O1"],
 ];
 
-/// The shared corpus, or `None` (said on stderr) when it is not there. Under CI (`CI` set)
-/// or with `JITBF_REQUIRE_CORPUS` set, a missing corpus fails the test instead: a check that
-/// quietly stops checking is worse than none (the same rule as `tests/golden.rs`).
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("JITBF_CORPUS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-        PathBuf::from,
-    );
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let required = ["CI", "JITBF_REQUIRE_CORPUS"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty() && x != "false"));
-    assert!(
-        !required,
-        "the benchmark corpus is missing: {} does not exist (set JITBF_CORPUS; CI and \
-         JITBF_REQUIRE_CORPUS make this an error)",
-        dir.display()
-    );
-    // Written straight to stderr so that it shows without --nocapture.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED corpus tests of `jitbf build`: {} does not exist (see the README's \
-         \"The benchmark corpus\"; set JITBF_CORPUS to use one elsewhere)",
-        dir.display()
-    );
-    None
-}
-
 #[test]
 fn programs_behave_as_under_jitbf() {
     let moved_off = differential(&programs_dir(), "bf", &[], CONFIGS, false);
@@ -180,14 +152,14 @@ fn programs_behave_as_under_jitbf() {
 
 #[test]
 fn corpus_gives_its_output_at_o2() {
-    if let Some(dir) = corpus_dir() {
+    if let Some(dir) = corpus_dir("corpus tests of `jitbf build`") {
         differential(&dir, "b", &[], &[&["-O2"]], true);
     }
 }
 
 #[test]
 fn corpus_behaves_as_under_jitbf_on_small_tapes() {
-    if let Some(dir) = corpus_dir() {
+    if let Some(dir) = corpus_dir("corpus tests of `jitbf build`") {
         let moved_off = differential(
             &dir,
             "b",
@@ -219,7 +191,7 @@ fn corpus_behaves_as_under_jitbf_at_o0_and_o1() {
             "bench",
         ]
     };
-    if let Some(dir) = corpus_dir() {
+    if let Some(dir) = corpus_dir("corpus tests of `jitbf build`") {
         differential(
             &dir,
             "b",

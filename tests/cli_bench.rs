@@ -1,10 +1,12 @@
 //! `jitbf bench` through the binary: failures are failures, several programs make one table,
 //! `--runs` gives min/median/max, `--json` is JSON, and progress shows on a terminal only.
 
-use std::fs::File;
+mod pty;
+
 use std::io::Read;
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::{Command, Output, Stdio};
+
+use pty::pty;
 
 const BIN: &str = env!("CARGO_BIN_EXE_jitbf");
 
@@ -105,30 +107,6 @@ fn json_is_json_and_says_what_failed() {
             .contains("pointer moved left of cell 0 at 1:6")
     );
     assert!(text(&out.stderr).contains("failed: <expr>"));
-}
-
-/// A pseudo-terminal: (controller, the terminal side).
-fn pty() -> (File, File) {
-    let (mut controller, mut terminal) = (-1, -1);
-    // SAFETY: openpty writes two file descriptors into the given integers; the name,
-    // termios and window size arguments may be null.
-    let r = unsafe {
-        libc::openpty(
-            &mut controller,
-            &mut terminal,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: both descriptors were just opened and are owned by nobody else.
-    unsafe {
-        (
-            File::from(OwnedFd::from_raw_fd(controller)),
-            File::from(OwnedFd::from_raw_fd(terminal)),
-        )
-    }
 }
 
 #[test]

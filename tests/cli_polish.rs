@@ -2,11 +2,13 @@
 //! standard input, usage messages, colour on a terminal (through a pseudo-terminal), shell
 //! completions, the man page and `explore`.
 
-use std::fs::File;
+mod pty;
+
 use std::io::Read;
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+
+use pty::pty;
 
 const BIN: &str = env!("CARGO_BIN_EXE_jitbf");
 
@@ -196,30 +198,6 @@ fn explore_writes_a_page_named_after_the_program() {
         "{}",
         stderr(&out)
     );
-}
-
-/// A pseudo-terminal: (controller, the terminal side as a File).
-fn pty() -> (File, File) {
-    let (mut controller, mut terminal) = (-1, -1);
-    // SAFETY: openpty writes two file descriptors into the given integers; the name,
-    // termios and window size arguments may be null.
-    let r = unsafe {
-        libc::openpty(
-            &mut controller,
-            &mut terminal,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: both descriptors were just opened and are owned by nobody else.
-    unsafe {
-        (
-            File::from(OwnedFd::from_raw_fd(controller)),
-            File::from(OwnedFd::from_raw_fd(terminal)),
-        )
-    }
 }
 
 /// Runs jitbf with stdout and stderr on a terminal; returns what the terminal showed and the

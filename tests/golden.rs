@@ -15,12 +15,16 @@
 //! Each test covers one executor and level and runs every program, then reports all failures
 //! together.
 
+mod corpus;
+
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use corpus::corpus_dir;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -239,32 +243,9 @@ fn programs() -> Vec<Case> {
     )
 }
 
-/// The shared corpus, or `None` (said on stderr) when it is not there. Under CI (`CI` set)
-/// or with `JITBF_REQUIRE_CORPUS` set, a missing corpus fails the test instead.
+/// The shared corpus's programs, or `None` when it is not there ([`corpus_dir`]).
 fn corpus() -> Option<Vec<Case>> {
-    let dir = match std::env::var_os("JITBF_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-    };
-    if !dir.is_dir() {
-        let required = ["CI", "JITBF_REQUIRE_CORPUS"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty() && x != "false"));
-        assert!(
-            !required,
-            "the benchmark corpus is missing: {} does not exist (set JITBF_CORPUS; CI and \
-             JITBF_REQUIRE_CORPUS make this an error)",
-            dir.display()
-        );
-        // Written straight to stderr so that it shows without --nocapture.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED corpus tests: {} does not exist (see the README's \"The benchmark \
-             corpus\"; set JITBF_CORPUS to use one elsewhere)",
-            dir.display()
-        );
-        return None;
-    }
+    let dir = corpus_dir("corpus tests")?;
     Some(discover(&dir, "b", false))
 }
 

@@ -16,6 +16,8 @@
 //! differ by minutes or forever.
 #![cfg(target_os = "linux")]
 
+mod pty;
+
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -24,6 +26,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use pty::pty;
 use rustix::process::{Pid, Signal};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jitbf");
@@ -268,22 +271,6 @@ fn a_signal_ends_a_process_blocked_on_a_full_pipe() {
             "{what}: {status}"
         );
     }
-}
-
-/// A pseudo-terminal: the master side for the test, the slave side for the child.
-fn pty() -> (fs::File, fs::File) {
-    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
-    let master =
-        openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).expect("openpt");
-    grantpt(&master).expect("grantpt");
-    unlockpt(&master).expect("unlockpt");
-    let name = ptsname(&master, Vec::new()).expect("ptsname");
-    let slave = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(name.to_str().expect("a path"))
-        .expect("open the pty slave");
-    (fs::File::from(master), slave)
 }
 
 /// `jitbf ARGS` with all three standard streams on the terminal `slave`.
