@@ -14,7 +14,7 @@ mod browser;
 
 use std::process::Command;
 
-use browser::{browse, chromium};
+use browser::{browse, chromium, screenshot};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jitbf");
 
@@ -193,25 +193,13 @@ fn the_page_links_source_ir_and_code_in_a_browser() {
     assert_eq!((ins3, src3), expected(&containing), "{report}");
 
     // The screenshot after the same clicks shows the highlight in each pane.
-    let shot = dir.path().join("shot.png");
-    browse(
-        &chrome,
-        &probed,
-        &[WINDOW, &format!("--screenshot={}", shot.display())],
-        &dir.path().join("p2"),
-    );
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let channels = info.color_type.samples();
-    let (w, h) = (info.width as usize, info.height as usize);
+    let shot = screenshot(&chrome, &probed, &[WINDOW], &dir.path().join("p2"));
+    let (w, h) = (shot.width, shot.height);
     assert_eq!((w, h), (1400, 700));
     let mut lit_columns = [0usize; 3];
     for y in 0..h {
         for x in 0..w {
-            let px = &buf[(y * w + x) * channels..][..3];
-            if px == HIGHLIGHT {
+            if shot.at(x, y) == HIGHLIGHT {
                 // The panes: source (left quarter), IR, machine code (right half).
                 let pane = if x < w / 4 {
                     0

@@ -10,7 +10,7 @@ mod browser;
 
 use std::process::Command;
 
-use browser::{browse, chromium};
+use browser::{browse, chromium, screenshot};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jitbf");
 
@@ -67,26 +67,16 @@ fn the_heat_map_shows_the_hottest_loop_in_a_browser() {
         "{dom}"
     );
 
-    let shot = dir.path().join("shot.png");
-    browse(
-        &chrome,
-        &page,
-        &[WINDOW, &format!("--screenshot={}", shot.display())],
-        &dir.path().join("p2"),
-    );
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let channels = info.color_type.samples();
-    let (w, h) = (info.width as usize, info.height as usize);
+    let shot = screenshot(&chrome, &page, &[WINDOW], &dir.path().join("p2"));
+    let (w, h) = (shot.width, shot.height);
     // Red pixels: the hottest loop's row in the table and its code in the source, which
     // comes below the table.
     let red_rows: Vec<usize> = (0..h)
-        .filter(|&y| (0..w).any(|x| buf[(y * w + x) * channels..][..3] == RED))
+        .filter(|&y| (0..w).any(|x| shot.at(x, y) == RED))
         .collect();
-    let red = (0..w * h)
-        .filter(|&i| buf[i * channels..][..3] == RED)
+    let red = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| shot.at(x, y) == RED)
         .count();
     assert!(red > 300, "{red} red pixels");
     let (top, bottom) = (red_rows[0], *red_rows.last().unwrap());

@@ -64,3 +64,43 @@ pub fn browse(chrome: &Path, page: &Path, args: &[&str], profile: &Path) -> Vec<
     assert!(status.success(), "chromium failed: {status}");
     reader.join().expect("stdout reader")
 }
+
+/// A screenshot, decoded: `width` x `height` pixels, row by row.
+pub struct Shot {
+    pub width: usize,
+    pub height: usize,
+    pixels: Vec<[u8; 3]>,
+}
+
+impl Shot {
+    /// The colour (red, green, blue) at column `x` of row `y`.
+    pub fn at(&self, x: usize, y: usize) -> [u8; 3] {
+        self.pixels[y * self.width + x]
+    }
+}
+
+/// Loads `page` as [`browse`] does and takes a screenshot of it (written beside `profile`).
+pub fn screenshot(chrome: &Path, page: &Path, args: &[&str], profile: &Path) -> Shot {
+    let path = profile.with_extension("png");
+    let shot = format!("--screenshot={}", path.display());
+    let args: Vec<&str> = args.iter().copied().chain([shot.as_str()]).collect();
+    browse(chrome, page, &args, profile);
+    let file = std::fs::File::open(&path).expect("the screenshot");
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut buf).expect("a frame");
+    let channels = info.color_type.samples();
+    let (width, height) = (info.width as usize, info.height as usize);
+    let pixels = buf
+        .chunks_exact(channels)
+        .take(width * height)
+        .map(|px| [px[0], px[1], px[2]])
+        .collect();
+    Shot {
+        width,
+        height,
+        pixels,
+    }
+}
