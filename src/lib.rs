@@ -231,6 +231,7 @@ pub mod debug;
 #[cfg(jitbf_jit)]
 pub mod exe;
 pub mod explore;
+mod html;
 pub mod interp;
 pub mod io;
 pub mod ir;

@@ -15,6 +15,7 @@
 //! (`page.css`). Nothing is loaded from the network. It is meant for programs of a few
 //! thousand commands: every command and instruction is an element.
 
+use crate::html::escape;
 use std::fmt::Write as _;
 
 use crate::ir::{Op, indentation};
@@ -65,22 +66,6 @@ pub fn page(source: &[u8], name: &str, config: &Config) -> Result<String, Error>
         .replace("{{SOURCE}}", &src)
         .replace("{{LEVELS}}", &panes)
         .replace("{{SCRIPT}}", SCRIPT))
-}
-
-/// HTML-escapes text.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The source: comments as text, each command an element carrying its byte offset.

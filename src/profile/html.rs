@@ -7,6 +7,7 @@
 //! its `[`. The page is plain HTML with an inline style sheet: no script, nothing loaded
 //! from the network, so it can be mailed or archived as one file.
 
+use crate::html::escape;
 use std::fmt::Write as _;
 
 use super::Report;
@@ -171,21 +172,6 @@ fn style() -> String {
         );
     }
     css
-}
-
-/// HTML-escapes text.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
