@@ -223,8 +223,9 @@ pub(super) fn settle(shared: &Shared) {
     }
 }
 
-/// Dies of `sig` with its default action, as if no handler had been there.
-fn die(sig: libc::c_int) -> ! {
+/// Puts back `sig`'s default action and unblocks it in this thread, so that the next `sig`
+/// takes that action at once. Async-signal-safe.
+fn restore_default(sig: libc::c_int) {
     // SAFETY: async-signal-safe calls with valid arguments.
     unsafe {
         libc::signal(sig, libc::SIG_DFL);
@@ -232,6 +233,14 @@ fn die(sig: libc::c_int) -> ! {
         libc::sigemptyset(&mut set);
         libc::sigaddset(&mut set, sig);
         libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, ptr::null_mut());
+    }
+}
+
+/// Dies of `sig` with its default action, as if no handler had been there.
+fn die(sig: libc::c_int) -> ! {
+    restore_default(sig);
+    // SAFETY: async-signal-safe calls with valid arguments.
+    unsafe {
         libc::raise(sig);
         // Not reached: the default action of SIGINT, SIGTERM and SIGHUP ends the process.
         libc::_exit(128 + sig)
@@ -331,14 +340,7 @@ extern "C" fn on_termination(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *
         die(sig);
     };
     // From here a second signal of this kind kills at once.
-    // SAFETY: async-signal-safe calls with valid arguments.
-    unsafe {
-        libc::signal(sig, libc::SIG_DFL);
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, sig);
-        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, ptr::null_mut());
-    }
+    restore_default(sig);
     // SAFETY: `uc` is the interrupted context of this thread, which runs `run`.
     unsafe {
         if safe_point(run, uc) {
