@@ -70,6 +70,14 @@ impl Known<'_> {
         if limit == 0 {
             return None;
         }
+        if let Op::Loop { off } = self.code[start].op
+            && st.get(off).is_none()
+        {
+            // The run would stop at its first step, on the unknown condition: the same
+            // answer, and the same step charged, without setting up the scratch tape.
+            self.sim_budget -= 1;
+            return None;
+        }
         let mut steps = 0u64;
         let mut sim = Sim {
             writes: Vec::new(),
