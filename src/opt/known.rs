@@ -210,7 +210,11 @@ impl Known<'_> {
         {
             *len += bytes.len() as u32;
             *last_span = last_span.to(span);
-            self.ir.bytes.extend_from_slice(bytes);
+            // (Mostly one byte, from a `.`: a push, not a copy.)
+            match bytes {
+                [b] => self.ir.bytes.push(*b),
+                _ => self.ir.bytes.extend_from_slice(bytes),
+            }
             return;
         }
         let start = self.ir.bytes.len() as u32;
