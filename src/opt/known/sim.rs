@@ -7,7 +7,7 @@ use super::fixpoint::{self, Fixpoints};
 use super::state::State;
 use super::tape::Tape;
 use super::{Known, SIM_STEPS, SIM_STEPS_INNER_MIN, SIM_STEPS_MIN, SIM_STEPS_PER_OP};
-use crate::ir::{Op, Span};
+use crate::ir::{CheckId, Op, Span};
 
 /// What compile-time runs reuse from one to the next: the tape, and which loops can stop
 /// early ([`fixpoint`]).
@@ -137,9 +137,13 @@ impl Known<'_> {
         let load = |c: i64| st.at(c);
         let read = |tape: &mut Tape, c: i64| tape.read(c, load);
         let mask = self.mask;
-        let check = |id, pos: i64| {
-            let e = self.ir.excursion(id);
-            st.abs && pos + i64::from(e.lo) >= 0 && pos + i64::from(e.hi) < self.cells
+        // (What the checks read is copied to locals first: the run writes its tape through
+        // pointers the compiler cannot tell apart from these fields, so it would load them
+        // again after every write.)
+        let (excursions, abs, cells) = (&self.ir.excursions[..], st.abs, self.cells);
+        let check = |id: CheckId, pos: i64| {
+            let e = &excursions[id.0 as usize];
+            abs && pos + i64::from(e.lo) >= 0 && pos + i64::from(e.hi) < cells
         };
         let mut pos = st.pos;
         let mut heads: Vec<Head> = Vec::new();
@@ -161,14 +165,14 @@ impl Known<'_> {
                     Op::Add { off, val } => {
                         tape.update(at(off), load, |v| v.wrapping_add(val) & mask)?;
                     }
-                    Op::Set { off, val } => tape.write(at(off), val & self.mask),
+                    Op::Set { off, val } => tape.write(at(off), val & mask),
                     Op::MulAdd { src, dst, k } => {
                         let s = read(tape, at(src))?;
                         tape.update(at(dst), load, |d| d.wrapping_add(s.wrapping_mul(k)) & mask)?;
                     }
                     Op::MulSet { src, dst, k } => {
                         let s = read(tape, at(src))?;
-                        tape.write(at(dst), s.wrapping_mul(k) & self.mask);
+                        tape.write(at(dst), s.wrapping_mul(k) & mask);
                     }
                     Op::MulAddMin { src, dst, k, max } => {
                         let s = read(tape, at(src))?.min(u32::from(max));
@@ -247,7 +251,7 @@ impl Known<'_> {
                             // A counter going down by `d` per iteration has `v / d` to go: if
                             // that many more of the last iteration do not fit, stop now.
                             if let Some((prev, at_prev)) = head.lap {
-                                let d = prev.wrapping_sub(v) & self.mask;
+                                let d = prev.wrapping_sub(v) & mask;
                                 if d != 0 && v % d == 0 {
                                     let laps = u64::from(v / d);
                                     if n + laps.saturating_mul(n - at_prev) > limit {
