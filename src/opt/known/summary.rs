@@ -95,16 +95,18 @@ impl Open {
 /// Summaries of every loop and if, by the position of its opening instruction, and the
 /// storage for their write lists.
 pub(super) fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
+    // (Sized for typical programs, so that a small one's vectors are not grown and
+    // copied a dozen times: a loop or `if` every eight instructions, writing four cells.)
     let mut done = Summaries {
         index: vec![u32::MAX; code.len()],
-        list: Vec::new(),
+        list: Vec::with_capacity(code.len() / 8),
     };
-    let mut lists: Vec<i32> = Vec::new();
+    let mut lists: Vec<i32> = Vec::with_capacity(code.len() / 2);
     // Open brackets, innermost last.
-    let mut open: Vec<Open> = Vec::new();
+    let mut open: Vec<Open> = Vec::with_capacity(16);
     // The write lists of the open brackets, one after the other, innermost last (one vector
     // for all of them: a loop costs no allocation).
-    let mut stack: Vec<i32> = Vec::new();
+    let mut stack: Vec<i32> = Vec::with_capacity(4 * MAX_WRITES);
     // Where in `stack` an offset was last seen, by `off mod 256` (see [`Open::write`]).
     let mut last = [u32::MAX; 256];
     for (i, ins) in code.iter().enumerate() {
