@@ -109,6 +109,10 @@ pub fn run_fused(ir: &mut Ir, _config: &Config, fuse: Fuse) {
         excursions: std::mem::take(&mut input.excursions),
         reaches: std::mem::take(&mut input.reaches),
     };
+    // Every check made merges checks of the input, and keeps at most their records: room
+    // for as many as the input has means the tables never grow.
+    input.excursions.reserve_exact(read.excursions.len());
+    input.reaches.reserve_exact(read.reaches.len());
     let mut f = Folder {
         read,
         ..Folder::new(input).fusing(fuse)
@@ -145,6 +149,9 @@ struct Window {
     lo: i32,
     hi: i32,
     span: Span,
+    /// Where its reach records start in `out.reaches` (they are written there as they come,
+    /// so closing the window copies nothing).
+    first: u32,
 }
 
 /// The folding pass as a stream: instructions go in one at a time (from an IR, or straight
@@ -164,8 +171,6 @@ pub struct Folder {
     /// Pending arithmetic: offset (relative to `p`), effect, source.
     effects: Vec<(i32, Effect, Span)>,
     window: Option<Window>,
-    /// Reach records of the open window, in program order.
-    reaches: Vec<Reach>,
     /// `shift` at the start of each open loop or if, and the index of its first instruction
     /// in `out.code`.
     open: Vec<(i32, usize)>,
@@ -188,9 +193,9 @@ impl Folder {
             out,
             len: 0,
             shift: 0,
-            effects: Vec::new(),
+            // (Never more than this: see `effect`.)
+            effects: Vec::with_capacity(MAX_EFFECTS),
             window: None,
-            reaches: Vec::new(),
             open: Vec::new(),
             consumed: 0,
             steps: 0,
@@ -231,7 +236,8 @@ impl Folder {
 
     /// Adds a record (relative to `p` now) to the open window, keeping only the part that
     /// goes beyond the extremes reached so far (see [`Reach::beyond`]): the window's records
-    /// are always trimmed, so closing it copies them as they are.
+    /// are always trimmed, so they are written to `out.reaches` as they come, where closing
+    /// the window leaves them as they are.
     #[inline]
     fn reach(&mut self, r: Reach) {
         let w = self.window.as_mut().expect("a window is open");
@@ -241,7 +247,7 @@ impl Folder {
             } else {
                 w.lo = kept.last();
             }
-            self.reaches.push(kept);
+            self.out.reaches.push(kept);
         }
     }
 
@@ -258,6 +264,7 @@ impl Folder {
                     lo: origin,
                     hi: origin,
                     span,
+                    first: self.out.reaches.len() as u32,
                 });
             }
         }
@@ -352,21 +359,19 @@ impl Folder {
 
     /// [`Folder::end_window`] of the open window `w`.
     fn close_window(&mut self, w: Window) {
-        if self.reaches.is_empty() {
+        let len = self.out.reaches.len() as u32 - w.first;
+        if len == 0 {
             return;
         }
-        // The records are trimmed already (see `reach`): what `Ir::add_excursion` would
-        // make of them, without going over them again.
-        let first = self.out.reaches.len() as u32;
-        self.out.reaches.extend_from_slice(&self.reaches);
+        // The records are trimmed already (see `reach`), and in place: what
+        // `Ir::add_excursion` would make of them, without going over them again.
         self.out.excursions.push(Excursion {
             origin: w.origin,
             lo: w.lo,
             hi: w.hi,
-            first,
-            len: self.reaches.len() as u32,
+            first: w.first,
+            len,
         });
-        self.reaches.clear();
         let id = CheckId(self.out.excursions.len() as u32 - 1);
         self.out.code[w.slot] = Instr {
             op: Op::Check(id),
@@ -378,7 +383,7 @@ impl Folder {
 impl Folder {
     /// Makes sure that taking in one more instruction cannot allocate: it writes out at most
     /// [`MAX_STEP`] instructions, one check and one open bracket, and adds at most one reach
-    /// record (to the open window's, which closing moves to the output's).
+    /// record.
     #[inline]
     fn room(&mut self) -> Result<(), TryReserveError> {
         // This runs for every command run of the source: almost always it only counts down
@@ -398,22 +403,18 @@ impl Folder {
         let code = (self.len + MAX_STEP * GROW_STEPS).saturating_sub(self.out.code.len());
         self.out.code.try_reserve(code)?;
         self.out.excursions.try_reserve(GROW_STEPS)?;
-        self.out
-            .reaches
-            .try_reserve(self.reaches.len() + GROW_STEPS)?;
-        self.reaches.try_reserve(GROW_STEPS)?;
+        self.out.reaches.try_reserve(GROW_STEPS)?;
         self.open.try_reserve(GROW_STEPS)?;
         let free = |len: usize, capacity: usize| capacity - len;
         self.steps = [
             free(self.len, self.out.code.capacity()) / MAX_STEP,
             free(self.out.excursions.len(), self.out.excursions.capacity()),
-            free(self.out.reaches.len(), self.out.reaches.capacity()) - self.reaches.len(),
-            free(self.reaches.len(), self.reaches.capacity()),
+            free(self.out.reaches.len(), self.out.reaches.capacity()),
             free(self.open.len(), self.open.capacity()),
         ]
         .into_iter()
         .min()
-        .expect("five counts");
+        .expect("four counts");
         Ok(())
     }
 
@@ -494,12 +495,11 @@ impl Folder {
                 self.boundary();
                 let e = self.read.excursions[check.0 as usize];
                 let records = e.first as usize..(e.first + e.len) as usize;
-                self.reaches
-                    .extend(self.read.reaches[records].iter().map(|r| Reach {
-                        off: r.off + s,
-                        ..*r
-                    }));
-                let check = self.out.add_excursion(e.origin + s, self.reaches.drain(..));
+                let shifted = self.read.reaches[records].iter().map(|r| Reach {
+                    off: r.off + s,
+                    ..*r
+                });
+                let check = self.out.add_excursion(e.origin + s, shifted);
                 self.emit(
                     Op::Scan {
                         off: off + s,

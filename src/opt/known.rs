@@ -210,7 +210,11 @@ impl Known<'_> {
         {
             *len += bytes.len() as u32;
             *last_span = last_span.to(span);
-            self.ir.bytes.extend_from_slice(bytes);
+            // (Mostly one byte, from a `.`: a push, not a copy.)
+            match bytes {
+                [b] => self.ir.bytes.push(*b),
+                _ => self.ir.bytes.extend_from_slice(bytes),
+            }
             return;
         }
         let start = self.ir.bytes.len() as u32;
@@ -226,34 +230,37 @@ impl Known<'_> {
 
     /// Rewrites the instructions in `range` (which is well nested), updating `st`.
     fn block(&mut self, range: std::ops::Range<usize>, st: &mut State, depth: usize) {
+        // (Fields of the instruction are read where they are used: copying the whole of it
+        // up front cost a dozen loads and spills per instruction visited.)
+        let code = self.code;
         let mut i = range.start;
         while i < range.end {
             self.analysis_budget = self.analysis_budget.saturating_sub(1);
-            let Instr { op, span } = self.code[i];
-            match op {
+            let ins = &code[i];
+            match ins.op {
                 Op::Add { off, val } => match st.get(off) {
-                    Some(v) => self.store(st, off, v.wrapping_add(val), span),
-                    None => self.emit(op, span),
+                    Some(v) => self.store(st, off, v.wrapping_add(val), ins.span),
+                    None => self.emit(ins.op, ins.span),
                 },
-                Op::Set { off, val } => self.store(st, off, val, span),
+                Op::Set { off, val } => self.store(st, off, val, ins.span),
                 Op::MulAdd { src, dst, k } => match (st.get(src), st.get(dst)) {
                     (Some(s), _) if s.wrapping_mul(k) & self.mask == 0 => {}
                     (Some(s), Some(d)) => {
-                        self.store(st, dst, d.wrapping_add(s.wrapping_mul(k)), span)
+                        self.store(st, dst, d.wrapping_add(s.wrapping_mul(k)), ins.span)
                     }
                     (Some(s), None) => self.emit(
                         Op::Add {
                             off: dst,
                             val: s.wrapping_mul(k),
                         },
-                        span,
+                        ins.span,
                     ),
                     (None, Some(0)) => {
-                        self.emit(Op::MulSet { src, dst, k }, span);
+                        self.emit(Op::MulSet { src, dst, k }, ins.span);
                         st.set(dst, None);
                     }
                     (None, _) => {
-                        self.emit(op, span);
+                        self.emit(ins.op, ins.span);
                         st.set(dst, None);
                     }
                 },
@@ -261,27 +268,27 @@ impl Known<'_> {
                     (Some(s), d) => {
                         let v = s.min(u32::from(max)).wrapping_mul(k);
                         match d {
-                            Some(d) => self.store(st, dst, d.wrapping_add(v), span),
+                            Some(d) => self.store(st, dst, d.wrapping_add(v), ins.span),
                             None if v & self.mask != 0 => {
-                                self.emit(Op::Add { off: dst, val: v }, span)
+                                self.emit(Op::Add { off: dst, val: v }, ins.span)
                             }
                             None => {}
                         }
                     }
                     (None, _) => {
-                        self.emit(op, span);
+                        self.emit(ins.op, ins.span);
                         st.set(dst, None);
                     }
                 },
                 Op::MulSet { src, dst, k } => match st.get(src) {
-                    Some(s) => self.store(st, dst, s.wrapping_mul(k), span),
+                    Some(s) => self.store(st, dst, s.wrapping_mul(k), ins.span),
                     None => {
-                        self.emit(op, span);
+                        self.emit(ins.op, ins.span);
                         st.set(dst, None);
                     }
                 },
                 Op::Move { delta } => {
-                    self.emit(op, span);
+                    self.emit(ins.op, ins.span);
                     st.pos += i64::from(delta);
                 }
                 Op::Check(id) => {
@@ -290,7 +297,7 @@ impl Known<'_> {
                     let certain = (st.abs && lo >= 0 && hi < self.cells)
                         || st.safe.is_some_and(|(a, b)| a <= lo && hi <= b);
                     if !certain {
-                        self.emit(op, span);
+                        self.emit(ins.op, ins.span);
                     }
                     // Past a check, its cells are on the tape (else the program stopped), and
                     // so is everything between them and the cells already known to be.
@@ -300,22 +307,22 @@ impl Known<'_> {
                     });
                 }
                 Op::Out { off } => match st.get(off) {
-                    Some(v) => self.print(&[v as u8], span),
-                    None => self.emit(op, span),
+                    Some(v) => self.print(&[v as u8], ins.span),
+                    None => self.emit(ins.op, ins.span),
                 },
                 Op::Print { start, len } => {
                     let bytes = self.ir.bytes[start as usize..(start + len) as usize].to_vec();
-                    self.print(&bytes, span);
+                    self.print(&bytes, ins.span);
                 }
                 Op::In { off } => {
-                    self.emit(op, span);
+                    self.emit(ins.op, ins.span);
                     st.set(off, None);
                 }
                 // A dump reads the tape as it is, which every rewrite here keeps exact.
-                Op::Debug { .. } => self.emit(op, span),
+                Op::Debug { .. } => self.emit(ins.op, ins.span),
                 Op::Scan { off, .. } => {
                     if st.get(off) != Some(0) {
-                        self.emit(op, span);
+                        self.emit(ins.op, ins.span);
                         st.forget();
                         st.set(off, Some(0));
                     }

@@ -86,6 +86,10 @@ impl Fixpoints {
 }
 
 /// The test of the module docs on a loop whose body does not move the pointer.
+// (Made once per loop: kept out of the compile-time run's loop, whose code it would
+// otherwise crowd.)
+#[cold]
+#[inline(never)]
 fn qualifies(code: &[Instr], start: usize, end: usize) -> bool {
     let Op::Loop { off: c } = code[start].op else {
         return false;

@@ -7,7 +7,7 @@ use super::fixpoint::{self, Fixpoints};
 use super::state::State;
 use super::tape::Tape;
 use super::{Known, SIM_STEPS, SIM_STEPS_INNER_MIN, SIM_STEPS_MIN, SIM_STEPS_PER_OP};
-use crate::ir::{Op, Span};
+use crate::ir::{CheckId, Op, Span};
 
 /// What compile-time runs reuse from one to the next: the tape, and which loops can stop
 /// early ([`fixpoint`]).
@@ -70,6 +70,14 @@ impl Known<'_> {
         if limit == 0 {
             return None;
         }
+        if let Op::Loop { off } = self.code[start].op
+            && st.get(off).is_none()
+        {
+            // The run would stop at its first step, on the unknown condition: the same
+            // answer, and the same step charged, without setting up the scratch tape.
+            self.sim_budget -= 1;
+            return None;
+        }
         let mut steps = 0u64;
         let mut sim = Sim {
             writes: Vec::new(),
@@ -100,7 +108,10 @@ impl Known<'_> {
     /// by the same amount every iteration is given up on as soon as the iterations left,
     /// each as long as the last one, would pass `limit`: a run that will not finish is pure
     /// cost.
+    // (Never inlined: this loop is the hottest code of the pass, and compiled on its own
+    // it keeps its registers to itself rather than sharing them with whatever calls it.)
     #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
     pub(super) fn run_at_compile_time(
         &self,
         start: usize,
@@ -126,155 +137,168 @@ impl Known<'_> {
         let load = |c: i64| st.at(c);
         let read = |tape: &mut Tape, c: i64| tape.read(c, load);
         let mask = self.mask;
-        let check = |id, pos: i64| {
-            let e = self.ir.excursion(id);
-            st.abs && pos + i64::from(e.lo) >= 0 && pos + i64::from(e.hi) < self.cells
+        // (What the checks read is copied to locals first: the run writes its tape through
+        // pointers the compiler cannot tell apart from these fields, so it would load them
+        // again after every write.)
+        let (excursions, abs, cells) = (&self.ir.excursions[..], st.abs, self.cells);
+        let check = |id: CheckId, pos: i64| {
+            let e = &excursions[id.0 as usize];
+            abs && pos + i64::from(e.lo) >= 0 && pos + i64::from(e.hi) < cells
         };
         let mut pos = st.pos;
         let mut heads: Vec<Head> = Vec::new();
         let mut i = start;
-        while i <= end {
-            *steps += 1;
-            if *steps > limit {
-                sim.too_long = true;
-                return None;
-            }
-            let at = |off: i32| pos + i64::from(off);
-            match self.code[i].op {
-                Op::Add { off, val } => {
-                    tape.update(at(off), load, |v| v.wrapping_add(val) & mask)?;
+        // (The step count is kept in a local, which can live in a register, and the loop
+        // walks a slice ending at `end`, so one bounds check both ends it and reads an
+        // instruction.)
+        let code = &self.code[..=end];
+        let mut n = *steps;
+        let result = (|| {
+            while let Some(ins) = code.get(i) {
+                n += 1;
+                if n > limit {
+                    sim.too_long = true;
+                    return None;
                 }
-                Op::Set { off, val } => tape.write(at(off), val & self.mask),
-                Op::MulAdd { src, dst, k } => {
-                    let s = read(tape, at(src))?;
-                    tape.update(at(dst), load, |d| d.wrapping_add(s.wrapping_mul(k)) & mask)?;
-                }
-                Op::MulSet { src, dst, k } => {
-                    let s = read(tape, at(src))?;
-                    tape.write(at(dst), s.wrapping_mul(k) & self.mask);
-                }
-                Op::MulAddMin { src, dst, k, max } => {
-                    let s = read(tape, at(src))?.min(u32::from(max));
-                    tape.update(at(dst), load, |d| d.wrapping_add(s.wrapping_mul(k)) & mask)?;
-                }
-                Op::Move { delta } => pos += i64::from(delta),
-                Op::Check(id) => {
-                    if !check(id, pos) {
-                        return None;
+                let at = |off: i32| pos + i64::from(off);
+                match ins.op {
+                    Op::Add { off, val } => {
+                        tape.update(at(off), load, |v| v.wrapping_add(val) & mask)?;
                     }
-                }
-                Op::Out { off } => sim.output.push(read(tape, at(off))? as u8),
-                Op::Print { start, len } => sim
-                    .output
-                    .extend_from_slice(&self.ir.bytes[start as usize..(start + len) as usize]),
-                // Input and tape dumps happen at run time.
-                Op::In { .. } | Op::Debug { .. } => return None,
-                Op::Scan {
-                    off,
-                    step,
-                    check: id,
-                } => {
-                    while read(tape, pos + i64::from(off))? != 0 {
-                        *steps += 1;
-                        if *steps > limit {
-                            sim.too_long = true;
-                            return None;
-                        }
+                    Op::Set { off, val } => tape.write(at(off), val & mask),
+                    Op::MulAdd { src, dst, k } => {
+                        let s = read(tape, at(src))?;
+                        tape.update(at(dst), load, |d| d.wrapping_add(s.wrapping_mul(k)) & mask)?;
+                    }
+                    Op::MulSet { src, dst, k } => {
+                        let s = read(tape, at(src))?;
+                        tape.write(at(dst), s.wrapping_mul(k) & mask);
+                    }
+                    Op::MulAddMin { src, dst, k, max } => {
+                        let s = read(tape, at(src))?.min(u32::from(max));
+                        tape.update(at(dst), load, |d| d.wrapping_add(s.wrapping_mul(k)) & mask)?;
+                    }
+                    Op::Move { delta } => pos += i64::from(delta),
+                    Op::Check(id) => {
                         if !check(id, pos) {
                             return None;
                         }
-                        pos += i64::from(step);
                     }
-                }
-                Op::If { off } => {
-                    if read(tape, at(off))? == 0 {
-                        i = self.partner(i);
+                    Op::Out { off } => sim.output.push(read(tape, at(off))? as u8),
+                    Op::Print { start, len } => sim
+                        .output
+                        .extend_from_slice(&self.ir.bytes[start as usize..(start + len) as usize]),
+                    // Input and tape dumps happen at run time.
+                    Op::In { .. } | Op::Debug { .. } => return None,
+                    Op::Scan {
+                        off,
+                        step,
+                        check: id,
+                    } => {
+                        while read(tape, pos + i64::from(off))? != 0 {
+                            n += 1;
+                            if n > limit {
+                                sim.too_long = true;
+                                return None;
+                            }
+                            if !check(id, pos) {
+                                return None;
+                            }
+                            pos += i64::from(step);
+                        }
                     }
-                }
-                Op::Loop { off } => {
-                    if read(tape, at(off))? == 0 {
-                        i = self.partner(i);
-                    } else {
-                        let mut snapshot = NONE;
-                        if fixpoints.qualifies(self.code, i, || {
-                            let s = self.summary(i);
-                            (s.end as usize, s.balanced && s.len != u32::MAX)
-                        }) {
-                            let writes = self.writes(self.summary(i)).expect("qualifies");
-                            // The cells the body writes, as this iteration begins (if known).
-                            snapshot = fixpoints.snapshots.len();
-                            for &o in writes.iter().filter(|&&o| o != off) {
-                                match read(tape, at(o)) {
-                                    Some(v) => fixpoints.snapshots.push(v),
-                                    None => {
-                                        fixpoints.snapshots.truncate(snapshot);
-                                        snapshot = NONE;
-                                        break;
+                    Op::If { off } => {
+                        if read(tape, at(off))? == 0 {
+                            i = self.partner(i);
+                        }
+                    }
+                    Op::Loop { off } => {
+                        if read(tape, at(off))? == 0 {
+                            i = self.partner(i);
+                        } else {
+                            let mut snapshot = NONE;
+                            if fixpoints.qualifies(self.code, i, || {
+                                let s = self.summary(i);
+                                (s.end as usize, s.balanced && s.len != u32::MAX)
+                            }) {
+                                let writes = self.writes(self.summary(i)).expect("qualifies");
+                                // The cells the body writes, as this iteration begins (if known).
+                                snapshot = fixpoints.snapshots.len();
+                                for &o in writes.iter().filter(|&&o| o != off) {
+                                    match read(tape, at(o)) {
+                                        Some(v) => fixpoints.snapshots.push(v),
+                                        None => {
+                                            fixpoints.snapshots.truncate(snapshot);
+                                            snapshot = NONE;
+                                            break;
+                                        }
                                     }
                                 }
                             }
+                            heads.push(Head {
+                                start: i,
+                                tries: 0,
+                                snapshot,
+                                lap: None,
+                            });
                         }
-                        heads.push(Head {
-                            start: i,
-                            tries: 0,
-                            snapshot,
-                            lap: None,
-                        });
                     }
-                }
-                Op::EndLoop { off } => {
-                    let head = heads.last_mut().expect("balanced");
-                    let v = read(tape, at(off))?;
-                    let mut again = v != 0;
-                    if again {
-                        // A counter going down by `d` per iteration has `v / d` to go: if
-                        // that many more of the last iteration do not fit, stop now.
-                        if let Some((prev, at_prev)) = head.lap {
-                            let d = prev.wrapping_sub(v) & self.mask;
-                            if d != 0 && v % d == 0 {
-                                let laps = u64::from(v / d);
-                                if *steps + laps.saturating_mul(*steps - at_prev) > limit {
-                                    sim.too_long = true;
-                                    return None;
+                    Op::EndLoop { off } => {
+                        let head = heads.last_mut().expect("balanced");
+                        let v = read(tape, at(off))?;
+                        let mut again = v != 0;
+                        if again {
+                            // A counter going down by `d` per iteration has `v / d` to go: if
+                            // that many more of the last iteration do not fit, stop now.
+                            if let Some((prev, at_prev)) = head.lap {
+                                let d = prev.wrapping_sub(v) & mask;
+                                if d != 0 && v % d == 0 {
+                                    let laps = u64::from(v / d);
+                                    if n + laps.saturating_mul(n - at_prev) > limit {
+                                        sim.too_long = true;
+                                        return None;
+                                    }
                                 }
                             }
+                            head.lap = Some((v, n));
                         }
-                        head.lap = Some((v, *steps));
+                        if again && head.snapshot != NONE {
+                            // Compare with the iteration's start; keep this end as the next start.
+                            let writes = self.writes(self.summary(head.start)).expect("compared");
+                            let mut settled = true;
+                            let others = writes.iter().filter(|&&o| o != off);
+                            for (k, &o) in (head.snapshot..).zip(others) {
+                                let v = read(tape, at(o))?;
+                                settled &= fixpoints.snapshots[k] == v;
+                                fixpoints.snapshots[k] = v;
+                            }
+                            head.tries += 1;
+                            if settled {
+                                // Every later iteration only moves the counter, to 0.
+                                tape.write(at(off), 0);
+                                again = false;
+                            } else if head.tries == fixpoint::TRIES {
+                                fixpoints.snapshots.truncate(head.snapshot);
+                                head.snapshot = NONE;
+                            }
+                        }
+                        if again {
+                            i = head.start;
+                        } else {
+                            let head = heads.pop().expect("balanced");
+                            if head.snapshot != NONE {
+                                fixpoints.snapshots.truncate(head.snapshot);
+                            }
+                        }
                     }
-                    if again && head.snapshot != NONE {
-                        // Compare with the iteration's start; keep this end as the next start.
-                        let writes = self.writes(self.summary(head.start)).expect("compared");
-                        let mut settled = true;
-                        let others = writes.iter().filter(|&&o| o != off);
-                        for (k, &o) in (head.snapshot..).zip(others) {
-                            let v = read(tape, at(o))?;
-                            settled &= fixpoints.snapshots[k] == v;
-                            fixpoints.snapshots[k] = v;
-                        }
-                        head.tries += 1;
-                        if settled {
-                            // Every later iteration only moves the counter, to 0.
-                            tape.write(at(off), 0);
-                            again = false;
-                        } else if head.tries == fixpoint::TRIES {
-                            fixpoints.snapshots.truncate(head.snapshot);
-                            head.snapshot = NONE;
-                        }
-                    }
-                    if again {
-                        i = head.start;
-                    } else {
-                        let head = heads.pop().expect("balanced");
-                        if head.snapshot != NONE {
-                            fixpoints.snapshots.truncate(head.snapshot);
-                        }
-                    }
+                    Op::EndIf => {}
                 }
-                Op::EndIf => {}
+                i += 1;
             }
-            i += 1;
-        }
-        sim.moved = pos - st.pos;
-        Some(())
+            sim.moved = pos - st.pos;
+            Some(())
+        })();
+        *steps = n;
+        result
     }
 }

@@ -72,7 +72,9 @@ impl Known<'_> {
         // The earlier store is dead: this one overwrites it and nothing read it between.
         // (It becomes a no-op, which later passes drop, rather than being taken out: taking
         // it out would move everything written after it.)
-        let (at, _, first_before) = self.recent.remove(k);
+        // (The list holds each cell once, and nothing depends on its order: the last
+        // entry takes the place of this one, which moves nothing else.)
+        let (at, _, first_before) = self.recent.swap_remove(k);
         // Positions stay right only because whatever deletes or moves written instructions
         // forgets the remembered stores first.
         debug_assert!(

@@ -30,55 +30,107 @@ pub(super) struct Summaries {
     pub(super) list: Vec<Summary>,
 }
 
+/// An open bracket while [`summarize`] walks the program.
+struct Open {
+    /// Position of the `Loop` or `If`.
+    start: usize,
+    /// No net move so far.
+    balanced: bool,
+    /// Where its write list starts in the shared stack, or `None` for too many.
+    writes: Option<usize>,
+    /// Which offsets its list may hold, by `off mod 128` (see [`Open::write`]).
+    seen: u128,
+    /// The body holds a loop.
+    inner_loop: bool,
+}
+
+impl Open {
+    fn new(start: usize, from: usize) -> Open {
+        Open {
+            start,
+            balanced: true,
+            writes: Some(from),
+            seen: 0,
+            inner_loop: false,
+        }
+    }
+
+    /// Adds `off` to this bracket's list, the top of `stack`, unless it is there already.
+    ///
+    /// Most bodies write a few cells many times over, and loops nest, so every list is
+    /// asked about its offsets again and again; searching it each time made this a third of
+    /// the pass on small programs. Two shortcuts answer most questions without a search:
+    /// `seen` has the bit `off mod 128` of every offset in the list (a clear bit: not
+    /// there), and `last` remembers where in `stack` each offset was last found or put, by
+    /// `off mod 256` (checked against `stack`, so a stale or colliding entry only costs the
+    /// search it would have cost anyway).
+    #[inline]
+    fn write(&mut self, stack: &mut Vec<i32>, last: &mut [u32; 256], off: i32) {
+        let Some(f) = self.writes else {
+            return;
+        };
+        let bit = 1u128 << (off & 127);
+        let slot = &mut last[(off & 255) as usize];
+        if self.seen & bit != 0 {
+            let at = *slot as usize;
+            if (f..stack.len()).contains(&at) && stack[at] == off {
+                return;
+            }
+            if let Some(k) = stack[f..].iter().position(|&o| o == off) {
+                *slot = (f + k) as u32;
+                return;
+            }
+        }
+        if stack.len() - f == MAX_WRITES {
+            self.writes = None;
+            stack.truncate(f);
+        } else {
+            self.seen |= bit;
+            *slot = stack.len() as u32;
+            stack.push(off);
+        }
+    }
+}
+
 /// Summaries of every loop and if, by the position of its opening instruction, and the
 /// storage for their write lists.
 pub(super) fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
+    // (Sized for typical programs, so that a small one's vectors are not grown and
+    // copied a dozen times: a loop or `if` every eight instructions, writing four cells.)
     let mut done = Summaries {
         index: vec![u32::MAX; code.len()],
-        list: Vec::new(),
+        list: Vec::with_capacity(code.len() / 8),
     };
-    let mut lists: Vec<i32> = Vec::new();
-    // Open brackets: (position, balanced, where its writes start in `stack`, or `None` for
-    // too many, holds a loop).
-    let mut open: Vec<(usize, bool, Option<usize>, bool)> = Vec::new();
+    let mut lists: Vec<i32> = Vec::with_capacity(code.len() / 2);
+    // Open brackets, innermost last.
+    let mut open: Vec<Open> = Vec::with_capacity(16);
     // The write lists of the open brackets, one after the other, innermost last (one vector
     // for all of them: a loop costs no allocation).
-    let mut stack: Vec<i32> = Vec::new();
-    // Adds `off` to the innermost list, which starts at `from` in `stack`.
-    let write = |stack: &mut Vec<i32>, from: &mut Option<usize>, off: i32| {
-        if let Some(f) = *from
-            && !stack[f..].contains(&off)
-        {
-            if stack.len() - f == MAX_WRITES {
-                *from = None;
-                stack.truncate(f);
-            } else {
-                stack.push(off);
-            }
-        }
-    };
+    let mut stack: Vec<i32> = Vec::with_capacity(4 * MAX_WRITES);
+    // Where in `stack` an offset was last seen, by `off mod 256` (see [`Open::write`]).
+    let mut last = [u32::MAX; 256];
     for (i, ins) in code.iter().enumerate() {
-        let Some((_, balanced, writes, inner_loop)) = open.last_mut() else {
+        let Some(top) = open.last_mut() else {
             if matches!(ins.op, Op::Loop { .. } | Op::If { .. }) {
-                open.push((i, true, Some(stack.len()), false));
+                open.push(Open::new(i, stack.len()));
             }
             continue;
         };
         match ins.op {
             Op::Add { off, .. } | Op::Set { off, .. } | Op::In { off } => {
-                write(&mut stack, writes, off)
+                top.write(&mut stack, &mut last, off)
             }
             Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } | Op::MulAddMin { dst, .. } => {
-                write(&mut stack, writes, dst)
+                top.write(&mut stack, &mut last, dst)
             }
-            Op::Move { .. } | Op::Scan { .. } => *balanced = false,
+            Op::Move { .. } | Op::Scan { .. } => top.balanced = false,
             Op::Loop { .. } | Op::If { .. } => {
-                *inner_loop |= matches!(ins.op, Op::Loop { .. });
-                open.push((i, true, Some(stack.len()), false));
+                top.inner_loop |= matches!(ins.op, Op::Loop { .. });
+                open.push(Open::new(i, stack.len()));
             }
             Op::EndLoop { .. } | Op::EndIf => {
-                let (start, bal, w, inner) = open.pop().expect("balanced");
-                let (first, len) = match w {
+                let o = open.pop().expect("balanced");
+                let (first, len) = match o.writes {
                     Some(f) => {
                         lists.extend_from_slice(&stack[f..]);
                         let len = stack.len() - f;
@@ -87,25 +139,25 @@ pub(super) fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
                     }
                     None => (0, u32::MAX),
                 };
-                if let Some((_, parent_bal, parent_writes, parent_inner)) = open.last_mut() {
-                    *parent_bal &= bal;
-                    *parent_inner |= inner;
-                    if w.is_some() {
+                if let Some(parent) = open.last_mut() {
+                    parent.balanced &= o.balanced;
+                    parent.inner_loop |= o.inner_loop;
+                    if o.writes.is_some() {
                         let from = first as usize;
-                        for &o in &lists[from..from + len as usize] {
-                            write(&mut stack, parent_writes, o);
+                        for &off in &lists[from..from + len as usize] {
+                            parent.write(&mut stack, &mut last, off);
                         }
-                    } else if let Some(f) = parent_writes.take() {
+                    } else if let Some(f) = parent.writes.take() {
                         stack.truncate(f);
                     }
                 }
-                done.index[start] = done.list.len() as u32;
+                done.index[o.start] = done.list.len() as u32;
                 done.list.push(Summary {
-                    balanced: bal,
+                    balanced: o.balanced,
                     first,
                     len,
                     end: i as u32,
-                    inner_loop: inner,
+                    inner_loop: o.inner_loop,
                 });
             }
             Op::Check(_) | Op::Out { .. } | Op::Print { .. } | Op::Debug { .. } => {}
