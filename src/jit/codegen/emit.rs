@@ -32,7 +32,7 @@ impl Gen<'_> {
                 self.arrive(target)
             }
             Inst::JumpBack { head, .. } => {
-                let head = self.heads.get(&head).copied().unwrap_or_default();
+                let head = self.head_state(head).unwrap_or_default();
                 if let Err(e) = self.state.compatible(&head) {
                     self.fail(format!("jump back to a loop head: {e}"));
                 }
@@ -80,15 +80,47 @@ impl Gen<'_> {
 
     /// A jump to `label` (placed later) carries the current state there.
     pub(super) fn arrive(&mut self, label: Target) {
-        let merged = match self.arrivals.remove(&label) {
-            Some(other) => other.merge(&self.state),
-            None => Ok(self.state),
-        };
-        match merged {
-            Ok(s) => {
-                self.arrivals.insert(label, s);
-            }
-            Err(e) => self.fail(format!("paths to one label disagree: {e}")),
+        match self.arrivals.iter().rposition(|(t, _)| *t == label) {
+            Some(k) => match self.arrivals[k].1.merge(&self.state) {
+                Ok(s) => self.arrivals[k].1 = s,
+                Err(e) => {
+                    self.arrivals.remove(k);
+                    self.fail(format!("paths to one label disagree: {e}"));
+                }
+            },
+            None => self.arrivals.push((label, self.state)),
+        }
+    }
+
+    /// The merged state of the jumps to `label` so far, if any jumps to it.
+    pub(super) fn arrival(&self, label: Target) -> Option<&State> {
+        // (Targets nest like the code they come from: the one asked about is mostly last.)
+        self.arrivals
+            .iter()
+            .rev()
+            .find(|(t, _)| *t == label)
+            .map(|(_, s)| s)
+    }
+
+    /// Takes out the merged state of the jumps to `label`, if any jumps to it.
+    fn take_arrival(&mut self, label: Target) -> Option<State> {
+        let k = self.arrivals.iter().rposition(|(t, _)| *t == label)?;
+        Some(self.arrivals.remove(k).1)
+    }
+
+    /// The state of the open loop head at code offset `at`.
+    fn head_state(&self, at: u32) -> Option<State> {
+        self.heads
+            .iter()
+            .rev()
+            .find(|(h, _)| *h == at)
+            .map(|&(_, s)| s)
+    }
+
+    /// Forgets the loop head at code offset `at` (its loop is closed).
+    pub(super) fn drop_head(&mut self, at: u32) {
+        if let Some(k) = self.heads.iter().rposition(|(h, _)| *h == at) {
+            self.heads.remove(k);
         }
     }
 
@@ -97,7 +129,7 @@ impl Gen<'_> {
     pub(super) fn join(&mut self, label: Target) {
         let here = self.here();
         self.jumps.place(label, here);
-        if let Some(other) = self.arrivals.remove(&label) {
+        if let Some(other) = self.take_arrival(label) {
             match other.merge(&self.state) {
                 Ok(s) => self.state = s,
                 Err(e) => self.fail(format!("paths disagree where they join: {e}")),
@@ -113,7 +145,11 @@ impl Gen<'_> {
         }
         let at = self.here();
         self.state = head;
-        self.heads.insert(at, head);
+        // (A map from offset to state; loops nest, so it is a stack.)
+        if let Some(k) = self.heads.iter().rposition(|(h, _)| *h == at) {
+            self.heads.remove(k);
+        }
+        self.heads.push((at, head));
         at
     }
 

@@ -118,7 +118,6 @@ pub use self::code::FrameStep;
 pub(crate) use self::code::{Code, Unit};
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
-use rustc_hash::FxHashMap;
 
 use self::encode::{Enc, Ops};
 use self::jumps::{Jumps, Target};
@@ -230,16 +229,17 @@ fn compile_with(
         ir,
         eof: config.eof,
         exact_right: !(config.tape_cells * cs as usize).is_multiple_of(page_size()),
-        units: Vec::new(),
+        // (Sizes that rarely need to grow: growing copies.)
+        units: Vec::with_capacity(n / 2 + 16),
         unit_open: false,
-        loops: Vec::new(),
+        loops: Vec::with_capacity(64),
         strings: Vec::new(),
         state: State::new(),
         plan: Plan::new(ir),
         next_use: [NEVER; 16],
-        arrivals: FxHashMap::default(),
-        heads: FxHashMap::default(),
-        pending: Vec::new(),
+        arrivals: Vec::with_capacity(64),
+        heads: Vec::with_capacity(64),
+        pending: Vec::with_capacity(4),
         jumps: Jumps::default(),
         error: None,
         at: 0,
@@ -397,10 +397,11 @@ pub(crate) struct Gen<'a> {
     plan: Plan,
     /// For each register, the next instruction that uses the cell it holds.
     next_use: [u32; 16],
-    /// For each forward jump target not yet placed, the merged state of the jumps to it.
-    arrivals: FxHashMap<Target, State>,
-    /// The state at each open loop's head, by the head's code offset.
-    heads: FxHashMap<u32, State>,
+    /// For each forward jump target not yet placed, the merged state of the jumps to it
+    /// (a map; targets nest, so it is kept as a stack, innermost last).
+    arrivals: Vec<(Target, State)>,
+    /// The state at each open loop's head, by the head's code offset (innermost last).
+    heads: Vec<(u32, State)>,
     /// Extremes of the open bounds-check window not yet known to be on the tape: each
     /// is loaded at the end of the window unless something touches it first.
     pending: Vec<i32>,

@@ -267,7 +267,9 @@ impl State {
         if self.dead {
             return Ok(*other);
         }
-        if other.dead {
+        if other.dead || self == other {
+            // (Paths that agree on everything are common: a join of identical states is
+            // the state itself.)
             return Ok(*self);
         }
         let mut regs = [FREE; 16];
