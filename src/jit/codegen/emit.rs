@@ -31,6 +31,9 @@ impl Gen<'_> {
                 self.jumps.record(target, self.here(), short);
                 self.arrive(target)
             }
+            Inst::Call { target, .. }
+            | Inst::CallNoReturn { target }
+            | Inst::LeaLabel { label: target, .. } => self.label_refs.push((self.here(), target)),
             Inst::JumpBack { head, .. } => {
                 let head = self.head_state(head).unwrap_or_default();
                 if let Err(e) = self.state.compatible(&head) {
@@ -55,7 +58,9 @@ impl Gen<'_> {
         if let Err(e) = self.state.apply(&effect) {
             self.fail(e);
         }
-        if let Some(off) = effect.touches {
+        if let Some(off) = effect.touches
+            && !self.pending.is_empty()
+        {
             self.pending.retain(|&p| p != off);
         }
         let end = self.here();

@@ -241,6 +241,7 @@ fn compile_with(
         heads: Vec::with_capacity(64),
         pending: Vec::with_capacity(4),
         jumps: Jumps::default(),
+        label_refs: Vec::with_capacity(n / 4 + 16),
         error: None,
         at: 0,
         window: None,
@@ -320,6 +321,26 @@ fn compile_with(
     }
     symbols.sort_unstable();
     symbols.dedup_by_key(|s| s.0);
+    // The displacements of calls and `lea`s, now that every label is placed (most calls go
+    // to a handful of subroutines: the last label looked up is remembered).
+    let mut label_patches = Vec::with_capacity(g.label_refs.len());
+    let mut last: Option<(DynamicLabel, u32)> = None;
+    for &(end, label) in &g.label_refs {
+        let at = match last {
+            Some((l, at)) if l == label => at,
+            _ => {
+                let at = g
+                    .ops
+                    .labels()
+                    .resolve_dynamic(label)
+                    .map_err(|e| e.to_string())?
+                    .0 as u32;
+                last = Some((label, at));
+                at
+            }
+        };
+        label_patches.push((end, at.wrapping_sub(end) as i32));
+    }
     let Gen {
         ops,
         jumps,
@@ -332,6 +353,10 @@ fn compile_with(
     } = g;
     let mut bytes = ops.finalize().map_err(|e| e.to_string())?;
     jumps.apply(&mut bytes);
+    for (end, rel) in label_patches {
+        let end = end as usize;
+        bytes[end - 4..end].copy_from_slice(&rel.to_le_bytes());
+    }
     if let Some(pieces) = pieces {
         verify::check(&bytes, &pieces, enc, fault_stub..data_start)
             .map_err(|e| format!("code generator self-check failed: {e}"))?;
@@ -407,6 +432,11 @@ pub(crate) struct Gen<'a> {
     pending: Vec<i32>,
     /// Forward jumps whose displacement is written after assembly.
     jumps: Jumps,
+    /// The calls of program code to subroutines and the addresses of constant output
+    /// (`lea`): the code offset after each and its label, whose displacement is written
+    /// after assembly (a dynasm relocation would cost some 40 bytes each until then, and
+    /// time to apply).
+    label_refs: Vec<(u32, DynamicLabel)>,
     /// The first violated requirement or impossible merge: a bug in the code generator,
     /// reported as a compile error.
     error: Option<String>,
