@@ -109,6 +109,7 @@ pub(crate) mod plan;
 pub(crate) mod scan;
 pub(crate) mod state;
 pub(crate) mod subroutines;
+mod survey;
 pub(crate) mod verify;
 
 #[cfg(test)]
@@ -124,6 +125,7 @@ use self::jumps::{Jumps, Target};
 use self::plan::{NEVER, Plan};
 use self::state::State;
 use self::subroutines::Subroutines;
+use self::survey::Survey;
 use super::Options;
 use super::runtime::page_size;
 use crate::ir::{Ir, Op};
@@ -134,38 +136,6 @@ use crate::{Config, Eof};
 /// decodes all the code, which for the multi-megabyte sources of the scale tests would take
 /// longer than the tests allow.
 const DEBUG_VERIFY_MAX: usize = 1 << 16;
-
-/// The median offset of the cells the program accesses.
-fn typical_offset(ir: &Ir) -> i32 {
-    // Each instruction's primary cell (the one it writes or tests).
-    let primary = || ir.code.iter().filter_map(|ins| plan::cells(&ins.op)[0]);
-    let (mut lo, mut hi, mut n) = (i32::MAX, i32::MIN, 0usize);
-    for c in primary() {
-        (lo, hi, n) = (lo.min(c), hi.max(c), n + 1);
-    }
-    if n == 0 {
-        return 0;
-    }
-    let mid = n / 2;
-    // Offsets mostly span a few hundred cells: counting them finds the median in two
-    // linear passes, without a copy of them to partition.
-    let span = i64::from(hi) - i64::from(lo) + 1;
-    if span <= 1 << 16 {
-        let mut count = vec![0u32; span as usize];
-        for c in primary() {
-            count[(c - lo) as usize] += 1;
-        }
-        let mut below = 0usize;
-        for (k, &m) in count.iter().enumerate() {
-            below += m as usize;
-            if below > mid {
-                return lo + k as i32;
-            }
-        }
-    }
-    let mut offs: Vec<i32> = primary().collect();
-    *offs.select_nth_unstable(mid).1
-}
 
 /// Compiles `ir` for `config`; `offsets` records [`Code::instr_offsets`].
 ///
@@ -213,13 +183,16 @@ fn compile_with(
     // With `--debug`, a runtime error shows the tape around the pointer, which must be the
     // tape as the program left it: every cell stays in memory.
     let options = options.cache(options.cache && !config.debug);
-    // Room for typical code, so the buffers rarely grow (fresh memory is costly).
     let n = ir.code.len();
-    let mut ops = Ops::new_with_capacity(0, 12 * n + 2048, 0, 0, n, 0, n);
-    let sub = Subroutines::new(&mut ops, subroutines::Used::by(ir));
+    let survey = Survey::of(&ir.code);
+    // Room for typical code, and for the labels and references of the subroutines (local
+    // labels), constant outputs and scans, so the tables rarely grow (growing copies them).
+    let (labels, refs) = (survey.prints + 8 * survey.scans + 16, 8 * survey.scans + 32);
+    let mut ops = Ops::new_with_capacity(0, 12 * n + 2048, 32, 0, labels, 32, refs);
+    let sub = Subroutines::new(&mut ops, survey.used);
     let enc = Enc {
         cell_bytes: cs,
-        bias: typical_offset(ir),
+        bias: survey.typical_offset(&ir.code),
     };
     let offsets = offsets || options.verify;
     let mut g = Gen {
@@ -235,7 +208,7 @@ fn compile_with(
         loops: Vec::with_capacity(64),
         strings: Vec::new(),
         state: State::new(),
-        plan: Plan::new(ir),
+        plan: Plan::new(ir, survey.cells),
         next_use: [NEVER; 16],
         arrivals: Vec::with_capacity(64),
         heads: Vec::with_capacity(64),

@@ -130,14 +130,15 @@ fn ends_region(op: &Op) -> bool {
 }
 
 impl Plan {
-    /// The loop facts of `ir`; the per-instruction ones come region by region.
-    pub(crate) fn new(ir: &Ir) -> Plan {
+    /// The loop facts of `ir`, whose cell offsets are within `cells` (lowest, highest: see
+    /// [`super::survey::Survey::cells`]); the per-instruction ones come region by region.
+    pub(crate) fn new(ir: &Ir, cells: (i32, i32)) -> Plan {
         let (balanced, carried) = loops(ir);
         Plan {
             start: 0,
             next_use: Vec::new(),
             wants_flags: Vec::new(),
-            seen: NextUses::new(&ir.code),
+            seen: NextUses::new(cells),
             balanced,
             carried,
         }
@@ -266,17 +267,8 @@ impl NextUses {
     /// Most offsets in the table; programs rarely use more.
     const WINDOW: i64 = 1 << 14;
 
-    fn new(code: &[crate::ir::Instr]) -> NextUses {
-        let (mut lo, mut hi) = (i32::MAX, i32::MIN);
-        for ins in code {
-            let [a, b] = cells(&ins.op);
-            if let Some(c) = a {
-                (lo, hi) = (lo.min(c), hi.max(c));
-            }
-            if let Some(c) = b {
-                (lo, hi) = (lo.min(c), hi.max(c));
-            }
-        }
+    /// A table for offsets from `lo` to `hi` (or to the table's limit).
+    fn new((lo, hi): (i32, i32)) -> NextUses {
         let len = (i64::from(hi) - i64::from(lo) + 1).clamp(0, NextUses::WINDOW);
         NextUses {
             base: lo,
@@ -530,7 +522,7 @@ mod tests {
                 .collect(),
             ..Ir::default()
         };
-        let plan = Plan::new(&ir);
+        let plan = Plan::new(&ir, super::super::survey::Survey::of(&ir.code).cells);
         (ir, plan)
     }
 
