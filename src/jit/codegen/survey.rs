@@ -25,6 +25,8 @@ pub(crate) struct Survey {
     pub prints: usize,
     /// Scans, whose code refers to labels.
     pub scans: usize,
+    /// Loops and ifs, each with a forward jump over its body.
+    pub brackets: usize,
 }
 
 impl Survey {
@@ -33,23 +35,48 @@ impl Survey {
         let (mut lo, mut hi, mut n) = (i32::MAX, i32::MIN, 0usize);
         let (mut clo, mut chi) = (i32::MAX, i32::MIN);
         let (mut out, mut input, mut debug) = (false, false, false);
-        let (mut prints, mut scans) = (0, 0);
+        let (mut prints, mut scans, mut brackets) = (0, 0, 0);
         for ins in code {
-            let [a, b] = super::plan::cells(&ins.op);
-            if let Some(c) = a {
-                (lo, hi, n) = (lo.min(c), hi.max(c), n + 1);
+            // (One `match` says everything about an instruction: its cells as
+            // `super::plan::cells` has them, and what it calls.)
+            let (primary, source) = match ins.op {
+                Op::Add { off, .. }
+                | Op::Set { off, .. }
+                | Op::Loop { off }
+                | Op::EndLoop { off }
+                | Op::If { off } => {
+                    brackets += usize::from(matches!(ins.op, Op::Loop { .. } | Op::If { .. }));
+                    (off, None)
+                }
+                Op::Out { off } => {
+                    out = true;
+                    (off, None)
+                }
+                Op::In { off } => {
+                    input = true;
+                    (off, None)
+                }
+                Op::Scan { off, .. } => {
+                    scans += 1;
+                    (off, None)
+                }
+                Op::MulAdd { src, dst, .. }
+                | Op::MulSet { src, dst, .. }
+                | Op::MulAddMin { src, dst, .. } => (dst, Some(src)),
+                Op::Print { .. } => {
+                    prints += 1;
+                    continue;
+                }
+                Op::Debug { .. } => {
+                    debug = true;
+                    continue;
+                }
+                Op::Move { .. } | Op::Check(_) | Op::EndIf => continue,
+            };
+            (lo, hi, n) = (lo.min(primary), hi.max(primary), n + 1);
+            (clo, chi) = (clo.min(primary), chi.max(primary));
+            if let Some(c) = source {
                 (clo, chi) = (clo.min(c), chi.max(c));
-            }
-            if let Some(c) = b {
-                (clo, chi) = (clo.min(c), chi.max(c));
-            }
-            match ins.op {
-                Op::Out { .. } => out = true,
-                Op::Print { .. } => prints += 1,
-                Op::In { .. } => input = true,
-                Op::Debug { .. } => debug = true,
-                Op::Scan { .. } => scans += 1,
-                _ => {}
             }
         }
         Survey {
@@ -58,6 +85,7 @@ impl Survey {
             used: Used::from_kinds(out, prints > 0, input, debug),
             prints,
             scans,
+            brackets,
         }
     }
 
