@@ -85,47 +85,47 @@ impl Gen<'_> {
 
     /// A jump to `label` (placed later) carries the current state there.
     pub(super) fn arrive(&mut self, label: Target) {
-        match self.arrivals.iter().rposition(|(t, _)| *t == label) {
-            Some(k) => match self.arrivals[k].1.merge(&self.state) {
-                Ok(s) => self.arrivals[k].1 = s,
+        // (A map from target to state. Targets nest like the code they come from: every
+        // target made after `label` is placed before it, so the state of `label`, if there
+        // is one yet, is the last one: found at once even a million loops deep. Code that
+        // broke the nesting would leave a jump unplaced, which `compile` reports.)
+        match self.arrivals.last_mut() {
+            Some((t, s)) if *t == label => match s.merge(&self.state) {
+                Ok(m) => *s = m,
                 Err(e) => {
-                    self.arrivals.remove(k);
+                    self.arrivals.pop();
                     self.fail(format!("paths to one label disagree: {e}"));
                 }
             },
-            None => self.arrivals.push((label, self.state)),
+            _ => self.arrivals.push((label, self.state)),
         }
     }
 
-    /// The merged state of the jumps to `label` so far, if any jumps to it.
+    /// The merged state of the jumps to `label` so far, if any jumps to it (see
+    /// [`Gen::arrive`]).
     pub(super) fn arrival(&self, label: Target) -> Option<&State> {
-        // (Targets nest like the code they come from: the one asked about is mostly last.)
         self.arrivals
-            .iter()
-            .rev()
-            .find(|(t, _)| *t == label)
+            .last()
+            .filter(|(t, _)| *t == label)
             .map(|(_, s)| s)
     }
 
     /// Takes out the merged state of the jumps to `label`, if any jumps to it.
     fn take_arrival(&mut self, label: Target) -> Option<State> {
-        let k = self.arrivals.iter().rposition(|(t, _)| *t == label)?;
-        Some(self.arrivals.remove(k).1)
+        self.arrival(label)?;
+        self.arrivals.pop().map(|(_, s)| s)
     }
 
-    /// The state of the open loop head at code offset `at`.
+    /// The state of the open loop head at code offset `at` (loops nest: the one jumped back
+    /// to is the innermost open one, the last).
     fn head_state(&self, at: u32) -> Option<State> {
-        self.heads
-            .iter()
-            .rev()
-            .find(|(h, _)| *h == at)
-            .map(|&(_, s)| s)
+        self.heads.last().filter(|(h, _)| *h == at).map(|&(_, s)| s)
     }
 
-    /// Forgets the loop head at code offset `at` (its loop is closed).
+    /// Forgets the loop head at code offset `at` (its loop, the innermost, is closed).
     pub(super) fn drop_head(&mut self, at: u32) {
-        if let Some(k) = self.heads.iter().rposition(|(h, _)| *h == at) {
-            self.heads.remove(k);
+        if self.heads.last().is_some_and(|&(h, _)| h == at) {
+            self.heads.pop();
         }
     }
 
@@ -150,10 +150,10 @@ impl Gen<'_> {
         }
         let at = self.here();
         self.state = head;
-        // (A map from offset to state; loops nest, so it is a stack.)
-        if let Some(k) = self.heads.iter().rposition(|(h, _)| *h == at) {
-            self.heads.remove(k);
-        }
+        // (A map from offset to state; loops nest, so it is a stack. A loop's head comes
+        // after the jump that skips it, so each head is further than the open ones: never
+        // one already there, and no search for it, which nests a million deep.)
+        debug_assert!(self.heads.last().is_none_or(|&(h, _)| h < at));
         self.heads.push((at, head));
         at
     }
