@@ -33,8 +33,11 @@
 //! ([`verify`]), and with [`super::Options::verify`] the generated code also checks the
 //! tracker's beliefs at run time, at the start of every IR instruction ([`beliefs`]). The
 //! jumps of loops and ifs are written without dynasm labels' relocation records ([`jumps`]),
-//! which would cost tens of bytes per loop until the end of assembly. What comes out, the
-//! code and its tables, is a [`Code`] ([`code`]).
+//! which would cost tens of bytes per loop until the end of assembly; so are the calls of
+//! the shared subroutines and the addresses of constant output, whose displacements are
+//! written once the code is assembled. Facts about the whole program that several parts
+//! need first (offset ranges, the median offset, which subroutines) come from one pass over
+//! it ([`survey`]). What comes out, the code and its tables, is a [`Code`] ([`code`]).
 //!
 //! This module itself holds the driver ([`compile`]) and the generator's state ([`Gen`]),
 //! and sends each IR instruction to the code for its kind.
