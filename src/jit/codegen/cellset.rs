@@ -24,20 +24,26 @@ impl CellSet {
     }
 
     /// True if `c` is in the set.
+    #[inline]
     pub(super) fn contains(&self, c: i32) -> bool {
-        self.as_slice().binary_search(&c).is_ok()
+        // (A handful of cells at most: a plain scan beats a binary search.)
+        self.as_slice().contains(&c)
     }
 
     /// True if the set has no cell.
+    #[inline]
     pub(super) fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Adds `c` (nothing if it is there). The callers keep the set within its room (see the
     /// type's doc); a set that would overflow is a code generator bug, and panics.
+    #[inline]
     pub(super) fn insert(&mut self, c: i32) {
-        if let Err(i) = self.as_slice().binary_search(&c) {
-            let n = usize::from(self.len);
+        // (A plain scan for the first cell not below `c`: a handful of cells at most.)
+        let n = usize::from(self.len);
+        let i = self.as_slice().iter().position(|&x| x >= c).unwrap_or(n);
+        if i == n || self.cells[i] != c {
             assert!(n < CellSet::CAP, "more out-of-date cells than registers");
             // (Element by element: a handful at most, where a `copy_within` is a call.)
             for k in (i..n).rev() {

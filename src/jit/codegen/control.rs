@@ -208,12 +208,12 @@ impl Gen<'_> {
             head: body,
         });
         // No jump reaches the head from anywhere else: its state is no longer needed.
-        self.heads.remove(&body);
+        self.drop_head(body);
         if forget {
             // Leaving after any number of moves: the offsets known on the way out of the
             // body do not match the path that skipped the loop.
             self.forget();
-        } else if let Some(skipped) = self.arrivals.get(&end).copied() {
+        } else if let Some(skipped) = self.arrival(end).copied() {
             // A loop that kept its cells in registers leaves them out of date in memory;
             // the path that skipped the loop may not have them in registers at all.
             self.conform(&skipped, false);
@@ -317,8 +317,18 @@ impl Gen<'_> {
 
     /// Ends the open check window: pending ends are loaded (they fault here if the pointer
     /// left the tape), and code from here on cannot fault on the check's behalf.
+    #[inline]
     pub(super) fn end_window(&mut self) {
         self.window = None;
+        // (Most calls find nothing to do: no pending end and no open unit.)
+        if self.pending.is_empty() && !self.unit_open {
+            return;
+        }
+        self.end_window_slow();
+    }
+
+    /// [`Gen::end_window`] with pending ends or an open unit.
+    fn end_window_slow(&mut self) {
         let mut pending = std::mem::take(&mut self.pending);
         for &off in &pending {
             if !self.state.proven(off) {

@@ -31,8 +31,11 @@ impl Gen<'_> {
                 self.jumps.record(target, self.here(), short);
                 self.arrive(target)
             }
+            Inst::Call { target, .. }
+            | Inst::CallNoReturn { target }
+            | Inst::LeaLabel { label: target, .. } => self.label_refs.push((self.here(), target)),
             Inst::JumpBack { head, .. } => {
-                let head = self.heads.get(&head).copied().unwrap_or_default();
+                let head = self.head_state(head).unwrap_or_default();
                 if let Err(e) = self.state.compatible(&head) {
                     self.fail(format!("jump back to a loop head: {e}"));
                 }
@@ -55,7 +58,9 @@ impl Gen<'_> {
         if let Err(e) = self.state.apply(&effect) {
             self.fail(e);
         }
-        if let Some(off) = effect.touches {
+        if let Some(off) = effect.touches
+            && !self.pending.is_empty()
+        {
             self.pending.retain(|&p| p != off);
         }
         let end = self.here();
@@ -80,15 +85,47 @@ impl Gen<'_> {
 
     /// A jump to `label` (placed later) carries the current state there.
     pub(super) fn arrive(&mut self, label: Target) {
-        let merged = match self.arrivals.remove(&label) {
-            Some(other) => other.merge(&self.state),
-            None => Ok(self.state),
-        };
-        match merged {
-            Ok(s) => {
-                self.arrivals.insert(label, s);
-            }
-            Err(e) => self.fail(format!("paths to one label disagree: {e}")),
+        // (A map from target to state. Targets nest like the code they come from: every
+        // target made after `label` is placed before it, so the state of `label`, if there
+        // is one yet, is the last one: found at once even a million loops deep. Code that
+        // broke the nesting would leave a jump unplaced, which `compile` reports.)
+        match self.arrivals.last_mut() {
+            Some((t, s)) if *t == label => match s.merge(&self.state) {
+                Ok(m) => *s = m,
+                Err(e) => {
+                    self.arrivals.pop();
+                    self.fail(format!("paths to one label disagree: {e}"));
+                }
+            },
+            _ => self.arrivals.push((label, self.state)),
+        }
+    }
+
+    /// The merged state of the jumps to `label` so far, if any jumps to it (see
+    /// [`Gen::arrive`]).
+    pub(super) fn arrival(&self, label: Target) -> Option<&State> {
+        self.arrivals
+            .last()
+            .filter(|(t, _)| *t == label)
+            .map(|(_, s)| s)
+    }
+
+    /// Takes out the merged state of the jumps to `label`, if any jumps to it.
+    fn take_arrival(&mut self, label: Target) -> Option<State> {
+        self.arrival(label)?;
+        self.arrivals.pop().map(|(_, s)| s)
+    }
+
+    /// The state of the open loop head at code offset `at` (loops nest: the one jumped back
+    /// to is the innermost open one, the last).
+    fn head_state(&self, at: u32) -> Option<State> {
+        self.heads.last().filter(|(h, _)| *h == at).map(|&(_, s)| s)
+    }
+
+    /// Forgets the loop head at code offset `at` (its loop, the innermost, is closed).
+    pub(super) fn drop_head(&mut self, at: u32) {
+        if self.heads.last().is_some_and(|&(h, _)| h == at) {
+            self.heads.pop();
         }
     }
 
@@ -97,7 +134,7 @@ impl Gen<'_> {
     pub(super) fn join(&mut self, label: Target) {
         let here = self.here();
         self.jumps.place(label, here);
-        if let Some(other) = self.arrivals.remove(&label) {
+        if let Some(other) = self.take_arrival(label) {
             match other.merge(&self.state) {
                 Ok(s) => self.state = s,
                 Err(e) => self.fail(format!("paths disagree where they join: {e}")),
@@ -113,7 +150,11 @@ impl Gen<'_> {
         }
         let at = self.here();
         self.state = head;
-        self.heads.insert(at, head);
+        // (A map from offset to state; loops nest, so it is a stack. A loop's head comes
+        // after the jump that skips it, so each head is further than the open ones: never
+        // one already there, and no search for it, which nests a million deep.)
+        debug_assert!(self.heads.last().is_none_or(|&(h, _)| h < at));
+        self.heads.push((at, head));
         at
     }
 

@@ -6,7 +6,7 @@
 //! bytes it is. In debug builds [`super::verify`] decodes these bytes and checks them against
 //! the declaration.
 
-use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, dynasm, x64::X64Relocation};
+use dynasmrt::{DynasmApi, VecAssembler, dynasm, x64::X64Relocation};
 
 use super::effect::Reg;
 use super::inst::{Cond, Inst};
@@ -286,7 +286,12 @@ impl Inst {
                 Ok(d8) => reg_asm!(ops, reg; cmp r_q, [BYTE r14 + d8]),
                 Err(_) => reg_asm!(ops, reg; cmp r_q, [r14 + field]),
             },
-            Inst::LeaLabel { reg, label } => reg_asm!(ops, reg; lea r_q, [=>label]),
+            // `lea r64, [rip + rel32]`: REX.W (and R), 8d, ModRM `00 reg 101`; the
+            // displacement is written after assembly, as a call's is.
+            Inst::LeaLabel { reg, .. } => {
+                let r = reg.num();
+                ops.extend([0x48 | (r >> 3) << 2, 0x8d, 0x05 | (r & 7) << 3, 0, 0, 0, 0]);
+            }
             Inst::MoveP { cells } => {
                 let d = cells * cs;
                 match i8::try_from(d) {
@@ -305,9 +310,9 @@ impl Inst {
                 let rel = at - (here + if short { 2 } else { 6 });
                 jcc(ops, cond, short, rel as i32);
             }
-            Inst::Call { target, .. } | Inst::CallNoReturn { target } => {
-                dynasm!(ops; .arch x64; call =>target)
-            }
+            // `call rel32`: the displacement is written after assembly, once the target is
+            // placed (see `Gen::emit`), like a forward jump's, without a dynasm relocation.
+            Inst::Call { .. } | Inst::CallNoReturn { .. } => ops.extend([0xe8, 0, 0, 0, 0]),
             Inst::Count { slot } => {
                 let d = counter_disp(slot);
                 dynasm!(ops; .arch x64

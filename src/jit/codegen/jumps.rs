@@ -55,6 +55,15 @@ pub(crate) struct Jumps {
 }
 
 impl Jumps {
+    /// Room for `n` forward jumps.
+    pub(crate) fn with_capacity(n: usize) -> Jumps {
+        Jumps {
+            open: Vec::with_capacity(64),
+            patches: Vec::with_capacity(n),
+            ..Jumps::default()
+        }
+    }
+
     /// A new target, to place later with [`Jumps::place`].
     pub(crate) fn new_target(&mut self) -> Target {
         self.targets += 1;

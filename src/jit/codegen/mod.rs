@@ -33,8 +33,11 @@
 //! ([`verify`]), and with [`super::Options::verify`] the generated code also checks the
 //! tracker's beliefs at run time, at the start of every IR instruction ([`beliefs`]). The
 //! jumps of loops and ifs are written without dynasm labels' relocation records ([`jumps`]),
-//! which would cost tens of bytes per loop until the end of assembly. What comes out, the
-//! code and its tables, is a [`Code`] ([`code`]).
+//! which would cost tens of bytes per loop until the end of assembly; so are the calls of
+//! the shared subroutines and the addresses of constant output, whose displacements are
+//! written once the code is assembled. Facts about the whole program that several parts
+//! need first (offset ranges, the median offset, which subroutines) come from one pass over
+//! it ([`survey`]). What comes out, the code and its tables, is a [`Code`] ([`code`]).
 //!
 //! This module itself holds the driver ([`compile`]) and the generator's state ([`Gen`]),
 //! and sends each IR instruction to the code for its kind.
@@ -109,6 +112,7 @@ pub(crate) mod plan;
 pub(crate) mod scan;
 pub(crate) mod state;
 pub(crate) mod subroutines;
+mod survey;
 pub(crate) mod verify;
 
 #[cfg(test)]
@@ -118,13 +122,13 @@ pub use self::code::FrameStep;
 pub(crate) use self::code::{Code, Unit};
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
-use rustc_hash::FxHashMap;
 
 use self::encode::{Enc, Ops};
 use self::jumps::{Jumps, Target};
 use self::plan::{NEVER, Plan};
 use self::state::State;
 use self::subroutines::Subroutines;
+use self::survey::Survey;
 use super::Options;
 use super::runtime::page_size;
 use crate::ir::{Ir, Op};
@@ -135,38 +139,6 @@ use crate::{Config, Eof};
 /// decodes all the code, which for the multi-megabyte sources of the scale tests would take
 /// longer than the tests allow.
 const DEBUG_VERIFY_MAX: usize = 1 << 16;
-
-/// The median offset of the cells the program accesses.
-fn typical_offset(ir: &Ir) -> i32 {
-    // Each instruction's primary cell (the one it writes or tests).
-    let primary = || ir.code.iter().filter_map(|ins| plan::cells(&ins.op)[0]);
-    let (mut lo, mut hi, mut n) = (i32::MAX, i32::MIN, 0usize);
-    for c in primary() {
-        (lo, hi, n) = (lo.min(c), hi.max(c), n + 1);
-    }
-    if n == 0 {
-        return 0;
-    }
-    let mid = n / 2;
-    // Offsets mostly span a few hundred cells: counting them finds the median in two
-    // linear passes, without a copy of them to partition.
-    let span = i64::from(hi) - i64::from(lo) + 1;
-    if span <= 1 << 16 {
-        let mut count = vec![0u32; span as usize];
-        for c in primary() {
-            count[(c - lo) as usize] += 1;
-        }
-        let mut below = 0usize;
-        for (k, &m) in count.iter().enumerate() {
-            below += m as usize;
-            if below > mid {
-                return lo + k as i32;
-            }
-        }
-    }
-    let mut offs: Vec<i32> = primary().collect();
-    *offs.select_nth_unstable(mid).1
-}
 
 /// Compiles `ir` for `config`; `offsets` records [`Code::instr_offsets`].
 ///
@@ -214,13 +186,16 @@ fn compile_with(
     // With `--debug`, a runtime error shows the tape around the pointer, which must be the
     // tape as the program left it: every cell stays in memory.
     let options = options.cache(options.cache && !config.debug);
-    // Room for typical code, so the buffers rarely grow (fresh memory is costly).
     let n = ir.code.len();
-    let mut ops = Ops::new_with_capacity(0, 12 * n + 2048, 0, 0, n, 0, n);
-    let sub = Subroutines::new(&mut ops, subroutines::Used::by(ir));
+    let survey = Survey::of(&ir.code);
+    // Room for typical code, and for the labels and references of the subroutines (local
+    // labels), constant outputs and scans, so the tables rarely grow (growing copies them).
+    let (labels, refs) = (survey.prints + 8 * survey.scans + 16, 8 * survey.scans + 32);
+    let mut ops = Ops::new_with_capacity(0, 12 * n + 2048, 32, 0, labels, 32, refs);
+    let sub = Subroutines::new(&mut ops, survey.used);
     let enc = Enc {
         cell_bytes: cs,
-        bias: typical_offset(ir),
+        bias: survey.typical_offset(&ir.code),
     };
     let offsets = offsets || options.verify;
     let mut g = Gen {
@@ -230,17 +205,20 @@ fn compile_with(
         ir,
         eof: config.eof,
         exact_right: !(config.tape_cells * cs as usize).is_multiple_of(page_size()),
-        units: Vec::new(),
+        // (Sizes that rarely need to grow: growing copies.)
+        units: Vec::with_capacity(n / 2 + 16),
         unit_open: false,
-        loops: Vec::new(),
-        strings: Vec::new(),
+        loops: Vec::with_capacity(64),
+        strings: Vec::with_capacity(survey.prints),
         state: State::new(),
-        plan: Plan::new(ir),
+        plan: Plan::new(ir, survey.cells),
         next_use: [NEVER; 16],
-        arrivals: FxHashMap::default(),
-        heads: FxHashMap::default(),
-        pending: Vec::new(),
-        jumps: Jumps::default(),
+        arrivals: Vec::with_capacity(64),
+        heads: Vec::with_capacity(64),
+        pending: Vec::with_capacity(4),
+        // (Each loop and `if` has a forward jump, and each input one more.)
+        jumps: Jumps::with_capacity(survey.brackets + 16),
+        label_refs: Vec::with_capacity(n / 4 + 16),
         error: None,
         at: 0,
         window: None,
@@ -320,6 +298,26 @@ fn compile_with(
     }
     symbols.sort_unstable();
     symbols.dedup_by_key(|s| s.0);
+    // The displacements of calls and `lea`s, now that every label is placed (most calls go
+    // to a handful of subroutines: the last label looked up is remembered).
+    let mut label_patches = Vec::with_capacity(g.label_refs.len());
+    let mut last: Option<(DynamicLabel, u32)> = None;
+    for &(end, label) in &g.label_refs {
+        let at = match last {
+            Some((l, at)) if l == label => at,
+            _ => {
+                let at = g
+                    .ops
+                    .labels()
+                    .resolve_dynamic(label)
+                    .map_err(|e| e.to_string())?
+                    .0 as u32;
+                last = Some((label, at));
+                at
+            }
+        };
+        label_patches.push((end, at.wrapping_sub(end) as i32));
+    }
     let Gen {
         ops,
         jumps,
@@ -332,6 +330,10 @@ fn compile_with(
     } = g;
     let mut bytes = ops.finalize().map_err(|e| e.to_string())?;
     jumps.apply(&mut bytes);
+    for (end, rel) in label_patches {
+        let end = end as usize;
+        bytes[end - 4..end].copy_from_slice(&rel.to_le_bytes());
+    }
     if let Some(pieces) = pieces {
         verify::check(&bytes, &pieces, enc, fault_stub..data_start)
             .map_err(|e| format!("code generator self-check failed: {e}"))?;
@@ -397,15 +399,21 @@ pub(crate) struct Gen<'a> {
     plan: Plan,
     /// For each register, the next instruction that uses the cell it holds.
     next_use: [u32; 16],
-    /// For each forward jump target not yet placed, the merged state of the jumps to it.
-    arrivals: FxHashMap<Target, State>,
-    /// The state at each open loop's head, by the head's code offset.
-    heads: FxHashMap<u32, State>,
+    /// For each forward jump target not yet placed, the merged state of the jumps to it
+    /// (a map; targets nest, so it is kept as a stack, innermost last).
+    arrivals: Vec<(Target, State)>,
+    /// The state at each open loop's head, by the head's code offset (innermost last).
+    heads: Vec<(u32, State)>,
     /// Extremes of the open bounds-check window not yet known to be on the tape: each
     /// is loaded at the end of the window unless something touches it first.
     pending: Vec<i32>,
     /// Forward jumps whose displacement is written after assembly.
     jumps: Jumps,
+    /// The calls of program code to subroutines and the addresses of constant output
+    /// (`lea`): the code offset after each and its label, whose displacement is written
+    /// after assembly (a dynasm relocation would cost some 40 bytes each until then, and
+    /// time to apply).
+    label_refs: Vec<(u32, DynamicLabel)>,
     /// The first violated requirement or impossible merge: a bug in the code generator,
     /// reported as a compile error.
     error: Option<String>,

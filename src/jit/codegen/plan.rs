@@ -130,14 +130,15 @@ fn ends_region(op: &Op) -> bool {
 }
 
 impl Plan {
-    /// The loop facts of `ir`; the per-instruction ones come region by region.
-    pub(crate) fn new(ir: &Ir) -> Plan {
+    /// The loop facts of `ir`, whose cell offsets are within `cells` (lowest, highest: see
+    /// [`super::survey::Survey::cells`]); the per-instruction ones come region by region.
+    pub(crate) fn new(ir: &Ir, cells: (i32, i32)) -> Plan {
         let (balanced, carried) = loops(ir);
         Plan {
             start: 0,
-            next_use: Vec::new(),
-            wants_flags: Vec::new(),
-            seen: NextUses::new(&ir.code),
+            next_use: Vec::with_capacity(64),
+            wants_flags: Vec::with_capacity(64),
+            seen: NextUses::new(cells),
             balanced,
             carried,
         }
@@ -183,7 +184,7 @@ impl Plan {
         // `match` per instruction says everything about it (its cells, the one it writes,
         // and what it does to the test looked for).
         let seen = &mut self.seen;
-        seen.new_region();
+        seen.new_region(i);
         let mut test: Option<i32> = None;
         for k in (i..end).rev() {
             let at = k - i;
@@ -248,70 +249,71 @@ impl Plan {
 }
 
 /// For each cell, the next instruction of the current region that uses it, while
-/// [`Plan::new`] goes backwards: a table indexed by offset for the offsets the program uses
-/// most (a window around the lowest), a hash map for any beyond. Each entry carries the
-/// number of the region it was set in, so starting a new region is one increment instead of
-/// clearing anything (regions are often a handful of instructions).
+/// [`Plan::look`] goes backwards over a region: a table indexed by offset for the offsets the
+/// program uses most (a window around the lowest), a hash map for any beyond. An entry holds
+/// the instruction's index plus one (0: none), and only counts if that instruction is in the
+/// current region: regions are looked at in increasing order, so an entry left from an
+/// earlier one is below the region's start, and starting a new region clears nothing
+/// (regions are often a handful of instructions).
 struct NextUses {
     /// Offset of `near[0]`.
     base: i32,
-    /// `(region, instruction)` by offset.
-    near: Vec<(u32, u32)>,
+    /// Instruction index plus one, by offset.
+    near: Vec<u32>,
     /// Offsets outside `near`: emptied at each new region (when not already empty).
     far: FxHashMap<i32, u32>,
-    region: u32,
+    /// The first instruction of the current region.
+    start: u32,
 }
 
 impl NextUses {
     /// Most offsets in the table; programs rarely use more.
     const WINDOW: i64 = 1 << 14;
 
-    fn new(code: &[crate::ir::Instr]) -> NextUses {
-        let (mut lo, mut hi) = (i32::MAX, i32::MIN);
-        for ins in code {
-            let [a, b] = cells(&ins.op);
-            if let Some(c) = a {
-                (lo, hi) = (lo.min(c), hi.max(c));
-            }
-            if let Some(c) = b {
-                (lo, hi) = (lo.min(c), hi.max(c));
-            }
-        }
+    /// A table for offsets from `lo` to `hi` (or to the table's limit).
+    fn new((lo, hi): (i32, i32)) -> NextUses {
         let len = (i64::from(hi) - i64::from(lo) + 1).clamp(0, NextUses::WINDOW);
         NextUses {
             base: lo,
-            near: vec![(0, NEVER); len as usize],
+            // (Zeroed memory: no pass to fill it.)
+            near: vec![0; len as usize],
             far: FxHashMap::default(),
-            region: 1,
+            start: 0,
         }
     }
 
-    fn new_region(&mut self) {
-        self.region += 1;
+    /// Starts the region whose first instruction is `start`.
+    fn new_region(&mut self, start: usize) {
+        self.start = start as u32;
         if !self.far.is_empty() {
             self.far.clear();
         }
     }
 
-    fn slot(&mut self, c: i32) -> Option<&mut (u32, u32)> {
-        let i = usize::try_from(i64::from(c) - i64::from(self.base)).ok()?;
-        self.near.get_mut(i)
+    #[inline(always)]
+    fn index(&self, c: i32) -> Option<usize> {
+        usize::try_from(i64::from(c) - i64::from(self.base))
+            .ok()
+            .filter(|&i| i < self.near.len())
     }
 
     /// The next use of `c` in this region, or [`NEVER`].
-    fn get(&mut self, c: i32) -> u32 {
-        let region = self.region;
-        match self.slot(c) {
-            Some(&mut (r, at)) if r == region => at,
-            Some(_) => NEVER,
+    #[inline(always)]
+    fn get(&self, c: i32) -> u32 {
+        match self.index(c) {
+            Some(i) => match self.near[i] {
+                v if v > self.start => v - 1,
+                _ => NEVER,
+            },
             None => self.far.get(&c).copied().unwrap_or(NEVER),
         }
     }
 
+    /// Instruction `at` (in this region) uses `c`.
+    #[inline(always)]
     fn set(&mut self, c: i32, at: u32) {
-        let region = self.region;
-        match self.slot(c) {
-            Some(slot) => *slot = (region, at),
+        match self.index(c) {
+            Some(i) => self.near[i] = at + 1,
             None => {
                 self.far.insert(c, at);
             }
@@ -349,7 +351,7 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
     let code = &ir.code;
     let mut balanced = vec![false; code.len()];
     let mut carried = FxHashMap::default();
-    let mut open: Vec<Open> = Vec::new();
+    let mut open: Vec<Open> = Vec::with_capacity(16);
     for (i, ins) in code.iter().enumerate() {
         match ins.op {
             Op::Loop { .. } | Op::If { .. } => {
@@ -530,7 +532,7 @@ mod tests {
                 .collect(),
             ..Ir::default()
         };
-        let plan = Plan::new(&ir);
+        let plan = Plan::new(&ir, super::super::survey::Survey::of(&ir.code).cells);
         (ir, plan)
     }
 

@@ -67,6 +67,13 @@ impl State {
             .find(|r| self.regs[r.num() as usize] == off)
     }
 
+    /// True if some register holds cell `off`. (Written as a fold over the whole array,
+    /// without an early exit, so that it compiles to a few vector compares.)
+    #[inline(always)]
+    fn in_some_reg(&self, off: i32) -> bool {
+        self.regs.iter().fold(false, |any, &r| any | (r == off))
+    }
+
     /// True if `reg` holds cell `off` (a cheaper `holds(reg) == Some(off)`).
     #[inline]
     pub(crate) fn has(&self, reg: Reg, off: i32) -> bool {
@@ -85,6 +92,7 @@ impl State {
     }
 
     /// True if the memory of cell `off` is out of date.
+    #[inline]
     pub(crate) fn is_stale(&self, off: i32) -> bool {
         self.stale.contains(off)
     }
@@ -168,10 +176,9 @@ impl State {
         // and in no register afterwards (every other out-of-date cell keeps its register).
         // Only looked for if some cell is out of date.
         if let Some(off) = e.changes {
+            // (A select over the whole array, stored unconditionally: vector compares.)
             for r in &mut self.regs {
-                if *r == off {
-                    *r = FREE;
-                }
+                *r = if *r == off { FREE } else { *r };
             }
             // (An instruction that also stores the new value, a read-modify-write of
             // memory, leaves the cell current: the `stores` below takes it out again.)
@@ -212,8 +219,13 @@ impl State {
             self.dead = true;
         }
         if !self.stale.is_empty() {
-            let lost_cell = |c: i32| self.stale.contains(c) && !self.regs.contains(&c);
-            let mut any = e.changes.is_some_and(lost_cell);
+            let lost_cell = |c: i32| self.stale.contains(c) && !self.in_some_reg(c);
+            // (The changed cell is surely not lost if this very instruction stores it or
+            // holds it in a register: for most instructions that is known where they are
+            // emitted, and the lookups fold away.)
+            let mut any = e.changes.is_some_and(|c| {
+                e.stores != Some(c) && e.holds.is_none_or(|(_, h)| h != c) && lost_cell(c)
+            });
             while lost_regs != 0 && !any {
                 let n = lost_regs.trailing_zeros() as usize;
                 lost_regs &= lost_regs - 1;
@@ -267,7 +279,9 @@ impl State {
         if self.dead {
             return Ok(*other);
         }
-        if other.dead {
+        if other.dead || self == other {
+            // (Paths that agree on everything are common: a join of identical states is
+            // the state itself.)
             return Ok(*self);
         }
         let mut regs = [FREE; 16];

@@ -65,19 +65,9 @@ pub(crate) struct Used {
 }
 
 impl Used {
-    /// What the instructions of `ir` call.
-    pub(crate) fn by(ir: &crate::ir::Ir) -> Used {
-        use crate::ir::Op;
-        let (mut out, mut print, mut input, mut debug) = (false, false, false, false);
-        for ins in &ir.code {
-            match ins.op {
-                Op::Out { .. } => out = true,
-                Op::Print { .. } => print = true,
-                Op::In { .. } => input = true,
-                Op::Debug { .. } => debug = true,
-                _ => {}
-            }
-        }
+    /// What a program calls, from whether it has output (`Out`), constant output (`Print`),
+    /// input and `#` dumps.
+    pub(crate) fn from_kinds(out: bool, print: bool, input: bool, debug: bool) -> Used {
         Used {
             putc: out || print,
             puts: print,
