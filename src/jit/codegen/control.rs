@@ -195,7 +195,9 @@ impl Gen<'_> {
         let (head, forget) = match &kind {
             FrameKind::Carried(head) => (head, false),
             FrameKind::InMemory { head, balanced } => (head, !balanced),
-            FrameKind::If(_) | FrameKind::IfMoving => unreachable!("an if ends with EndIf"),
+            FrameKind::If(_) | FrameKind::IfMoving | FrameKind::Flat => {
+                unreachable!("an if ends with EndIf")
+            }
         };
         self.conform(head, true);
         self.test_cell(delta + off, false);
@@ -225,7 +227,15 @@ impl Gen<'_> {
     /// `if p[off] {` (instruction `i`).
     pub(super) fn open_if(&mut self, i: usize, off: i32) {
         let end = self.jumps.new_target();
-        let kind = if self.plan.balanced[i] {
+        let flat = self.plan.balanced[i]
+            .then(|| self.flat_if(i, off))
+            .flatten();
+        let kind = if let Some(flat) = flat {
+            // No test, no jump: the body is a no-op when `p[off]` is 0 (see [`super::flat`]).
+            self.end_window();
+            self.flat_probes(off, flat);
+            FrameKind::Flat
+        } else if self.plan.balanced[i] {
             self.test_cell(off, self.worth(i, 0));
             self.end_window();
             let short = self.short_body(i, 0);
@@ -256,6 +266,7 @@ impl Gen<'_> {
         let Frame { end, kind, .. } = self.loops.pop().expect("balanced");
         match kind {
             FrameKind::If(skipped) => self.conform(&skipped, false),
+            FrameKind::Flat => {}
             FrameKind::IfMoving => {
                 self.write_back_all();
                 // The pointer may have moved: what the body knows is in other offsets, so

@@ -102,6 +102,7 @@ pub(crate) mod control;
 pub(crate) mod effect;
 mod emit;
 pub(crate) mod encode;
+mod flat;
 pub(crate) mod inst;
 pub(crate) mod instrument;
 pub(crate) mod jumps;
@@ -371,6 +372,9 @@ enum FrameKind {
     If(State),
     /// An `if` whose body moves the pointer: every cell is in memory on both paths.
     IfMoving,
+    /// An `if` compiled without its branch: the body runs whatever the condition cell holds,
+    /// which leaves the tape as it was when that is 0 ([`flat`]).
+    Flat,
 }
 
 /// The code generator's state while it compiles one program.
