@@ -47,10 +47,7 @@
 //!   - `p[d] += p[c]*k` and `p[d] += min(p[c], m)*k` (add 0 when `p[c]` is 0);
 //!   - `p[c] = 0`;
 //!   - `p[d] = p[c]*k` when the last write of `p[d]` before the `if`, in the straight-line
-//!     code just before it, is `p[d] = 0` (it then stores 0 over 0);
-//!   - a nested `if p[c]` (whatever its body): `p[c]` is still 0 there, so it is skipped. It
-//!     keeps its branch. This flattens the outer level of factor's digit ladders,
-//!     `if p[c] { p[d] += min(p[c], 9); p[c] -= min(p[c], 9); if p[c] { .. } }`.
+//!     code just before it, is `p[d] = 0` (it then stores 0 over 0).
 //!
 //! Bodies are short (at most [`MAX_BODY`] instructions), so the unconditional work stays
 //! small. Not with `--profile`, which counts how often each `if` body runs.
@@ -91,20 +88,11 @@ impl Gen<'_> {
         };
         let mut work = 0;
         let mut multiplies = false;
-        let mut end = None;
         let mut j = i;
         loop {
             j += 1;
             match self.ir.code.get(j)?.op {
-                Op::EndIf => {
-                    end = Some(j);
-                    break;
-                }
-                // An `if` on the same cell, which stays 0: skipped whole when the outer
-                // body would have been. (It keeps its own branch.)
-                Op::If { off } if off == c && self.plan.balanced[j] => {
-                    j = self.end_of(j)?;
-                }
+                Op::EndIf => break,
                 Op::Check(id) => {
                     let e = self.ir.excursion(id);
                     for x in self.unproven_ends(e)? {
@@ -129,7 +117,7 @@ impl Gen<'_> {
                 return None;
             }
         }
-        let end = end?;
+        let end = j;
         if work == 0 {
             return None;
         }
@@ -146,24 +134,6 @@ impl Gen<'_> {
             flat.later = Some((id, self.unproven_ends(e)?));
         }
         Some(flat)
-    }
-
-    /// The index of the `EndIf` or `EndLoop` that closes the bracket opened at `i`.
-    fn end_of(&self, i: usize) -> Option<usize> {
-        let mut depth = 0usize;
-        for (j, x) in self.ir.code.iter().enumerate().skip(i) {
-            match x.op {
-                Op::Loop { .. } | Op::If { .. } => depth += 1,
-                Op::EndLoop { .. } | Op::EndIf => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Some(j);
-                    }
-                }
-                _ => {}
-            }
-        }
-        None
     }
 
     /// The ends of check `e` not known to be on the tape, if the guard pages catch them
