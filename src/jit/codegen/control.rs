@@ -18,7 +18,9 @@
 //!
 //! **Ifs** that leave the pointer where it was keep registers across: the body's end is made
 //! to agree with the path that skipped it ([`Gen::conform`]). An `if` whose body moves the
-//! pointer (a peeled first iteration) has every cell in memory on both paths.
+//! pointer (a peeled first iteration) has every cell in memory on both paths. A multiply
+//! `if` whose body does nothing when its condition cell is 0 may have no test and no jump
+//! at all ([`super::flat`]).
 //!
 //! A loop that ends with a pointer move tests its condition cell *before* the move, at its
 //! new offset, so the `lea` that moves `rbx` sits between the test and the jump (it leaves

@@ -40,8 +40,9 @@
 //! and sends each IR instruction to the code for its kind.
 //!
 //! The code for each kind of IR instruction is in its own file: [`cells`] (arithmetic and
-//! I/O), [`control`] (loops, ifs, pointer moves and bounds checks), [`scan`] (scan loops),
-//! [`subroutines`] (prologue, exits and the shared `putc`/`flush`/`getc`), and
+//! I/O), [`control`] (loops, ifs, pointer moves and bounds checks), [`flat`] (ifs that
+//! need no branch, their body doing nothing when the condition cell is 0), [`scan`] (scan
+//! loops), [`subroutines`] (prologue, exits and the shared `putc`/`flush`/`getc`), and
 //! [`instrument`] (`#` dumps and profile counters, which exist only with `--debug` and
 //! `--profile`).
 //!
