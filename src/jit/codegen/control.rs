@@ -18,7 +18,9 @@
 //!
 //! **Ifs** that leave the pointer where it was keep registers across: the body's end is made
 //! to agree with the path that skipped it ([`Gen::conform`]). An `if` whose body moves the
-//! pointer (a peeled first iteration) has every cell in memory on both paths.
+//! pointer (a peeled first iteration) has every cell in memory on both paths. A multiply
+//! `if` whose body does nothing when its condition cell is 0 may have no test and no jump
+//! at all ([`super::flat`]).
 //!
 //! A loop that ends with a pointer move tests its condition cell *before* the move, at its
 //! new offset, so the `lea` that moves `rbx` sits between the test and the jump (it leaves
@@ -195,7 +197,9 @@ impl Gen<'_> {
         let (head, forget) = match &kind {
             FrameKind::Carried(head) => (head, false),
             FrameKind::InMemory { head, balanced } => (head, !balanced),
-            FrameKind::If(_) | FrameKind::IfMoving => unreachable!("an if ends with EndIf"),
+            FrameKind::If(_) | FrameKind::IfMoving | FrameKind::Flat => {
+                unreachable!("an if ends with EndIf")
+            }
         };
         self.conform(head, true);
         self.test_cell(delta + off, false);
@@ -225,7 +229,15 @@ impl Gen<'_> {
     /// `if p[off] {` (instruction `i`).
     pub(super) fn open_if(&mut self, i: usize, off: i32) {
         let end = self.jumps.new_target();
-        let kind = if self.plan.balanced[i] {
+        let flat = self.plan.balanced[i]
+            .then(|| self.flat_if(i, off))
+            .flatten();
+        let kind = if let Some(flat) = flat {
+            // No test, no jump: the body is a no-op when `p[off]` is 0 (see [`super::flat`]).
+            self.end_window();
+            self.flat_probes(off, flat);
+            FrameKind::Flat
+        } else if self.plan.balanced[i] {
             self.test_cell(off, self.worth(i, 0));
             self.end_window();
             let short = self.short_body(i, 0);
@@ -256,6 +268,7 @@ impl Gen<'_> {
         let Frame { end, kind, .. } = self.loops.pop().expect("balanced");
         match kind {
             FrameKind::If(skipped) => self.conform(&skipped, false),
+            FrameKind::Flat => {}
             FrameKind::IfMoving => {
                 self.write_back_all();
                 // The pointer may have moved: what the body knows is in other offsets, so

@@ -43,8 +43,9 @@
 //! and sends each IR instruction to the code for its kind.
 //!
 //! The code for each kind of IR instruction is in its own file: [`cells`] (arithmetic and
-//! I/O), [`control`] (loops, ifs, pointer moves and bounds checks), [`scan`] (scan loops),
-//! [`subroutines`] (prologue, exits and the shared `putc`/`flush`/`getc`), and
+//! I/O), [`control`] (loops, ifs, pointer moves and bounds checks), [`flat`] (ifs that
+//! need no branch, their body doing nothing when the condition cell is 0), [`scan`] (scan
+//! loops), [`subroutines`] (prologue, exits and the shared `putc`/`flush`/`getc`), and
 //! [`instrument`] (`#` dumps and profile counters, which exist only with `--debug` and
 //! `--profile`).
 //!
@@ -105,6 +106,7 @@ pub(crate) mod control;
 pub(crate) mod effect;
 mod emit;
 pub(crate) mod encode;
+mod flat;
 pub(crate) mod inst;
 pub(crate) mod instrument;
 pub(crate) mod jumps;
@@ -373,6 +375,9 @@ enum FrameKind {
     If(State),
     /// An `if` whose body moves the pointer: every cell is in memory on both paths.
     IfMoving,
+    /// An `if` compiled without its branch: the body runs whatever the condition cell holds,
+    /// which leaves the tape as it was when that is 0 ([`flat`]).
+    Flat,
 }
 
 /// The code generator's state while it compiles one program.
