@@ -33,21 +33,32 @@
 //! Nothing here changes behaviour: a loop that would leave the tape or read input is never
 //! run at compile time, and checks are only removed when they are certain to pass.
 //!
-//! This file walks the program ([`run`], and the rewrite of loops and `if`s); beside it are
-//! what the walk knows about the tape (`state.rs`), the summary of each loop made before it
-//! starts (`summary.rs`), the compile-time runs (`sim.rs`) with their scratch tape
-//! (`tape.rs`) and the skipping of settled loops (`fixpoint.rs`), and the tests (`tests.rs`).
+//! This file holds the walk itself ([`run`], and [`Known::block`], which rewrites straight-line
+//! code instruction by instruction and hands each loop and `if` to its own part). Beside it:
+//!
+//! * what the walk knows about the tape (`state.rs`), and the summary of each loop made
+//!   before it starts (`summary.rs`);
+//! * loops (`loops.rs`, which decides what becomes of each one), with the state at the head of
+//!   a loop (`head.rs`), loops whose first iteration is peeled off (`peel.rs`) and loops that
+//!   move the pointer by a fixed stride (`stride.rs`);
+//! * `if`s, and what is known after them (`ifs.rs`);
+//! * stores that put back what a cell held, which are dropped (`stores.rs`);
+//! * the compile-time runs (`sim.rs`) with their scratch tape (`tape.rs`) and the skipping of
+//!   settled loops (`fixpoint.rs`);
+//! * the tests (`tests.rs`).
 
 mod fixpoint;
 mod head;
+mod ifs;
+mod loops;
 mod peel;
 mod sim;
 mod state;
 mod stores;
+mod stride;
 mod summary;
 mod tape;
 
-use self::head::{Speculation, gains};
 use self::sim::Scratch;
 use self::state::State;
 use self::summary::{Summaries, Summary, summarize};
@@ -376,284 +387,11 @@ impl Known<'_> {
         }
     }
 
-    /// The loop `start..=end` (condition `p[off]`).
-    fn lp(&mut self, start: usize, end: usize, off: i32, st: &mut State, depth: usize) {
-        let c = st.get(off);
-        if c == Some(0) {
-            return;
-        }
-        if depth >= MAX_DEPTH || self.analysis_budget == 0 {
-            self.opaque(start, end, st);
-            st.set(off, Some(0));
-            return;
-        }
-        if let Some(sim) = self.simulate(start, end, st) {
-            self.apply(sim, st, self.code[start].span.to(self.code[end].span));
-            return;
-        }
-        let summary = self.summary(start);
-        if !self.emitting {
-            // A trial run only needs the state after the loop: take it from the summary
-            // instead of analysing the body again (which keeps the pass linear).
-            self.opaque(start, end, st);
-            st.set(off, Some(0));
-            return;
-        }
-        let body = start + 1..end;
-        // (The `]`'s span is read only when it is emitted, after the body: reading it now
-        // would be a cache miss per loop on a large program.)
-        let lo_span = self.code[start].span;
-        let writes_cond = self.writes(summary).is_none_or(|w| w.contains(&off));
-        if c.is_some() && writes_cond {
-            // Known nonzero: if one pass through the body clears it, the loop runs once.
-            let save = st.save();
-            self.trial(body.clone(), st, depth);
-            let once = st.get(off) == Some(0);
-            st.restore(save);
-            if once {
-                self.block(body, st, depth + 1);
-                return;
-            }
-        }
-        if !summary.balanced {
-            if let Some(stride) = self.stride(start, end) {
-                self.stride_loop(start, end, off, stride, st, depth);
-                return;
-            }
-            self.emit(Op::Loop { off }, lo_span);
-            st.forget();
-            self.block(body, st, depth + 1);
-            self.emit(Op::EndLoop { off }, self.code[end].span);
-            st.forget();
-            st.set(off, Some(0));
-            return;
-        }
-        let entry = st.save();
-        let after_one = self.one_iteration(start, end, summary, st, depth);
-        // (A loop without loops inside is analysed the same way in a trial run as when its
-        // code is written: `loop_head` may write the loop while it runs the body from its
-        // head state.)
-        let speculation = (!summary.inner_loop).then_some(Speculation {
-            after_one: after_one.as_deref(),
-            span: lo_span,
-        });
-        let (at_most_once, written) =
-            self.loop_head(st, summary, off, body.clone(), depth, speculation);
-        if at_most_once {
-            // A body that always ends with the condition at 0 runs at most once: an `if`,
-            // analysed from the (more precise) entry state.
-            st.restore(entry);
-            self.if_body(start, end, off, st, depth);
-            return;
-        }
-        if let Some(w) = written {
-            // The loop's head and body are written already, from the state at its head.
-            self.analysis_budget = self.analysis_budget.saturating_sub(w.charge);
-            st.close(entry);
-            self.emit(Op::EndLoop { off }, self.code[end].span);
-            st.set(off, Some(0));
-            return;
-        }
-        // Cells one iteration leaves known that are unknown at the head.
-        let gain = gains(after_one.as_deref(), st, off);
-        if gain {
-            // The body leaves cells known that are unknown on entry: run the first iteration
-            // on its own, then loop with what it leaves known (see `peel.rs`).
-            st.restore(entry);
-            self.peeled_loop(start, end, off, st, depth);
-            return;
-        }
-        st.close(entry);
-        // `st` is now the state at the loop head.
-        self.emit(Op::Loop { off }, lo_span);
-        let head = st.save();
-        self.block(body, st, depth + 1);
-        st.restore(head);
-        self.emit(Op::EndLoop { off }, self.code[end].span);
-        st.set(off, Some(0));
-    }
-
-    /// The pointer movement of one iteration of the loop `start..=end`, if it is a small
-    /// loop whose body moves the pointer by a fixed amount (no inner loops or scans).
-    fn stride(&self, start: usize, end: usize) -> Option<i64> {
-        if end - start > PEEL_MAX {
-            return None;
-        }
-        let mut moved = 0i64;
-        let mut depth = 0usize;
-        for ins in &self.code[start + 1..end] {
-            match ins.op {
-                Op::Move { delta } if depth == 0 => moved += i64::from(delta),
-                Op::Loop { .. } | Op::Scan { .. } | Op::Move { .. } => return None,
-                Op::If { .. } => depth += 1,
-                Op::EndIf => depth -= 1,
-                _ => {}
-            }
-        }
-        (moved != 0).then_some(moved)
-    }
-
-    /// A loop whose body moves the pointer by `stride` cells. From the second iteration on,
-    /// the head of the loop knows what the body always leaves behind, one stride back: the
-    /// cells it sets to constants, and the cells its checks proved to be on the tape. So the
-    /// first iteration is peeled off (`if p[off] { body }`) and the loop runs with that.
-    fn stride_loop(
-        &mut self,
-        start: usize,
-        end: usize,
-        off: i32,
-        stride: i64,
-        st: &mut State,
-        depth: usize,
-    ) {
-        let body = start + 1..end;
-        // (The `]`'s span is read only when it is emitted, after the body: reading it now
-        // would be a cache miss per loop on a large program.)
-        let lo_span = self.code[start].span;
-        // What one iteration leaves known, whatever it starts from (relative to the pointer
-        // after the iteration).
-        let outer = st.save();
-        st.forget();
-        let base = st.pos;
-        let trial = st.save();
-        self.trial(body.clone(), st, depth);
-        let after = st.pos;
-        debug_assert_eq!(after - base, stride);
-        let known: Vec<(i64, u32)> = st.known().map(|(c, v)| (c - after, v)).collect();
-        let safe = st.safe.map(|(a, b)| (a - after, b - after));
-        st.restore(trial);
-        st.restore(outer);
-        let head_knows = !known.is_empty() || safe.is_some();
-        if head_knows {
-            // The first iteration, from the state on entry (no test if it surely runs, unless
-            // iterations are counted: the `if` counts the first one).
-            if st.get(off).is_some() && !self.profile {
-                self.block(body.clone(), st, depth + 1);
-            } else {
-                let mark = self.out.len();
-                self.emit(Op::If { off }, lo_span);
-                self.block(body.clone(), st, depth + 1);
-                self.close_if(mark, self.code[end].span);
-            }
-        }
-        self.emit(Op::Loop { off }, lo_span);
-        st.forget();
-        if head_knows {
-            for &(rel, v) in &known {
-                st.set_at(st.pos + rel, Some(v));
-            }
-            st.safe = safe.map(|(a, b)| (st.pos + a, st.pos + b));
-        }
-        self.block(body, st, depth + 1);
-        self.emit(Op::EndLoop { off }, self.code[end].span);
-        st.forget();
-        st.set(off, Some(0));
-    }
-
-    /// For a small loop without inner loops: the values the cells its body writes have
-    /// after one iteration from the state `st` (which is left as it was).
-    fn one_iteration(
-        &mut self,
-        start: usize,
-        end: usize,
-        summary: Summary,
-        st: &mut State,
-        depth: usize,
-    ) -> Option<Vec<(i32, Option<u32>)>> {
-        let small = end - start <= PEEL_MAX
-            && !self.code[start + 1..end]
-                .iter()
-                .any(|i| matches!(i.op, Op::Loop { .. } | Op::Scan { .. }));
-        if !small || self.analysis_budget == 0 {
-            return None;
-        }
-        let writes = self.writes(summary)?.to_vec();
-        let trial = st.save();
-        self.trial(start + 1..end, st, depth);
-        let after = writes.iter().map(|&o| (o, st.get(o))).collect();
-        st.restore(trial);
-        Some(after)
-    }
-
     /// Runs the analysis of `body` on `st` without emitting anything.
     fn trial(&mut self, body: std::ops::Range<usize>, st: &mut State, depth: usize) {
         let emitting = std::mem::replace(&mut self.emitting, false);
         self.block(body, st, depth + 1);
         self.emitting = emitting;
-    }
-
-    /// Emits `if p[off] { body }` for the loop or if `start..=end`, analysing the body from
-    /// `st` with the condition nonzero; afterwards `st` holds what is true either way.
-    fn if_body(&mut self, start: usize, end: usize, off: i32, st: &mut State, depth: usize) {
-        let mark = self.out.len();
-        self.emit(Op::If { off }, self.code[start].span);
-        let save = st.save();
-        self.block(start + 1..end, st, depth + 1);
-        // (The buffer is reused: nothing below analyses another body before it is read.)
-        let mut taken = std::mem::take(&mut self.changes);
-        let known_changes = st.changed_since(save, &mut taken);
-        let cond = st.pos + i64::from(off);
-        let taken_cond = st.at(cond);
-        st.restore(save);
-        self.close_if(mark, self.code[end].span);
-        self.unconditional_if(mark, off, st);
-        // Not taken: the condition was 0. Taken: the body's changes. Keep what agrees.
-        st.set(off, Some(0));
-        if known_changes {
-            for &(c, v) in &taken {
-                if st.at(c) != v {
-                    st.set_at(c, None);
-                }
-            }
-            if taken_cond != Some(0) {
-                st.set(off, None);
-            }
-        } else {
-            st.forget_cells();
-        }
-        self.changes = taken;
-    }
-
-    /// Drops the test of the `if` emitted at `mark` (condition `p[off]`, entered with state
-    /// `st`) when its body does nothing if the condition is 0: it only multiplies the
-    /// condition cell into cells (`+=`, or `=` into a cell that was 0) and clears it.
-    fn unconditional_if(&mut self, mark: usize, off: i32, st: &State) {
-        if !self.emitting || !matches!(self.out.get(mark).map(|i| i.op), Some(Op::If { .. })) {
-            return;
-        }
-        let body = &self.out[mark + 1..self.out.len() - 1];
-        let harmless = body.iter().all(|i| match i.op {
-            Op::MulAdd { src, .. } => src == off,
-            Op::MulSet { src, dst, .. } => src == off && st.get(dst) == Some(0),
-            Op::Set { off: o, val: 0 } => o == off,
-            _ => false,
-        });
-        if harmless {
-            self.out.pop();
-            self.out.remove(mark);
-        }
-    }
-
-    /// Emits `EndIf`, or removes the `If` at `mark` if its body came out empty.
-    fn close_if(&mut self, mark: usize, span: Span) {
-        if self.emitting && self.out.len() == mark + 1 {
-            self.out.pop();
-        } else {
-            self.emit(Op::EndIf, span);
-        }
-    }
-
-    /// The `if` `start..=end` (condition `p[off]`).
-    fn iff(&mut self, start: usize, end: usize, off: i32, st: &mut State, depth: usize) {
-        match st.get(off) {
-            Some(0) => {}
-            Some(_) => self.block(start + 1..end, st, depth + 1),
-            None if depth >= MAX_DEPTH || !self.summary(start).balanced => {
-                self.opaque(start, end, st);
-                st.set(off, None);
-            }
-            None => self.if_body(start, end, off, st, depth),
-        }
     }
 }
 

@@ -57,29 +57,86 @@ pub enum OptLevel {
 /// A pass: rewrites the IR for a configuration.
 pub type Pass = fn(&mut Ir, &Config);
 
-/// The passes of a level, in the order they run. [`mul`] and [`scan`] run inside the
+/// One step of a level's pipeline: which pass runs, and (for [`fold`]) which loop rewrites it
+/// makes as it closes each loop.
+///
+/// The pipeline is data rather than a list of functions so that [`parse_and_optimize`] can
+/// tell what a step is by its type: it runs a first [`Step::Fold`] as the parser produces
+/// instructions, with that step's [`fold::Fuse`], and gives [`Step::Known`] its budget.
+/// (Telling them apart by name would let a renamed pass silently stop being streamed.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// [`fold`], with the loop rewrites of [`mul`] and [`scan`] that the [`fold::Fuse`] turns
+    /// on made as it closes each loop.
+    Fold(fold::Fuse),
+    /// [`known`].
+    Known,
+    /// [`dse`].
+    Dse,
+    /// [`ladder`].
+    Ladder,
+}
+
+impl Step {
+    /// The step's name: the pass, with the passes fused into a fold after a `+`
+    /// (`fold+mul+scan`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Fold(fold::Fuse {
+                mul: false,
+                scan: false,
+            }) => "fold",
+            Step::Fold(fold::Fuse {
+                mul: true,
+                scan: false,
+            }) => "fold+mul",
+            Step::Fold(fold::Fuse {
+                mul: false,
+                scan: true,
+            }) => "fold+scan",
+            Step::Fold(fold::Fuse {
+                mul: true,
+                scan: true,
+            }) => "fold+mul+scan",
+            Step::Known => "known",
+            Step::Dse => "dse",
+            Step::Ladder => "ladder",
+        }
+    }
+
+    /// Runs the step on `ir`.
+    pub fn run(self, ir: &mut Ir, config: &Config) {
+        match self {
+            Step::Fold(fuse) => fold::run_fused(ir, config, fuse),
+            Step::Known => known::run(ir, config),
+            Step::Dse => dse::run(ir, config),
+            Step::Ladder => ladder::run(ir, config),
+        }
+    }
+}
+
+/// The steps of a level, in the order they run. [`mul`] and [`scan`] run inside the
 /// [`fold`] before them ([`fold::Fuse`]): the same result as running them after it, without a
 /// walk over the IR each.
-pub fn passes(level: OptLevel) -> &'static [(&'static str, Pass)] {
+pub fn passes(level: OptLevel) -> &'static [Step] {
     match level {
         OptLevel::O0 => &[],
-        OptLevel::O1 => &[("fold", fold::run)],
+        OptLevel::O1 => &[Step::Fold(fold::Fuse::NONE)],
         OptLevel::O2 => &[
-            ("fold+mul+scan", fold::run_mul_scan),
-            ("known", known::run),
-            ("dse", dse::run),
-            ("fold+mul", fold::run_mul),
-            ("ladder", ladder::run),
+            Step::Fold(fold::Fuse::MUL_SCAN),
+            Step::Known,
+            Step::Dse,
+            Step::Fold(fold::Fuse::MUL),
+            Step::Ladder,
         ],
     }
 }
 
-/// The loop rewrites fused into the first pass of a level, if that pass is a [`fold`] (which
+/// The loop rewrites fused into the first step of a level, if that step is a [`fold`] (which
 /// [`parse_and_optimize`] then runs as the parser produces instructions).
 fn first_fold(level: OptLevel) -> Option<fold::Fuse> {
-    match passes(level).first()?.0 {
-        "fold" => Some(fold::Fuse::NONE),
-        "fold+mul+scan" => Some(fold::Fuse::MUL_SCAN),
+    match passes(level).first()? {
+        Step::Fold(fuse) => Some(*fuse),
         _ => None,
     }
 }
@@ -87,8 +144,8 @@ fn first_fold(level: OptLevel) -> Option<fold::Fuse> {
 /// Runs the passes of `config.opt_level` on the literal IR from the parser, then
 /// [`compact`].
 pub fn optimize(mut ir: Ir, config: &Config) -> Ir {
-    for (_, pass) in passes(config.opt_level) {
-        pass(&mut ir, config);
+    for step in passes(config.opt_level) {
+        step.run(&mut ir, config);
     }
     compact(ir)
 }
@@ -151,12 +208,12 @@ pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crat
         }
     })?;
     let mut unanalysed_ops = 0;
-    for (name, pass) in &passes[usize::from(streamed)..] {
-        if *name == "known" {
+    for step in &passes[usize::from(streamed)..] {
+        if *step == Step::Known {
             let before = ir.len();
             unanalysed_ops = before - known::run_within(&mut ir, config, KNOWN_BUDGET);
         } else {
-            pass(&mut ir, config);
+            step.run(&mut ir, config);
         }
     }
     let ir = compact(ir);
@@ -350,6 +407,27 @@ mod tests {
 
     fn ops(ir: &Ir) -> Vec<Op> {
         ir.code.iter().map(|i| i.op).collect()
+    }
+
+    #[test]
+    fn o1_and_o2_stream_their_first_fold_with_its_fused_rewrites() {
+        // `parse_and_optimize` folds as the parser produces instructions exactly when this
+        // says so: if a change to the pipelines stopped it, the literal IR of every program
+        // would be built again (and this would fail).
+        assert_eq!(first_fold(OptLevel::O0), None);
+        assert_eq!(first_fold(OptLevel::O1), Some(fold::Fuse::NONE));
+        assert_eq!(first_fold(OptLevel::O2), Some(fold::Fuse::MUL_SCAN));
+    }
+
+    #[test]
+    fn steps_keep_their_names() {
+        let names = |level| passes(level).iter().map(|s| s.name()).collect::<Vec<_>>();
+        assert!(names(OptLevel::O0).is_empty());
+        assert_eq!(names(OptLevel::O1), ["fold"]);
+        assert_eq!(
+            names(OptLevel::O2),
+            ["fold+mul+scan", "known", "dse", "fold+mul", "ladder"]
+        );
     }
 
     #[test]

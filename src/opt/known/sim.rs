@@ -134,6 +134,12 @@ impl Known<'_> {
         }
         const NONE: usize = usize::MAX;
         let Scratch { tape, fixpoints } = scratch;
+        // (The run works on the tape moved into a local of its own, and moves it back at the
+        // end: through the `&mut` it came by, the compiler cannot tell the run's writes to
+        // cells from the fields that say where the window is, and loads them again after
+        // every write; it can tell them from a local's.)
+        let mut own = std::mem::take(tape);
+        let tape = &mut own;
         let load = |c: i64| st.at(c);
         let read = |tape: &mut Tape, c: i64| tape.read(c, load);
         let mask = self.mask;
@@ -299,6 +305,7 @@ impl Known<'_> {
             Some(())
         })();
         *steps = n;
+        scratch.tape = own;
         result
     }
 }
