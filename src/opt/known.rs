@@ -33,7 +33,7 @@
 //! Nothing here changes behaviour: a loop that would leave the tape or read input is never
 //! run at compile time, and checks are only removed when they are certain to pass.
 //!
-//! This file holds the walk itself ([`run`], and [`Known::block`], which rewrites straight-line
+//! This file holds the walk itself ([`run`], and `Known::block`, which rewrites straight-line
 //! code instruction by instruction and hands each loop and `if` to its own part). Beside it:
 //!
 //! * what the walk knows about the tape (`state.rs`), and the summary of each loop made
