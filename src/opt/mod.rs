@@ -82,22 +82,12 @@ impl Step {
     /// (`fold+mul+scan`).
     pub fn name(self) -> &'static str {
         match self {
-            Step::Fold(fold::Fuse {
-                mul: false,
-                scan: false,
-            }) => "fold",
-            Step::Fold(fold::Fuse {
-                mul: true,
-                scan: false,
-            }) => "fold+mul",
-            Step::Fold(fold::Fuse {
-                mul: false,
-                scan: true,
-            }) => "fold+scan",
-            Step::Fold(fold::Fuse {
-                mul: true,
-                scan: true,
-            }) => "fold+mul+scan",
+            Step::Fold(fold::Fuse { mul, scan }) => match (mul, scan) {
+                (false, false) => "fold",
+                (true, false) => "fold+mul",
+                (false, true) => "fold+scan",
+                (true, true) => "fold+mul+scan",
+            },
             Step::Known => "known",
             Step::Dse => "dse",
             Step::Ladder => "ladder",
