@@ -243,11 +243,17 @@ impl Known<'_> {
     fn block(&mut self, range: std::ops::Range<usize>, st: &mut State, depth: usize) {
         // (Fields of the instruction are read where they are used: copying the whole of it
         // up front cost a dozen loads and spills per instruction visited.)
-        let code = self.code;
+        // (The slice ends at the block's end, so one bounds check both ends the walk and reads
+        // an instruction. Visits are counted in a local and charged to the analysis budget
+        // before anything that reads the budget (the loops and `if`s, which may analyse their
+        // bodies) and at the end: subtracting with saturation in one go or one by one gives the
+        // same budget, and a local can live in a register where the field is a load and a
+        // store per instruction.)
+        let code = &self.code[..range.end];
         let mut i = range.start;
-        while i < range.end {
-            self.analysis_budget = self.analysis_budget.saturating_sub(1);
-            let ins = &code[i];
+        let mut visits = 0u64;
+        while let Some(ins) = code.get(i) {
+            visits += 1;
             match ins.op {
                 Op::Add { off, val } => match st.get(off) {
                     Some(v) => self.store(st, off, v.wrapping_add(val), ins.span),
@@ -305,9 +311,12 @@ impl Known<'_> {
                 Op::Check(id) => {
                     let e = self.ir.excursion(id);
                     let (lo, hi) = (st.pos + i64::from(e.lo), st.pos + i64::from(e.hi));
-                    let certain = (st.abs && lo >= 0 && hi < self.cells)
-                        || st.safe.is_some_and(|(a, b)| a <= lo && hi <= b);
-                    if !certain {
+                    // (Whether the check is certain to pass only matters when it is written:
+                    // a trial run skips the question.)
+                    if self.emitting
+                        && !((st.abs && lo >= 0 && hi < self.cells)
+                            || st.safe.is_some_and(|(a, b)| a <= lo && hi <= b))
+                    {
                         self.emit(ins.op, ins.span);
                     }
                     // Past a check, its cells are on the tape (else the program stopped), and
@@ -339,11 +348,13 @@ impl Known<'_> {
                     }
                 }
                 Op::Loop { off } => {
+                    self.charge(std::mem::take(&mut visits));
                     let end = self.partner(i);
                     self.lp(i, end, off, st, depth);
                     i = end;
                 }
                 Op::If { off } => {
+                    self.charge(std::mem::take(&mut visits));
                     let end = self.partner(i);
                     self.iff(i, end, off, st, depth);
                     i = end;
@@ -352,6 +363,13 @@ impl Known<'_> {
             }
             i += 1;
         }
+        self.charge(visits);
+    }
+
+    /// Takes `visits` instructions visited off the analysis budget (down to 0).
+    #[inline]
+    fn charge(&mut self, visits: u64) {
+        self.analysis_budget = self.analysis_budget.saturating_sub(visits);
     }
 
     /// The offsets a loop's body may write (see [`Summary`]), or `None` for too many.

@@ -101,9 +101,14 @@ impl Cells {
             if !grow || end - coord > DENSE {
                 return None;
             }
-            let extra = (self.base - coord) as usize;
+            // Grown at the front by at least its length (within the largest window): every
+            // growth at the front moves the whole window, so growing one cell at a time as
+            // the pointer walks left would cost the square of the window's size. (Slots
+            // beyond `coord` are only `ABSENT`, as every slot the map has not been given.)
+            let room = (DENSE - (end - self.base)).max(0) as usize;
+            let extra = ((self.base - coord) as usize).max(self.dense.len().min(room));
             self.dense.splice(0..0, std::iter::repeat_n(ABSENT, extra));
-            self.base = coord;
+            self.base -= extra as i64;
         } else if coord >= end {
             if !grow || coord - self.base >= DENSE {
                 return None;
