@@ -379,7 +379,7 @@ impl Known<'_> {
 
     /// The summary of the loop or if opening at `i`.
     fn summary(&self, i: usize) -> Summary {
-        self.summaries.list[self.summaries.index[i] as usize]
+        self.summaries.list[self.summaries.index[i] as usize - 1]
     }
 
     /// The index of the bracket matching the `Loop` or `If` at `i`.

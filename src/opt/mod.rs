@@ -246,6 +246,20 @@ pub fn compact(mut ir: Ir) -> Ir {
     let mut bytes = Vec::new();
     let mut w: usize = 0;
     for r in 0..ir.code.len() {
+        // (Most instructions stay as they are, and are copied whole; only the others are
+        // taken apart below, which the compiler does field by field.)
+        if !matches!(
+            ir.code[r].op,
+            Op::Check(_)
+                | Op::Scan { .. }
+                | Op::Print { .. }
+                | Op::Add { val: 0, .. }
+                | Op::Move { delta: 0 }
+        ) {
+            ir.code[w] = ir.code[r];
+            w += 1;
+            continue;
+        }
         let mut ins = ir.code[r];
         if is_nop_squeezed(&map, &ins) {
             continue;

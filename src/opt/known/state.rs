@@ -220,6 +220,33 @@ impl State {
         self.set_at(self.pos + i64::from(off), v);
     }
 
+    /// Makes `p[off]` known to hold `val`, returning what was known of it before, or `None`
+    /// if it was known to hold `val` already (then nothing changes): [`State::get`] and
+    /// [`State::set`] in one lookup, for the stores the pass works out.
+    #[inline]
+    pub(super) fn store(&mut self, off: i32, val: u32) -> Option<Option<u32>> {
+        let coord = self.pos + i64::from(off);
+        let i = usize::try_from(coord.wrapping_sub(self.cells.base)).unwrap_or(usize::MAX);
+        let Some(slot) = self.cells.dense.get_mut(i) else {
+            let before = self.at(coord);
+            if before == Some(val) {
+                return None;
+            }
+            self.set_at(coord, Some(val));
+            return Some(before);
+        };
+        let old = *slot;
+        let before = Cells::decode(old).unwrap_or(self.default);
+        if before == Some(val) {
+            return None;
+        }
+        *slot = Cells::encode((Some(val) != self.default).then_some(Some(val)));
+        if self.saves > 0 {
+            self.log.push((coord, old));
+        }
+        Some(before)
+    }
+
     /// Forgets everything, as after a move by an unknown distance (the pointer gets a new
     /// coordinate system).
     pub(super) fn forget(&mut self) {

@@ -39,11 +39,9 @@ impl Known<'_> {
     #[inline(always)]
     pub(super) fn store(&mut self, st: &mut State, off: i32, val: u32, span: Span) {
         let val = val & self.mask;
-        let before = st.get(off);
-        if before == Some(val) {
+        let Some(before) = st.store(off, val) else {
             return;
-        }
-        st.set(off, Some(val));
+        };
         if !self.emitting {
             return;
         }

@@ -25,7 +25,9 @@ pub(super) struct Summary {
 /// The summaries of a program's loops and ifs. (A vector indexed by instruction rather than a
 /// hash map: the pass looks them up in program order, which this keeps cache friendly.)
 pub(super) struct Summaries {
-    /// For each instruction, the index in `list` of its summary (if it opens a loop or if).
+    /// For each instruction, 1 + the index in `list` of its summary if it opens a loop or
+    /// if, else 0. (0 for none rather than `u32::MAX`: a vector of zeros is allocated
+    /// zeroed, where any other value is written into every entry.)
     pub(super) index: Vec<u32>,
     pub(super) list: Vec<Summary>,
 }
@@ -98,7 +100,7 @@ pub(super) fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
     // (Sized for typical programs, so that a small one's vectors are not grown and
     // copied a dozen times: a loop or `if` every eight instructions, writing four cells.)
     let mut done = Summaries {
-        index: vec![u32::MAX; code.len()],
+        index: vec![0; code.len()],
         list: Vec::with_capacity(code.len() / 8),
     };
     let mut lists: Vec<i32> = Vec::with_capacity(code.len() / 2);
@@ -151,7 +153,6 @@ pub(super) fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
                         stack.truncate(f);
                     }
                 }
-                done.index[o.start] = done.list.len() as u32;
                 done.list.push(Summary {
                     balanced: o.balanced,
                     first,
@@ -159,6 +160,7 @@ pub(super) fn summarize(code: &[Instr]) -> (Summaries, Vec<i32>) {
                     end: i as u32,
                     inner_loop: o.inner_loop,
                 });
+                done.index[o.start] = done.list.len() as u32;
             }
             Op::Check(_) | Op::Out { .. } | Op::Print { .. } | Op::Debug { .. } => {}
         }
