@@ -327,7 +327,9 @@ impl Known<'_> {
                     });
                 }
                 Op::Out { off } => match st.get(off) {
-                    Some(v) => self.print(&[v as u8], ins.span),
+                    // (A trial run writes nothing: no call to find that out.)
+                    Some(v) if self.emitting => self.print(&[v as u8], ins.span),
+                    Some(_) => {}
                     None => self.emit(ins.op, ins.span),
                 },
                 Op::Print { start, len } => {

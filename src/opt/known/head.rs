@@ -16,10 +16,21 @@ use super::state::State;
 use super::summary::Summary;
 use crate::ir::{Op, Span};
 
+/// One iteration of a small loop, run (as a trial) from the state on entry (see
+/// `Known::one_iteration`).
+pub(super) struct AfterOne {
+    /// The values the cells the body may write have after it, in the summary's order.
+    pub(super) cells: Vec<(i32, Option<u32>)>,
+    /// The condition's value after it.
+    pub(super) cond: Option<u32>,
+    /// Instructions the run visited (which it charged to the analysis budget).
+    pub(super) visits: u64,
+}
+
 /// What [`Known::loop_head`] needs to write a loop while it finds its head state.
 pub(super) struct Speculation<'s> {
-    /// The state one iteration leaves (see `Known::one_iteration`).
-    pub(super) after_one: Option<&'s [(i32, Option<u32>)]>,
+    /// The state one iteration leaves, from the state on entry.
+    pub(super) after_one: Option<&'s AfterOne>,
     /// The span of the loop's `Loop`.
     pub(super) span: Span,
 }
@@ -38,9 +49,10 @@ pub(super) struct Written {
 /// True if one iteration of the loop (`after_one`) leaves some cell other than the
 /// condition known that `st` (the loop's head state) does not know: then the first
 /// iteration is peeled off (see `Known::lp`).
-pub(super) fn gains(after_one: Option<&[(i32, Option<u32>)]>, st: &State, off: i32) -> bool {
+pub(super) fn gains(after_one: Option<&AfterOne>, st: &State, off: i32) -> bool {
     after_one.is_some_and(|after| {
         after
+            .cells
             .iter()
             .any(|&(o, v)| o != off && v.is_some() && st.get(o).is_none())
     })
@@ -77,6 +89,10 @@ impl Known<'_> {
             }
             None => st.forget_cells(),
         }
+        // The first guess is the state on entry: every cell the body writes as it was. For a
+        // small loop, `one_iteration` ran the body from there already; its run stands for
+        // this one (which would visit the same instructions and end in the same state).
+        let mut ran = speculation.as_ref().and_then(|s| s.after_one);
         for _ in 0..3 {
             if keep.is_empty() || self.analysis_budget == 0 {
                 break;
@@ -85,12 +101,23 @@ impl Known<'_> {
             for &(o, v) in &keep {
                 st.set(o, Some(v));
             }
-            let trial = st.save();
-            self.trial(body.clone(), st, depth);
             let before = keep.len();
-            let cleared = st.get(off) == Some(0);
-            keep.retain(|&(o, v)| st.get(o) == Some(v));
-            st.restore(trial);
+            let cleared = if let Some(one) = ran.take() {
+                self.charge(one.visits);
+                keep.retain(|&(o, v)| {
+                    one.cells
+                        .iter()
+                        .any(|&(c, after)| c == o && after == Some(v))
+                });
+                one.cond == Some(0)
+            } else {
+                let trial = st.save();
+                self.trial(body.clone(), st, depth);
+                let cleared = st.get(off) == Some(0);
+                keep.retain(|&(o, v)| st.get(o) == Some(v));
+                st.restore(trial);
+                cleared
+            };
             if keep.len() == before {
                 st.close(guess);
                 return (cleared, None);

@@ -19,7 +19,7 @@
 //!
 //! After any loop, its condition cell is known to be 0.
 
-use super::head::{Speculation, gains};
+use super::head::{AfterOne, Speculation, gains};
 use super::state::State;
 use super::summary::Summary;
 use super::{Known, MAX_DEPTH, PEEL_MAX};
@@ -79,12 +79,12 @@ impl Known<'_> {
             return;
         }
         let entry = st.save();
-        let after_one = self.one_iteration(start, end, summary, st, depth);
+        let after_one = self.one_iteration(start, end, off, summary, st, depth);
         // (A loop without loops inside is analysed the same way in a trial run as when its
         // code is written: `loop_head` may write the loop while it runs the body from its
         // head state.)
         let speculation = (!summary.inner_loop).then_some(Speculation {
-            after_one: after_one.as_deref(),
+            after_one: after_one.as_ref(),
             span: lo_span,
         });
         let (at_most_once, written) =
@@ -105,7 +105,7 @@ impl Known<'_> {
             return;
         }
         // Cells one iteration leaves known that are unknown at the head.
-        let gain = gains(after_one.as_deref(), st, off);
+        let gain = gains(after_one.as_ref(), st, off);
         if gain {
             // The body leaves cells known that are unknown on entry: run the first iteration
             // on its own, then loop with what it leaves known (see `peel.rs`).
@@ -123,16 +123,18 @@ impl Known<'_> {
         st.set(off, Some(0));
     }
 
-    /// For a small loop without inner loops: the values the cells its body writes have
-    /// after one iteration from the state `st` (which is left as it was).
+    /// For a small loop without inner loops (condition `p[off]`): what one iteration from
+    /// the state `st` (which is left as it was) leaves in the cells its body writes and in
+    /// the condition.
     pub(super) fn one_iteration(
         &mut self,
         start: usize,
         end: usize,
+        off: i32,
         summary: Summary,
         st: &mut State,
         depth: usize,
-    ) -> Option<Vec<(i32, Option<u32>)>> {
+    ) -> Option<AfterOne> {
         let small = end - start <= PEEL_MAX
             && !self.code[start + 1..end]
                 .iter()
@@ -142,8 +144,13 @@ impl Known<'_> {
         }
         let writes = self.writes(summary)?.to_vec();
         let trial = st.save();
+        let budget = self.analysis_budget;
         self.trial(start + 1..end, st, depth);
-        let after = writes.iter().map(|&o| (o, st.get(o))).collect();
+        let after = AfterOne {
+            cells: writes.iter().map(|&o| (o, st.get(o))).collect(),
+            cond: st.get(off),
+            visits: budget - self.analysis_budget,
+        };
         st.restore(trial);
         Some(after)
     }
