@@ -197,7 +197,7 @@ enum Emitted<'p> {
     /// A listing or an object file.
     Bytes(Vec<u8>),
     /// The compiled program (`--emit bin`); it has machine code.
-    Code(crate::Compiled<'p>),
+    Code(Box<crate::Compiled<'p>>),
 }
 
 impl Emitted<'_> {
@@ -252,6 +252,6 @@ fn emit<'p>(
             .disassemble()
             .map(|listing| Emitted::Bytes(listing.into_bytes()))
             .ok_or(Error::Unsupported),
-        _ => Ok(Emitted::Code(compiled)),
+        _ => Ok(Emitted::Code(Box::new(compiled))),
     }
 }
