@@ -40,6 +40,7 @@ impl Span {
     }
 
     /// The smallest span covering both `self` and `other`.
+    #[inline]
     pub fn to(self, other: Span) -> Span {
         Span {
             start: self.start.min(other.start),
@@ -197,12 +198,14 @@ pub struct Reach {
 
 impl Reach {
     /// The offset reached by the last move of this stretch.
+    #[inline]
     pub fn last(&self) -> i32 {
         self.off + i32::from(self.dir) * (self.count as i32 - 1)
     }
 
     /// The part of this stretch that goes beyond the extremes `lo..=hi` reached so far (the
     /// moves inside them can never be the first to leave the tape), or `None`.
+    #[inline]
     pub fn beyond(&self, lo: i32, hi: i32) -> Option<Reach> {
         let skip = if self.dir > 0 {
             (hi + 1 - self.off).max(0) as u32

@@ -62,9 +62,9 @@ pub trait Emit {
     /// The bounds check of a run of moves, which the parser always follows with its `Move`.
     fn check(&mut self, reach: Reach, span: Span) -> Result<(), TryReserveError>;
 
-    /// A run of `+` or `-`: `Add { off: 0, val }`. (A sink may take the commonest runs
-    /// without going through [`Op`]: the parser calls this and [`Emit::moves`] for most of
-    /// the source.)
+    /// A run of `+` or `-`: `Add { off: 0, val }`. (A sink may take the commonest commands
+    /// without going through [`Op`] and one `match` on it: the parser calls this,
+    /// [`Emit::moves`], [`Emit::open`] and [`Emit::close`] for all but `.`, `,` and `#`.)
     fn add(&mut self, val: u32, span: Span) -> Result<(), TryReserveError> {
         self.instr(Op::Add { off: 0, val }, span)
     }
@@ -73,6 +73,16 @@ pub trait Emit {
     fn moves(&mut self, reach: Reach, delta: i32, span: Span) -> Result<(), TryReserveError> {
         self.check(reach, span)?;
         self.instr(Op::Move { delta }, span)
+    }
+
+    /// A `[`: `Loop { off: 0 }`.
+    fn open(&mut self, span: Span) -> Result<(), TryReserveError> {
+        self.instr(Op::Loop { off: 0 }, span)
+    }
+
+    /// A `]` that closes a loop: `EndLoop { off: 0 }`.
+    fn close(&mut self, span: Span) -> Result<(), TryReserveError> {
+        self.instr(Op::EndLoop { off: 0 }, span)
     }
 }
 
@@ -136,6 +146,7 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
     }
     // Unclosed `[`: their source positions.
     let mut open: Vec<u32> = Vec::new();
+    let commands = if debug { &COMMANDS_DEBUG } else { &COMMANDS };
     let mut i = 0usize;
     while i < src.len() {
         let b = src[i];
@@ -144,38 +155,35 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
             kind: ParseErrorKind::OutOfMemory,
             pos: start,
         };
-        let op = match b {
-            b'+' | b'-' | b'>' | b'<' => {
-                // Runs longer than i32::MAX are split, so counts always fit every offset type.
-                let limit = src.len().min(i + i32::MAX as usize);
-                let j = run_end(src, i, limit);
+        let one = Span::new(start, start + 1);
+        match b {
+            b'+' | b'-' => {
+                let j = run_end(src, i);
                 let n = (j - i) as u32;
                 i = j;
-                let span = Span::new(start, j as u32);
-                match b {
-                    b'+' => out.add(n, span),
-                    b'-' => out.add(n.wrapping_neg(), span),
-                    _ => {
-                        let dir: i8 = if b == b'>' { 1 } else { -1 };
-                        let reach = Reach {
-                            off: i32::from(dir),
-                            pos: start,
-                            count: n,
-                            dir,
-                        };
-                        out.moves(reach, i32::from(dir) * n as i32, span)
-                    }
-                }
-                .map_err(out_of_memory)?;
-                continue;
+                let val = if b == b'+' { n } else { n.wrapping_neg() };
+                out.add(val, Span::new(start, j as u32))
+                    .map_err(out_of_memory)?;
             }
-            b'.' => Op::Out { off: 0 },
-            b',' => Op::In { off: 0 },
-            b'#' if debug => Op::Debug { off: 0 },
+            b'>' | b'<' => {
+                let j = run_end(src, i);
+                let n = (j - i) as u32;
+                i = j;
+                let dir: i8 = if b == b'>' { 1 } else { -1 };
+                let reach = Reach {
+                    off: i32::from(dir),
+                    pos: start,
+                    count: n,
+                    dir,
+                };
+                out.moves(reach, i32::from(dir) * n as i32, Span::new(start, j as u32))
+                    .map_err(out_of_memory)?;
+            }
             b'[' => {
                 open.try_reserve(1).map_err(out_of_memory)?;
                 open.push(start);
-                Op::Loop { off: 0 }
+                i += 1;
+                out.open(one).map_err(out_of_memory)?;
             }
             b']' => {
                 if open.pop().is_none() {
@@ -184,16 +192,26 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
                         pos: start,
                     });
                 }
-                Op::EndLoop { off: 0 }
+                i += 1;
+                out.close(one).map_err(out_of_memory)?;
+            }
+            b'.' | b',' | b'#' if commands[usize::from(b)] => {
+                let op = match b {
+                    b'.' => Op::Out { off: 0 },
+                    b',' => Op::In { off: 0 },
+                    _ => Op::Debug { off: 0 },
+                };
+                i += 1;
+                out.instr(op, one).map_err(out_of_memory)?;
             }
             _ => {
+                // A comment: skip to the next command in one tight loop.
                 i += 1;
-                continue;
+                while i < src.len() && !commands[usize::from(src[i])] {
+                    i += 1;
+                }
             }
-        };
-        i += 1;
-        out.instr(op, Span::new(start, i as u32))
-            .map_err(out_of_memory)?;
+        }
     }
     if let Some(&pos) = open.last() {
         return Err(ParseError {
@@ -204,24 +222,50 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
     Ok(())
 }
 
+/// Which bytes are commands: the eight of Brainfuck ...
+static COMMANDS: [bool; 256] = command_table(b"+-<>[].,");
+/// ... and with `--debug`, `#` too.
+static COMMANDS_DEBUG: [bool; 256] = command_table(b"+-<>[].,#");
+
+/// A table saying which bytes are in `commands`.
+const fn command_table(commands: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut k = 0;
+    while k < commands.len() {
+        table[commands[k] as usize] = true;
+        k += 1;
+    }
+    table
+}
+
+/// The end of the run of identical bytes that starts at `src[start]`, split so that the
+/// count fits every offset type: a run is at most `i32::MAX` bytes (longer ones go on as a
+/// second run).
+#[inline]
+fn run_end(src: &[u8], start: usize) -> usize {
+    run_end_within(src, start, src.len().min(start + i32::MAX as usize))
+}
+
 /// The end of the run of identical bytes that starts at `src[start]`, at most `limit`.
 ///
 /// Runs are compared eight bytes at a time: the bytes of a word that differ from the run's
 /// byte are the nonzero bytes of the word XOR eight copies of it, and the first of them (in
 /// memory order, so the lowest in a little-endian load) ends the run. Runs in real programs
 /// average several bytes (`>>>>>>>>`), and this is the parser's innermost loop.
-fn run_end(src: &[u8], start: usize, limit: usize) -> usize {
+#[inline]
+fn run_end_within(src: &[u8], start: usize, limit: usize) -> usize {
+    let src = &src[..limit];
     let b = src[start];
     let copies = u64::from_ne_bytes([b; 8]);
     let mut j = start + 1;
-    while let Some(word) = src.get(j..j + 8).filter(|_| j + 8 <= limit) {
+    while let Some(word) = src.get(j..j + 8) {
         let diff = u64::from_le_bytes(word.try_into().expect("eight bytes")) ^ copies;
         if diff != 0 {
             return j + (diff.trailing_zeros() / 8) as usize;
         }
         j += 8;
     }
-    while j < limit && src[j] == b {
+    while j < src.len() && src[j] == b {
         j += 1;
     }
     j
@@ -267,12 +311,13 @@ mod tests {
                 let src: Vec<u8> = std::iter::repeat_n(b'+', len)
                     .chain(tail.iter().copied())
                     .collect();
-                assert_eq!(run_end(&src, 0, src.len()), len, "{len} then {tail:?}");
+                assert_eq!(run_end(&src, 0), len, "{len} then {tail:?}");
                 // A limit inside the run ends it there.
-                assert_eq!(run_end(&src, 0, len.min(3)), len.min(3));
+                assert_eq!(run_end_within(&src, 0, len.min(3)), len.min(3));
             }
         }
-        assert_eq!(run_end(b"x>>>>>>>>>>>>+", 1, 14), 13);
+        assert_eq!(run_end(b"x>>>>>>>>>>>>+", 1), 13);
+        assert_eq!(run_end_within(b"x>>>>>>>>>>>>+", 1, 14), 13);
     }
 
     #[test]

@@ -128,9 +128,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         };
         crate::mem::room_for(need)
             .map_err(|_| Failure::usage(crate::mem::too_large("the listing", need)))?;
-        let bytes = emit(&program, &name, what, &mut report)
+        let emitted = emit(&program, &name, what, &mut report)
             .map_err(|e| Failure::from(e, source, &name, 2))?;
-        super::write_output(args.output.as_deref(), &bytes)?;
+        super::write_output(args.output.as_deref(), emitted.bytes())?;
         if args.stats {
             to_stderr(&format!("jitbf --stats\n{report}"));
         }
@@ -190,15 +190,37 @@ pub fn open_input(path: &PathBuf) -> Result<File, Failure> {
     Ok(file)
 }
 
+/// What `--emit` made: a listing or object file built in memory, or the compiled program,
+/// whose code bytes are written straight from where they are (a large program's code is tens
+/// of megabytes, and a copy of it would be the largest allocation of the process).
+enum Emitted<'p> {
+    /// A listing or an object file.
+    Bytes(Vec<u8>),
+    /// The compiled program (`--emit bin`); it has machine code.
+    Code(Box<crate::Compiled<'p>>),
+}
+
+impl Emitted<'_> {
+    /// The bytes to write.
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Emitted::Bytes(bytes) => bytes,
+            Emitted::Code(compiled) => compiled.code().unwrap_or_default(),
+        }
+    }
+}
+
 /// `--emit`: the IR listing, the annotated code or the code bytes.
-fn emit(
-    program: &Program,
+fn emit<'p>(
+    program: &'p Program,
     name: &str,
     what: Emit,
     report: &mut crate::stats::Report,
-) -> Result<Vec<u8>, Error> {
+) -> Result<Emitted<'p>, Error> {
     if what == Emit::Ir {
-        return Ok(program.ir().listing(program.source()).into_bytes());
+        return Ok(Emitted::Bytes(
+            program.ir().listing(program.source()).into_bytes(),
+        ));
     }
     if what == Emit::Obj {
         #[cfg(jitbf_jit)]
@@ -210,7 +232,7 @@ fn emit(
                 debug_info: false,
                 strip: false,
             };
-            return crate::exe::build_object(program, &options);
+            return crate::exe::build_object(program, &options).map(Emitted::Bytes);
         }
         #[cfg(not(jitbf_jit))]
         {
@@ -228,8 +250,8 @@ fn emit(
     match what {
         Emit::Asm => compiled
             .disassemble()
-            .map(String::into_bytes)
+            .map(|listing| Emitted::Bytes(listing.into_bytes()))
             .ok_or(Error::Unsupported),
-        _ => Ok(code.to_vec()),
+        _ => Ok(Emitted::Code(Box::new(compiled))),
     }
 }

@@ -92,8 +92,12 @@ impl Options {
 /// A program compiled to machine code, ready to run any number of times.
 pub struct Jit<'p> {
     program: &'p Program,
+    /// What the code generator made. Its `bytes` are emptied once copied into `buffer`
+    /// (unless a listing needs them, see [`Jit::with_options`]): a large program's code is
+    /// tens of megabytes, and holding it twice would double that.
     code: Code,
     options: Options,
+    /// The code, executable (and readable: [`Jit::code`] reads it here).
     buffer: ExecutableBuffer,
     compile_time: std::time::Duration,
     /// With `--profile`, what the last run counted.
@@ -115,13 +119,19 @@ impl<'p> Jit<'p> {
         crate::mem::room_for(need)
             .map_err(|_| Error::Compile(crate::mem::too_large("the machine code", need)))?;
         let profiling = std::env::var_os("JITBF_PERF_MAP").is_some();
-        let code = codegen::compile(program.ir(), program.config(), profiling, options)
+        let mut code = codegen::compile(program.ir(), program.config(), profiling, options)
             .map_err(Error::Compile)?;
         let compile_err = |e: std::io::Error| Error::Compile(e.to_string());
         let mut buf = MutableBuffer::new(code.bytes.len()).map_err(compile_err)?;
         buf.set_len(code.bytes.len());
         buf.copy_from_slice(&code.bytes);
         let buffer = buf.make_exec().map_err(compile_err)?;
+        // From here on the executable copy is the code. The generator's copy is kept only
+        // with the map from IR to code (profiling), which the annotated listing reads
+        // together with it; without the map, a listing compiles again (see `listing`).
+        if code.instr_offsets.is_empty() {
+            code.bytes = Vec::new();
+        }
         let jit = Jit {
             program,
             code,
@@ -167,7 +177,7 @@ impl<'p> Jit<'p> {
 
     /// The machine code (position independent; the entry point is at offset 0).
     pub fn code(&self) -> &[u8] {
-        &self.code.bytes
+        &self.buffer
     }
 
     /// The machine code as an annotated listing: each group of instructions under the
@@ -184,7 +194,7 @@ impl<'p> Jit<'p> {
             // Running needs no map from IR to code, so it was not kept: compile again (the
             // same input gives the same code) with it.
             if let Ok(code) = codegen::compile(ir, self.program.config(), true, self.options) {
-                debug_assert_eq!(code.bytes, self.code.bytes);
+                debug_assert_eq!(code.bytes, self.code());
                 return disasm::structured(&code, ir, self.program.source());
             }
         }
@@ -480,7 +490,7 @@ mod tests {
                 let jit = super::Jit::new(&program).unwrap();
                 let code = &jit.code;
                 let mut decoder =
-                    Decoder::with_ip(64, &code.bytes[..code.data_start], 0, DecoderOptions::NONE);
+                    Decoder::with_ip(64, &jit.code()[..code.data_start], 0, DecoderOptions::NONE);
                 let mut writers = 0;
                 for ins in &mut decoder {
                     if writes_output(&ins) {

@@ -270,19 +270,9 @@ impl Folder {
         }
     }
 
+    #[inline]
     fn emit(&mut self, op: Op, span: Span) {
-        let ins = Instr { op, span };
-        match self.out.code.get_mut(self.len) {
-            Some(slot) => *slot = ins,
-            None => {
-                debug_assert!(
-                    self.out.code.len() < self.out.code.capacity(),
-                    "`room` reserved too little"
-                );
-                self.out.code.push(ins)
-            }
-        }
-        self.len += 1;
+        put(&mut self.out.code, &mut self.len, Instr { op, span });
     }
 
     /// Control flow: close the check window and write out all pending arithmetic.
@@ -291,6 +281,7 @@ impl Folder {
         self.flush_all();
     }
 
+    #[inline]
     fn effect(&mut self, off: i32, e: Effect, span: Span) {
         if let Some(slot) = self.effects.iter_mut().find(|(o, _, _)| *o == off) {
             slot.1 = match (slot.1, e) {
@@ -302,7 +293,7 @@ impl Folder {
             return;
         }
         if self.effects.len() == MAX_EFFECTS {
-            self.flush_all();
+            self.write_effects();
         }
         self.effects.push((off, e, span));
     }
@@ -325,27 +316,28 @@ impl Folder {
     }
 
     /// [`Folder::flush_all`] when something is pending.
+    #[inline(never)]
     fn write_effects(&mut self) {
-        let mut all = std::mem::take(&mut self.effects);
+        let Folder {
+            out, len, effects, ..
+        } = self;
         // (Mostly they are in order already: taken in source order, and reordered only by
         // a `flush` of one of them.)
-        if !all.is_sorted_by_key(|&(off, _, span)| (span.start, off)) {
-            all.sort_unstable_by_key(|&(off, _, span)| (span.start, off));
+        if !effects.is_sorted_by_key(|&(off, _, span)| (span.start, off)) {
+            effects.sort_unstable_by_key(|&(off, _, span)| (span.start, off));
         }
-        for &(off, e, span) in &all {
-            self.emit_effect(off, e, span);
+        for &(off, e, span) in effects.iter() {
+            if let Some(op) = effect_op(off, e) {
+                put(&mut out.code, len, Instr { op, span });
+            }
         }
-        all.clear();
-        self.effects = all;
+        effects.clear();
     }
 
     fn emit_effect(&mut self, off: i32, e: Effect, span: Span) {
-        let op = match e {
-            Effect::Add(0) => return,
-            Effect::Add(val) => Op::Add { off, val },
-            Effect::Set(val) => Op::Set { off, val },
-        };
-        self.emit(op, span);
+        if let Some(op) = effect_op(off, e) {
+            self.emit(op, span);
+        }
     }
 
     /// Turns the open window's placeholder into the merged check (or leaves it a no-op
@@ -378,6 +370,30 @@ impl Folder {
             span: w.span,
         };
     }
+}
+
+/// The instruction that writes out pending arithmetic on cell `off`, if it does anything.
+#[inline]
+fn effect_op(off: i32, e: Effect) -> Option<Op> {
+    match e {
+        Effect::Add(0) => None,
+        Effect::Add(val) => Some(Op::Add { off, val }),
+        Effect::Set(val) => Some(Op::Set { off, val }),
+    }
+}
+
+/// Writes `ins` at `code[*len]` (over input already read, when folding in place; else at the
+/// end, into room that [`Folder::room`] made) and counts it.
+#[inline]
+fn put(code: &mut Vec<Instr>, len: &mut usize, ins: Instr) {
+    match code.get_mut(*len) {
+        Some(slot) => *slot = ins,
+        None => {
+            debug_assert!(code.len() < code.capacity(), "`room` reserved too little");
+            code.push(ins)
+        }
+    }
+    *len += 1;
 }
 
 impl Folder {
@@ -460,26 +476,13 @@ impl Folder {
                 self.boundary();
                 self.emit(Op::Debug { off: off + s }, span);
             }
-            Op::Loop { off } => {
-                self.boundary();
-                self.open.push((s, self.len));
-                self.emit(Op::Loop { off: off + s }, span);
-            }
+            Op::Loop { off } => self.take_loop(off, span),
             Op::If { off } => {
                 self.boundary();
                 self.open.push((s, self.len));
                 self.emit(Op::If { off: off + s }, span);
             }
-            Op::EndLoop { off } => {
-                self.boundary();
-                let (entry, start) = self.open.pop().expect("balanced");
-                if s != entry {
-                    self.emit(Op::Move { delta: s - entry }, span);
-                    self.shift = entry;
-                }
-                self.emit(Op::EndLoop { off: off + entry }, span);
-                self.close_loop(start);
-            }
+            Op::EndLoop { off } => self.take_end_loop(off, span),
             Op::EndIf => {
                 self.boundary();
                 let (entry, _) = self.open.pop().expect("balanced");
@@ -510,6 +513,33 @@ impl Folder {
                 );
             }
         }
+    }
+
+    /// Takes in a `Loop`.
+    #[inline]
+    fn take_loop(&mut self, off: i32, span: Span) {
+        self.boundary();
+        self.open.push((self.shift, self.len));
+        self.emit(
+            Op::Loop {
+                off: off + self.shift,
+            },
+            span,
+        );
+    }
+
+    /// Takes in an `EndLoop`.
+    #[inline]
+    fn take_end_loop(&mut self, off: i32, span: Span) {
+        self.boundary();
+        let (entry, start) = self.open.pop().expect("balanced");
+        let s = self.shift;
+        if s != entry {
+            self.emit(Op::Move { delta: s - entry }, span);
+            self.shift = entry;
+        }
+        self.emit(Op::EndLoop { off: off + entry }, span);
+        self.close_loop(start);
     }
 
     /// The loop at `out.code[start..len]` was just closed, its body folded: a clear loop
@@ -577,6 +607,22 @@ impl Emit for Folder {
         self.room()?;
         self.consumed += 1;
         self.effect(self.shift, Effect::Add(val), span);
+        Ok(())
+    }
+
+    #[inline]
+    fn open(&mut self, span: Span) -> Result<(), TryReserveError> {
+        self.room()?;
+        self.consumed += 1;
+        self.take_loop(0, span);
+        Ok(())
+    }
+
+    #[inline]
+    fn close(&mut self, span: Span) -> Result<(), TryReserveError> {
+        self.room()?;
+        self.consumed += 1;
+        self.take_end_loop(0, span);
         Ok(())
     }
 

@@ -234,7 +234,7 @@ fn code_and_output(src: &str, options: Options) -> (Vec<u8>, Vec<u8>) {
     let mut jit = Jit::with_options(&program, options).unwrap();
     let mut io = Io::memory(b"");
     jit.run(&mut io).unwrap();
-    (jit.code.bytes.clone(), io.take_output())
+    (jit.code().to_vec(), io.take_output())
 }
 
 #[test]
