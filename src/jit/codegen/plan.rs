@@ -43,9 +43,9 @@ pub(crate) struct Plan {
     wants_flags: Vec<bool>,
     /// The next uses seen so far while a region is looked at (going backwards).
     seen: NextUses,
-    /// For each `Loop`/`If`: its body leaves the pointer where it was on every path and has
-    /// no scan.
-    pub balanced: Vec<bool>,
+    /// For each `Loop`/`If`, facts about its body, one bit each: [`Plan::BALANCED`] and
+    /// [`Plan::INNERMOST`] (see [`Plan::balanced`] and [`Plan::innermost`]).
+    brackets: Vec<u8>,
     /// Innermost loops that may keep their cells in registers: by the index of the `Loop`,
     /// the cells the loop uses (condition included) and, separately, those it writes.
     pub carried: Carried,
@@ -57,16 +57,30 @@ pub(crate) type Carried = FxHashMap<u32, (CellList, CellList)>;
 /// A small set of cells in the order they were added, stored inline: the cells of a loop
 /// that may keep them in registers (at most [`CARRIED_MAX`], so a loop costs no
 /// allocation). A set that would outgrow it belongs to a loop that cannot keep its cells.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct CellList {
     len: u8,
+    /// The cells, then [`CellList::UNUSED`] in the slots not used yet.
     cells: [i32; CellList::CAP],
+}
+
+impl Default for CellList {
+    fn default() -> CellList {
+        CellList {
+            len: 0,
+            cells: [CellList::UNUSED; CellList::CAP],
+        }
+    }
 }
 
 impl CellList {
     /// Room: more than [`CARRIED_MAX`], for the cells an `if` adds to its loop before the
     /// loop's size is checked again.
     const CAP: usize = 2 * CARRIED_MAX;
+
+    /// What the slots not used yet hold: no cell (offsets stay within a few times 2^24 of
+    /// the pointer).
+    const UNUSED: i32 = i32::MIN;
 
     /// The cells, in the order they were added.
     pub(crate) fn as_slice(&self) -> &[i32] {
@@ -76,11 +90,10 @@ impl CellList {
     /// Adds `c` if it is not there; false if there is no room for it.
     #[inline]
     fn add(&mut self, c: i32) -> bool {
-        let n = usize::from(self.len);
-        for &x in &self.cells[..n] {
-            if x == c {
-                return true;
-            }
+        // (A pass over every slot without an early exit, unused ones included, which hold no
+        // cell: a few vector compares.)
+        if self.cells.iter().fold(false, |any, &x| any | (x == c)) {
+            return true;
         }
         if usize::from(self.len) == CellList::CAP {
             return false;
@@ -111,15 +124,6 @@ pub(super) fn cells(op: &Op) -> [Option<i32>; 2] {
     }
 }
 
-/// The cell an instruction writes, if any.
-fn written(op: &Op) -> Option<i32> {
-    match *op {
-        Op::Add { off, .. } | Op::Set { off, .. } | Op::In { off } => Some(off),
-        Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } | Op::MulAddMin { dst, .. } => Some(dst),
-        _ => None,
-    }
-}
-
 /// True for the instructions that end a region: loop brackets, scans, pointer moves (every
 /// offset after them names another cell) and `#` dumps (which read every cell from memory).
 fn ends_region(op: &Op) -> bool {
@@ -133,15 +137,32 @@ impl Plan {
     /// The loop facts of `ir`, whose cell offsets are within `cells` (lowest, highest: see
     /// [`super::survey::Survey::cells`]); the per-instruction ones come region by region.
     pub(crate) fn new(ir: &Ir, cells: (i32, i32)) -> Plan {
-        let (balanced, carried) = loops(ir);
+        let (brackets, carried) = loops(ir);
         Plan {
             start: 0,
             next_use: Vec::with_capacity(64),
             wants_flags: Vec::with_capacity(64),
             seen: NextUses::new(cells),
-            balanced,
+            brackets,
             carried,
         }
+    }
+
+    /// Bit of [`Plan::brackets`]: see [`Plan::balanced`].
+    const BALANCED: u8 = 1;
+    /// Bit of [`Plan::brackets`]: see [`Plan::innermost`].
+    const INNERMOST: u8 = 2;
+
+    /// For the `Loop` or `If` at `i`: its body leaves the pointer where it was on every path
+    /// and has no scan.
+    pub(crate) fn balanced(&self, i: usize) -> bool {
+        self.brackets[i] & Plan::BALANCED != 0
+    }
+
+    /// For the `Loop` at `i`: no loop is nested in it (the next loop bracket after it is its
+    /// end).
+    pub(crate) fn innermost(&self, i: usize) -> bool {
+        self.brackets[i] & Plan::INNERMOST != 0
     }
 
     /// The next use of operand `slot` of instruction `i` in its region, or [`NEVER`] (`i` must
@@ -292,9 +313,9 @@ impl NextUses {
 
     #[inline(always)]
     fn index(&self, c: i32) -> Option<usize> {
-        usize::try_from(i64::from(c) - i64::from(self.base))
-            .ok()
-            .filter(|&i| i < self.near.len())
+        // (One unsigned compare: an offset below `base` wraps to a huge number.)
+        let i = (i64::from(c) - i64::from(self.base)) as u64;
+        (i < self.near.len() as u64).then_some(i as usize)
     }
 
     /// The next use of `c` in this region, or [`NEVER`].
@@ -328,6 +349,8 @@ struct Open {
     moved: Option<i64>,
     /// A loop (not an `if`).
     is_loop: bool,
+    /// A loop is nested in it (in it or in an `if` in it).
+    has_loop: bool,
     /// Nothing inside stops the innermost enclosing loop from keeping its cells in
     /// registers (no inner loop, scan, move or dump).
     carried: bool,
@@ -346,10 +369,11 @@ impl Open {
     }
 }
 
-/// Which loops and ifs are balanced, and which loops may keep their cells in registers.
-fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
+/// Which loops and ifs are balanced and which loops innermost (bits of [`Plan::brackets`],
+/// by instruction), and which loops may keep their cells in registers.
+fn loops(ir: &Ir) -> (Vec<u8>, Carried) {
     let code = &ir.code;
-    let mut balanced = vec![false; code.len()];
+    let mut brackets = vec![0u8; code.len()];
     let mut carried = FxHashMap::default();
     let mut open: Vec<Open> = Vec::with_capacity(16);
     for (i, ins) in code.iter().enumerate() {
@@ -368,6 +392,7 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
                     at: i,
                     moved: Some(0),
                     is_loop,
+                    has_loop: false,
                     carried,
                     cells: CellList::default(),
                     writes: CellList::default(),
@@ -376,8 +401,10 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
             Op::EndLoop { .. } | Op::EndIf => {
                 let o = open.pop().expect("balanced IR");
                 let bal = o.moved == Some(0);
-                balanced[o.at] = bal;
+                brackets[o.at] = u8::from(bal) * Plan::BALANCED
+                    | u8::from(o.is_loop && !o.has_loop) * Plan::INNERMOST;
                 if let Some(parent) = open.last_mut() {
+                    parent.has_loop |= o.is_loop || o.has_loop;
                     // An unbalanced inner loop moves the parent's pointer by an amount only
                     // known at run time.
                     if !bal {
@@ -423,15 +450,34 @@ fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
         if let Some(o) = open.last_mut()
             && o.carried
         {
-            let fits = cells(&ins.op).into_iter().flatten().all(|c| o.cells.add(c))
-                && written(&ins.op).is_none_or(|c| o.writes.add(c));
+            // (What `cells` and `written` say, in one match.)
+            let fits = match ins.op {
+                Op::Add { off, .. } | Op::Set { off, .. } | Op::In { off } => {
+                    o.cells.add(off) && o.writes.add(off)
+                }
+                Op::Out { off }
+                | Op::Loop { off }
+                | Op::EndLoop { off }
+                | Op::If { off }
+                | Op::Scan { off, .. } => o.cells.add(off),
+                Op::MulAdd { src, dst, .. }
+                | Op::MulSet { src, dst, .. }
+                | Op::MulAddMin { src, dst, .. } => {
+                    o.cells.add(dst) && o.cells.add(src) && o.writes.add(dst)
+                }
+                Op::Move { .. }
+                | Op::Check(_)
+                | Op::Print { .. }
+                | Op::EndIf
+                | Op::Debug { .. } => true,
+            };
             o.carried &= fits;
             if usize::from(o.cells.len) > CARRIED_MAX {
                 o.carried = false;
             }
         }
     }
-    (balanced, carried)
+    (brackets, carried)
 }
 
 #[cfg(test)]
@@ -570,14 +616,16 @@ mod tests {
             (cells.as_slice(), writes.as_slice()),
             (&[1, 2][..], &[1, 2][..])
         );
-        assert!(plan.balanced[1] && plan.balanced[3]);
+        assert!(plan.balanced(1) && plan.balanced(3));
+        assert!(!plan.innermost(1) && plan.innermost(3));
         let (_, plan) = plan_of(&[
             Op::In { off: 0 },
             Op::Loop { off: 0 },
             Op::Move { delta: 1 },
             Op::EndLoop { off: 0 },
         ]);
-        assert!(!plan.balanced[1]);
+        assert!(!plan.balanced(1));
+        assert!(plan.innermost(1));
         assert!(plan.carried.is_empty());
     }
 }
