@@ -401,8 +401,8 @@ fn loops(ir: &Ir) -> (Vec<u8>, Carried) {
             Op::EndLoop { .. } | Op::EndIf => {
                 let o = open.pop().expect("balanced IR");
                 let bal = o.moved == Some(0);
-                brackets[o.at] = u8::from(bal) * Plan::BALANCED
-                    | u8::from(o.is_loop && !o.has_loop) * Plan::INNERMOST;
+                brackets[o.at] = (u8::from(bal) * Plan::BALANCED)
+                    | (u8::from(o.is_loop && !o.has_loop) * Plan::INNERMOST);
                 if let Some(parent) = open.last_mut() {
                     parent.has_loop |= o.is_loop || o.has_loop;
                     // An unbalanced inner loop moves the parent's pointer by an amount only
