@@ -38,6 +38,7 @@
 
 use super::effect::{Reg, Regs};
 use super::inst::{Cond, Inst};
+use super::plan::CARRIED_MAX;
 use super::{Frame, FrameKind, Gen, Unit};
 use crate::ir::{CheckId, Op};
 use crate::jit::runtime::GUARD;
@@ -59,13 +60,10 @@ impl Gen<'_> {
     }
 
     /// Aligns the body of the loop opened at instruction `i` if it is an innermost loop
-    /// (the next loop bracket after it closes it): those run hot. Aligning every loop costs
-    /// up to 15 bytes of padding each for little.
+    /// (the next loop bracket after it closes it: [`super::plan::Plan::innermost`]): those
+    /// run hot. Aligning every loop costs up to 15 bytes of padding each for little.
     fn align_innermost(&mut self, i: usize) {
-        let next = self.ir.code[i + 1..]
-            .iter()
-            .find(|x| matches!(x.op, Op::Loop { .. } | Op::EndLoop { .. }));
-        if matches!(next.map(|x| x.op), Some(Op::EndLoop { .. })) {
+        if self.plan.innermost(i) {
             self.align_loop();
         }
     }
@@ -112,7 +110,7 @@ impl Gen<'_> {
     /// `while p[off] {` (instruction `i`).
     pub(super) fn open_loop(&mut self, i: usize, off: i32) {
         let end = self.jumps.new_target();
-        let balanced = self.plan.balanced[i];
+        let balanced = self.plan.balanced(i);
         // (Each loop is opened once: its entry is taken, not copied.)
         let carried = self
             .plan
@@ -167,14 +165,18 @@ impl Gen<'_> {
                         self.end_window();
                     }
                 }
-                let held: Vec<i32> = writes
-                    .as_slice()
-                    .iter()
-                    .copied()
-                    .filter(|&c| self.home(c).is_some())
-                    .collect();
+                // (The written cells that got a register: at most all the loop's cells, so
+                // an array on the stack.)
+                let mut held = [0i32; 2 * CARRIED_MAX];
+                let mut n = 0;
+                for &c in writes.as_slice() {
+                    if self.home(c).is_some() {
+                        held[n] = c;
+                        n += 1;
+                    }
+                }
                 self.align_innermost(i);
-                let head = self.state.homes_only().with_stale(&held);
+                let head = self.state.homes_only().with_stale(&held[..n]);
                 (self.place_head(head), FrameKind::Carried(head))
             }
             None => {
@@ -229,7 +231,9 @@ impl Gen<'_> {
     /// `if p[off] {` (instruction `i`).
     pub(super) fn open_if(&mut self, i: usize, off: i32) {
         let end = self.jumps.new_target();
-        let flat = self.plan.balanced[i]
+        let flat = self
+            .plan
+            .balanced(i)
             .then(|| self.flat_if(i, off))
             .flatten();
         let kind = if let Some(flat) = flat {
@@ -237,7 +241,7 @@ impl Gen<'_> {
             self.end_window();
             self.flat_probes(off, flat);
             FrameKind::Flat
-        } else if self.plan.balanced[i] {
+        } else if self.plan.balanced(i) {
             self.test_cell(off, self.worth(i, 0));
             self.end_window();
             let short = self.short_body(i, 0);

@@ -110,6 +110,7 @@ mod flat;
 pub(crate) mod inst;
 pub(crate) mod instrument;
 pub(crate) mod jumps;
+mod loops;
 pub(crate) mod plan;
 pub(crate) mod scan;
 pub(crate) mod state;

@@ -5,8 +5,9 @@
 //! needed furthest ahead), whether an addition should set the flags (is the next test about
 //! this cell?), and which loops can keep their cells in registers from start to end. Those
 //! answers need the instructions that come later. The loop facts are worked out before any
-//! code is emitted, in one linear pass ([`Plan::new`]); the others region by region, as the
-//! generator reaches each region ([`Plan::look`]), one backward pass over it.
+//! code is emitted, in one linear pass ([`Plan::new`], [`super::loops`]); the others region
+//! by region, as the generator reaches each region ([`Plan::look`]), one backward pass over
+//! it.
 //!
 //! A *region* is a stretch of instructions with no loop boundary, scan or pointer move in
 //! it: within a region every offset names the same cell. Uses are only looked up within a
@@ -43,9 +44,9 @@ pub(crate) struct Plan {
     wants_flags: Vec<bool>,
     /// The next uses seen so far while a region is looked at (going backwards).
     seen: NextUses,
-    /// For each `Loop`/`If`: its body leaves the pointer where it was on every path and has
-    /// no scan.
-    pub balanced: Vec<bool>,
+    /// For each `Loop`/`If`, facts about its body, one bit each: [`Plan::BALANCED`] and
+    /// [`Plan::INNERMOST`] (see [`Plan::balanced`] and [`Plan::innermost`]).
+    brackets: Vec<u8>,
     /// Innermost loops that may keep their cells in registers: by the index of the `Loop`,
     /// the cells the loop uses (condition included) and, separately, those it writes.
     pub carried: Carried,
@@ -57,16 +58,30 @@ pub(crate) type Carried = FxHashMap<u32, (CellList, CellList)>;
 /// A small set of cells in the order they were added, stored inline: the cells of a loop
 /// that may keep them in registers (at most [`CARRIED_MAX`], so a loop costs no
 /// allocation). A set that would outgrow it belongs to a loop that cannot keep its cells.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct CellList {
     len: u8,
+    /// The cells, then [`CellList::UNUSED`] in the slots not used yet.
     cells: [i32; CellList::CAP],
+}
+
+impl Default for CellList {
+    fn default() -> CellList {
+        CellList {
+            len: 0,
+            cells: [CellList::UNUSED; CellList::CAP],
+        }
+    }
 }
 
 impl CellList {
     /// Room: more than [`CARRIED_MAX`], for the cells an `if` adds to its loop before the
     /// loop's size is checked again.
     const CAP: usize = 2 * CARRIED_MAX;
+
+    /// What the slots not used yet hold: no cell (offsets stay within a few times 2^24 of
+    /// the pointer).
+    const UNUSED: i32 = i32::MIN;
 
     /// The cells, in the order they were added.
     pub(crate) fn as_slice(&self) -> &[i32] {
@@ -75,12 +90,11 @@ impl CellList {
 
     /// Adds `c` if it is not there; false if there is no room for it.
     #[inline]
-    fn add(&mut self, c: i32) -> bool {
-        let n = usize::from(self.len);
-        for &x in &self.cells[..n] {
-            if x == c {
-                return true;
-            }
+    pub(super) fn add(&mut self, c: i32) -> bool {
+        // (A pass over every slot without an early exit, unused ones included, which hold no
+        // cell: a few vector compares.)
+        if self.cells.iter().fold(false, |any, &x| any | (x == c)) {
+            return true;
         }
         if usize::from(self.len) == CellList::CAP {
             return false;
@@ -111,15 +125,6 @@ pub(super) fn cells(op: &Op) -> [Option<i32>; 2] {
     }
 }
 
-/// The cell an instruction writes, if any.
-fn written(op: &Op) -> Option<i32> {
-    match *op {
-        Op::Add { off, .. } | Op::Set { off, .. } | Op::In { off } => Some(off),
-        Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } | Op::MulAddMin { dst, .. } => Some(dst),
-        _ => None,
-    }
-}
-
 /// True for the instructions that end a region: loop brackets, scans, pointer moves (every
 /// offset after them names another cell) and `#` dumps (which read every cell from memory).
 fn ends_region(op: &Op) -> bool {
@@ -133,15 +138,32 @@ impl Plan {
     /// The loop facts of `ir`, whose cell offsets are within `cells` (lowest, highest: see
     /// [`super::survey::Survey::cells`]); the per-instruction ones come region by region.
     pub(crate) fn new(ir: &Ir, cells: (i32, i32)) -> Plan {
-        let (balanced, carried) = loops(ir);
+        let (brackets, carried) = super::loops::loops(ir);
         Plan {
             start: 0,
             next_use: Vec::with_capacity(64),
             wants_flags: Vec::with_capacity(64),
             seen: NextUses::new(cells),
-            balanced,
+            brackets,
             carried,
         }
+    }
+
+    /// Bit of [`Plan::brackets`]: see [`Plan::balanced`].
+    pub(super) const BALANCED: u8 = 1;
+    /// Bit of [`Plan::brackets`]: see [`Plan::innermost`].
+    pub(super) const INNERMOST: u8 = 2;
+
+    /// For the `Loop` or `If` at `i`: its body leaves the pointer where it was on every path
+    /// and has no scan.
+    pub(crate) fn balanced(&self, i: usize) -> bool {
+        self.brackets[i] & Plan::BALANCED != 0
+    }
+
+    /// For the `Loop` at `i`: no loop is nested in it (the next loop bracket after it is its
+    /// end).
+    pub(crate) fn innermost(&self, i: usize) -> bool {
+        self.brackets[i] & Plan::INNERMOST != 0
     }
 
     /// The next use of operand `slot` of instruction `i` in its region, or [`NEVER`] (`i` must
@@ -292,9 +314,9 @@ impl NextUses {
 
     #[inline(always)]
     fn index(&self, c: i32) -> Option<usize> {
-        usize::try_from(i64::from(c) - i64::from(self.base))
-            .ok()
-            .filter(|&i| i < self.near.len())
+        // (One unsigned compare: an offset below `base` wraps to a huge number.)
+        let i = (i64::from(c) - i64::from(self.base)) as u64;
+        (i < self.near.len() as u64).then_some(i as usize)
     }
 
     /// The next use of `c` in this region, or [`NEVER`].
@@ -319,119 +341,6 @@ impl NextUses {
             }
         }
     }
-}
-
-/// An open loop or if, during [`loops`].
-struct Open {
-    at: usize,
-    /// Net pointer movement of the body so far, or `None` once unknown.
-    moved: Option<i64>,
-    /// A loop (not an `if`).
-    is_loop: bool,
-    /// Nothing inside stops the innermost enclosing loop from keeping its cells in
-    /// registers (no inner loop, scan, move or dump).
-    carried: bool,
-    cells: CellList,
-    writes: CellList,
-}
-
-impl Open {
-    /// Adds cells (and, of those, the written ones) to what the bracket uses; one that does
-    /// not fit means more cells than a loop may keep ([`CellList::CAP`] is more than
-    /// [`CARRIED_MAX`]), so the bracket cannot keep them.
-    fn add(&mut self, cells: &[i32], writes: &[i32]) {
-        let fits =
-            cells.iter().all(|&c| self.cells.add(c)) && writes.iter().all(|&c| self.writes.add(c));
-        self.carried &= fits;
-    }
-}
-
-/// Which loops and ifs are balanced, and which loops may keep their cells in registers.
-fn loops(ir: &Ir) -> (Vec<bool>, Carried) {
-    let code = &ir.code;
-    let mut balanced = vec![false; code.len()];
-    let mut carried = FxHashMap::default();
-    let mut open: Vec<Open> = Vec::with_capacity(16);
-    for (i, ins) in code.iter().enumerate() {
-        match ins.op {
-            Op::Loop { .. } | Op::If { .. } => {
-                let is_loop = matches!(ins.op, Op::Loop { .. });
-                if let Some(parent) = open.last_mut()
-                    && is_loop
-                {
-                    parent.carried = false;
-                }
-                // An `if` only collects its cells for a loop around it that may still keep
-                // its cells (an `if` outside any such loop has no use for them).
-                let carried = is_loop || open.last().is_some_and(|p| p.carried);
-                open.push(Open {
-                    at: i,
-                    moved: Some(0),
-                    is_loop,
-                    carried,
-                    cells: CellList::default(),
-                    writes: CellList::default(),
-                });
-            }
-            Op::EndLoop { .. } | Op::EndIf => {
-                let o = open.pop().expect("balanced IR");
-                let bal = o.moved == Some(0);
-                balanced[o.at] = bal;
-                if let Some(parent) = open.last_mut() {
-                    // An unbalanced inner loop moves the parent's pointer by an amount only
-                    // known at run time.
-                    if !bal {
-                        parent.moved = None;
-                    }
-                    parent.carried &= o.carried && bal;
-                    // (Cells are only collected while they might be kept: a large `if`
-                    // nest would otherwise make this quadratic.)
-                    if parent.carried {
-                        parent.add(o.cells.as_slice(), o.writes.as_slice());
-                    }
-                }
-                let mut cells = o.cells;
-                let fits = match ins.op {
-                    Op::EndLoop { off } => cells.add(off),
-                    _ => true,
-                };
-                if o.is_loop && o.carried && bal && fits && cells.len <= CARRIED_MAX as u8 {
-                    carried.insert(o.at as u32, (cells, o.writes));
-                }
-                continue;
-            }
-            Op::Move { delta } => {
-                if let Some(o) = open.last_mut() {
-                    o.moved = o.moved.map(|m| m + i64::from(delta));
-                    o.carried = false;
-                }
-            }
-            Op::Scan { .. } => {
-                if let Some(o) = open.last_mut() {
-                    o.moved = None;
-                    o.carried = false;
-                }
-            }
-            // A dump is a call into Rust, which overwrites most registers.
-            Op::Debug { .. } => {
-                if let Some(o) = open.last_mut() {
-                    o.carried = false;
-                }
-            }
-            _ => {}
-        }
-        if let Some(o) = open.last_mut()
-            && o.carried
-        {
-            let fits = cells(&ins.op).into_iter().flatten().all(|c| o.cells.add(c))
-                && written(&ins.op).is_none_or(|c| o.writes.add(c));
-            o.carried &= fits;
-            if usize::from(o.cells.len) > CARRIED_MAX {
-                o.carried = false;
-            }
-        }
-    }
-    (balanced, carried)
 }
 
 #[cfg(test)]
@@ -570,14 +479,16 @@ mod tests {
             (cells.as_slice(), writes.as_slice()),
             (&[1, 2][..], &[1, 2][..])
         );
-        assert!(plan.balanced[1] && plan.balanced[3]);
+        assert!(plan.balanced(1) && plan.balanced(3));
+        assert!(!plan.innermost(1) && plan.innermost(3));
         let (_, plan) = plan_of(&[
             Op::In { off: 0 },
             Op::Loop { off: 0 },
             Op::Move { delta: 1 },
             Op::EndLoop { off: 0 },
         ]);
-        assert!(!plan.balanced[1]);
+        assert!(!plan.balanced(1));
+        assert!(plan.innermost(1));
         assert!(plan.carried.is_empty());
     }
 }

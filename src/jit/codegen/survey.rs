@@ -73,9 +73,9 @@ impl Histogram {
 /// Facts about a whole program, from one pass over it.
 #[derive(Debug)]
 pub(crate) struct Survey {
-    /// Lowest and highest *primary* offset (the cell an instruction writes or tests), and
-    /// how many instructions have one.
-    primary: (i32, i32, usize),
+    /// How many instructions have a *primary* offset (the cell an instruction writes or
+    /// tests).
+    primary: usize,
     /// The primary offsets counted.
     histogram: Histogram,
     /// Lowest and highest offset of any cell an instruction uses (`i32::MAX, i32::MIN` if
@@ -94,7 +94,7 @@ pub(crate) struct Survey {
 impl Survey {
     /// Surveys `code`.
     pub(crate) fn of(code: &[Instr]) -> Survey {
-        let (mut lo, mut hi, mut n) = (i32::MAX, i32::MIN, 0usize);
+        let mut n = 0usize;
         let (mut clo, mut chi) = (i32::MAX, i32::MIN);
         let (mut out, mut input, mut debug) = (false, false, false);
         let (mut prints, mut scans, mut brackets) = (0, 0, 0);
@@ -103,12 +103,9 @@ impl Survey {
             // (One `match` says everything about an instruction: its cells as
             // `super::plan::cells` has them, and what it calls.)
             let (primary, source) = match ins.op {
-                Op::Add { off, .. }
-                | Op::Set { off, .. }
-                | Op::Loop { off }
-                | Op::EndLoop { off }
-                | Op::If { off } => {
-                    brackets += usize::from(matches!(ins.op, Op::Loop { .. } | Op::If { .. }));
+                Op::Add { off, .. } | Op::Set { off, .. } | Op::EndLoop { off } => (off, None),
+                Op::Loop { off } | Op::If { off } => {
+                    brackets += 1;
                     (off, None)
                 }
                 Op::Out { off } => {
@@ -136,15 +133,18 @@ impl Survey {
                 }
                 Op::Move { .. } | Op::Check(_) | Op::EndIf => continue,
             };
-            (lo, hi, n) = (lo.min(primary), hi.max(primary), n + 1);
+            n += 1;
             histogram.add(primary);
-            (clo, chi) = (clo.min(primary), chi.max(primary));
-            if let Some(c) = source {
-                (clo, chi) = (clo.min(c), chi.max(c));
-            }
+            // (The source, where there is none, counts as the primary again: one pair of
+            // compares per instruction.)
+            let (a, b) = match source {
+                Some(c) => (primary.min(c), primary.max(c)),
+                None => (primary, primary),
+            };
+            (clo, chi) = (clo.min(a), chi.max(b));
         }
         Survey {
-            primary: (lo, hi, n),
+            primary: n,
             histogram,
             cells: (clo, chi),
             used: Used::from_kinds(out, prints > 0, input, debug),
@@ -156,7 +156,7 @@ impl Survey {
 
     /// The median primary offset of `code` (the program surveyed): the pointer bias.
     pub(crate) fn typical_offset(&self, code: &[Instr]) -> i32 {
-        let (lo, hi, n) = self.primary;
+        let n = self.primary;
         if n == 0 {
             return 0;
         }
@@ -165,7 +165,6 @@ impl Survey {
         let mid = n / 2;
         let h = &self.histogram;
         if !h.abandoned {
-            debug_assert!(i64::from(hi) - i64::from(lo) < Histogram::MAX_SPAN);
             let mut below = 0usize;
             for (k, &m) in h.count.iter().enumerate() {
                 below += m as usize;
