@@ -52,10 +52,11 @@
 //! Bodies are short (at most [`MAX_BODY`] instructions), so the unconditional work stays
 //! small. Not with `--profile`, which counts how often each `if` body runs.
 
-use dynasmrt::DynasmApi;
+use dynasmrt::{DynasmApi, dynasm};
 
 use super::Gen;
 use super::effect::{Effect, Reg, Regs};
+use super::encode::reg_asm;
 use crate::ir::{CheckId, Excursion, Op};
 use crate::jit::runtime::GUARD;
 
@@ -69,6 +70,17 @@ pub(super) struct Flat {
     inner: Vec<(CheckId, i32)>,
     /// The check after the `if` whose ends are probed before the body, with those ends.
     later: Option<(CheckId, Vec<i32>)>,
+    /// Without such a check: the cells the body adds to that are not known to be on the
+    /// tape, written through a picked address.
+    redirect: Option<Vec<i32>>,
+}
+
+/// What a flat body without a later check to probe needs while it is emitted.
+pub(super) struct Redirect {
+    /// The condition cell.
+    cond: i32,
+    /// The cells the body adds to that are not known to be on the tape.
+    cells: Vec<i32>,
 }
 
 impl Gen<'_> {
@@ -88,10 +100,17 @@ impl Gen<'_> {
         };
         let mut work = 0;
         let mut multiplies = false;
+        // The unproven cells the body adds to, and whether it stores to one.
+        let mut added = Vec::new();
+        let mut stored = false;
+        // Whether the body adds `min(p[c], 1)*k` somewhere: a carry (see `crate::opt::carry`).
+        let mut carry = false;
         let mut j = i;
         loop {
             j += 1;
-            match self.ir.code.get(j)?.op {
+            let op = self.ir.code.get(j)?.op;
+            carry |= matches!(op, Op::MulAddMin { max: 1, .. });
+            match op {
                 Op::EndIf => break,
                 Op::Check(id) => {
                     let e = self.ir.excursion(id);
@@ -104,10 +123,14 @@ impl Gen<'_> {
                 Op::MulAdd { src, dst, .. } | Op::MulAddMin { src, dst, .. } if src == c => {
                     need(dst);
                     multiplies = true;
+                    if !self.state.proven(dst) && !added.contains(&dst) {
+                        added.push(dst);
+                    }
                 }
                 Op::MulSet { src, dst, .. } if src == c && zero_before(&self.ir.code, i, dst) => {
                     need(dst);
                     multiplies = true;
+                    stored |= !self.state.proven(dst);
                 }
                 Op::Set { off, val: 0 } if off == c => {}
                 _ => return None,
@@ -127,11 +150,14 @@ impl Gen<'_> {
             if !multiplies {
                 return None;
             }
-            let (id, e) = self.later_check(end)?;
-            if lo < e.lo || hi > e.hi {
-                return None;
+            match self.later_check(end) {
+                Some((id, e)) if lo >= e.lo && hi <= e.hi => {
+                    flat.later = Some((id, self.unproven_ends(e)?));
+                }
+                // A store of 0 cannot go to the stack; only carries were measured to gain.
+                _ if stored || !carry => return None,
+                _ => flat.redirect = Some(added),
             }
-            flat.later = Some((id, self.unproven_ends(e)?));
         }
         Some(flat)
     }
@@ -175,7 +201,10 @@ impl Gen<'_> {
     }
 
     /// Emits the probes `flat` needs before a flat body on `p[c]`.
-    pub(super) fn flat_probes(&mut self, c: i32, flat: Flat) {
+    pub(super) fn flat_probes(&mut self, c: i32, mut flat: Flat) {
+        if let Some(cells) = flat.redirect.take() {
+            self.redirect = Some(Redirect { cond: c, cells });
+        }
         if !flat.inner.is_empty() {
             self.test_cell(c, false);
             for (id, x) in flat.inner {
@@ -208,6 +237,75 @@ impl Gen<'_> {
             let e = *self.ir.excursion(id);
             self.state.prove(e.lo, e.hi);
         }
+    }
+
+    /// In a flat body whose own checks were probed conditionally: the condition cell, if
+    /// `dst` is a cell the body adds to that is not known to be on the tape (and has no
+    /// register, which would mean its memory was never needed).
+    pub(super) fn redirected(&self, dst: i32) -> Option<i32> {
+        let r = self.redirect.as_ref()?;
+        (r.cells.contains(&dst) && self.home(dst).is_none()).then_some(r.cond)
+    }
+
+    /// `p[dst] += term` (`-=` with `sub`) in a flat body on `p[c]`, for a `dst` that may be
+    /// off the tape when `p[c]` is 0. The term is then 0 (every term of a flat body is a
+    /// multiple of `p[c]` or of `min(p[c], m)`), so the addition goes to the stack, where
+    /// adding 0 changes nothing; when `p[c]` is not 0 the body's check, probed before it,
+    /// proved `dst` is on the tape:
+    ///
+    /// ```text
+    /// test cl, cl                 ; p[c]
+    /// lea rax, [rbx+19]           ; p[dst]
+    /// cmovz rax, rsp              ; or the stack, when p[c] is 0
+    /// add byte [rax], dl
+    /// ```
+    pub(super) fn add_redirected(&mut self, c: i32, dst: i32, term: Reg, sub: bool) {
+        let mut term = term;
+        if term == Reg::Rax {
+            // (A term in `rax` is `p[c]` itself, `k` = 1 or -1: it moves out of the way.)
+            self.emit(super::inst::Inst::CopyCell {
+                dst: Reg::Rdx,
+                src: Reg::Rax,
+                off: c,
+            });
+            term = Reg::Rdx;
+        }
+        // Which end of the tape `p[dst]` might be past: `p[c]` is on it.
+        let (field, right) = if dst > c {
+            (ctx!(tape_end), true)
+        } else {
+            (ctx!(tape_start), false)
+        };
+        let d = self.disp(dst);
+        let cs = self.enc.cell_bytes;
+        let effect = Effect {
+            regs: Regs::of(&[Reg::Rax]),
+            flags: super::effect::Flags::Lost,
+            changes: Some(dst),
+            stores: Some(dst),
+            redirected: true,
+            ..Effect::NONE
+        };
+        self.sequence(effect, |g| {
+            match i8::try_from(d) {
+                Ok(d) => asm!(g.ops; lea rax, [BYTE p + d]),
+                Err(_) => asm!(g.ops; lea rax, [p + d]),
+            }
+            match (right, i8::try_from(field)) {
+                (true, Ok(f)) => asm!(g.ops; cmp rax, [BYTE r14 + f]; cmovae rax, rsp),
+                (true, Err(_)) => asm!(g.ops; cmp rax, [r14 + field]; cmovae rax, rsp),
+                (false, Ok(f)) => asm!(g.ops; cmp rax, [BYTE r14 + f]; cmovb rax, rsp),
+                (false, Err(_)) => asm!(g.ops; cmp rax, [r14 + field]; cmovb rax, rsp),
+            }
+            match (cs, sub) {
+                (1, false) => reg_asm!(g.ops, term; add BYTE [rax], r_b),
+                (1, true) => reg_asm!(g.ops, term; sub BYTE [rax], r_b),
+                (2, false) => reg_asm!(g.ops, term; add WORD [rax], r_w),
+                (2, true) => reg_asm!(g.ops, term; sub WORD [rax], r_w),
+                (_, false) => reg_asm!(g.ops, term; add DWORD [rax], r_d),
+                (_, true) => reg_asm!(g.ops, term; sub DWORD [rax], r_d),
+            }
+        });
     }
 }
 
