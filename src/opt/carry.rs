@@ -160,3 +160,175 @@ fn rewrite(code: &[Instr], c: i32, mask: u32) -> Option<(usize, Vec<Instr>)> {
     // (`end` counted the `EndIf`, which stays.)
     Some((end - 1, body))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CellBits, Eof, Executor, Io, OptLevel, Program};
+
+    fn rewrite(ops: &[Op]) -> Vec<Op> {
+        let mut ir = Ir {
+            code: ops
+                .iter()
+                .map(|&op| Instr {
+                    op,
+                    span: Span::default(),
+                })
+                .collect(),
+            ..Ir::default()
+        };
+        run(&mut ir, &Config::default());
+        ir.code
+            .iter()
+            .map(|i| i.op)
+            .filter(|op| *op != Op::Move { delta: 0 })
+            .collect()
+    }
+
+    const MINUS: u32 = u32::MAX;
+
+    fn min(dst: i32, k: u32) -> Op {
+        Op::MulAddMin {
+            src: 0,
+            dst,
+            k: k & 0xff,
+            max: 1,
+        }
+    }
+
+    #[test]
+    fn a_decimal_carry_becomes_terms_that_add_0_when_the_cell_is_0() {
+        // factor's: take 1, take 9 from the next digit, move the rest there, carry 1.
+        let carry = [
+            Op::If { off: 0 },
+            Op::Add { off: 0, val: MINUS },
+            Op::Add {
+                off: 1,
+                val: 9u32.wrapping_neg(),
+            },
+            Op::MulAdd {
+                src: 0,
+                dst: 1,
+                k: 1,
+            },
+            Op::Add { off: 10, val: 1 },
+            Op::Set { off: 0, val: 0 },
+            Op::EndIf,
+        ];
+        assert_eq!(
+            rewrite(&carry),
+            [
+                Op::If { off: 0 },
+                Op::MulAdd {
+                    src: 0,
+                    dst: 1,
+                    k: 1
+                },
+                min(10, 1),
+                min(1, 10u32.wrapping_neg()),
+                Op::Set { off: 0, val: 0 },
+                Op::EndIf,
+            ]
+        );
+        // factor's borrow: a constant after the store of 0.
+        let borrow = [
+            Op::If { off: 0 },
+            Op::Add { off: 0, val: 10 },
+            Op::MulAdd {
+                src: 0,
+                dst: 1,
+                k: 1,
+            },
+            Op::Set { off: 0, val: 0 },
+            Op::Add {
+                off: 10,
+                val: MINUS,
+            },
+            Op::EndIf,
+        ];
+        assert_eq!(
+            rewrite(&borrow),
+            [
+                Op::If { off: 0 },
+                Op::MulAdd {
+                    src: 0,
+                    dst: 1,
+                    k: 1
+                },
+                min(10, MINUS),
+                min(1, 10),
+                Op::Set { off: 0, val: 0 },
+                Op::EndIf,
+            ]
+        );
+    }
+
+    #[test]
+    fn other_ifs_are_left_alone() {
+        let left = |body: &[Op]| {
+            let mut ops = vec![Op::If { off: 0 }];
+            ops.extend_from_slice(body);
+            ops.push(Op::EndIf);
+            assert_eq!(rewrite(&ops), ops);
+        };
+        let mul = Op::MulAdd {
+            src: 0,
+            dst: 1,
+            k: 1,
+        };
+        let clear = Op::Set { off: 0, val: 0 };
+        // A flag: no multiply term.
+        left(&[Op::Add { off: 2, val: 1 }, clear]);
+        // No constant term: already flat.
+        left(&[mul, clear]);
+        // The cell is not cleared.
+        left(&[Op::Add { off: 2, val: 1 }, mul]);
+        // Output, a nested `if`, a store to another cell.
+        left(&[Op::Add { off: 2, val: 1 }, mul, Op::Out { off: 1 }, clear]);
+        left(&[
+            Op::Add { off: 2, val: 1 },
+            mul,
+            Op::If { off: 1 },
+            Op::EndIf,
+            clear,
+        ]);
+        left(&[Op::Set { off: 2, val: 1 }, mul, clear]);
+        // More terms than a flat body takes.
+        left(&[
+            Op::Add { off: 2, val: 1 },
+            Op::Add { off: 3, val: 1 },
+            Op::Add { off: 4, val: 1 },
+            mul,
+            clear,
+        ]);
+    }
+
+    /// The rewritten carry computes what the original did, for every value of the digit,
+    /// at every width: both forms in the interpreter.
+    #[test]
+    fn the_rewritten_carry_does_what_the_branch_did() {
+        // (The last `,` meets the end of input and leaves `p[0]` as the carry left it.)
+        let src = ",>,>,<<[->---------<>>+<<[->+<]],.>.>.>.";
+        for bits in [CellBits::U8, CellBits::U16, CellBits::U32] {
+            let reference = Config::default().cell_bits(bits).eof(Eof::Unchanged);
+            let mut outputs = Vec::new();
+            for level in [OptLevel::O0, OptLevel::O2] {
+                let program = Program::new(src.as_bytes(), &reference.opt_level(level)).unwrap();
+                let rewritten = program
+                    .ir()
+                    .code
+                    .iter()
+                    .any(|i| matches!(i.op, Op::MulAddMin { max: 1, .. }));
+                assert_eq!(rewritten, level == OptLevel::O2);
+                let mut all = Vec::new();
+                for d in 0..=255u8 {
+                    let mut io = Io::memory(vec![d, d / 3, 7]);
+                    program.interpreter().run(&mut io).unwrap();
+                    all.push(io.take_output());
+                }
+                outputs.push(all);
+            }
+            assert_eq!(outputs[0], outputs[1], "{bits:?}");
+        }
+    }
+}

@@ -122,7 +122,7 @@ macro_rules! cell_reg_op {
     }};
 }
 
-pub(crate) use {reg_asm, width_asm};
+pub(crate) use {at_cell, reg_asm, width_asm};
 
 /// The assembler the code generator writes into.
 pub(crate) type Ops = VecAssembler<X64Relocation>;

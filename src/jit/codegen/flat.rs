@@ -52,11 +52,11 @@
 //! Bodies are short (at most [`MAX_BODY`] instructions), so the unconditional work stays
 //! small. Not with `--profile`, which counts how often each `if` body runs.
 
-use dynasmrt::{DynasmApi, dynasm};
+use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
 
 use super::Gen;
 use super::effect::{Effect, Reg, Regs};
-use super::encode::reg_asm;
+use super::encode::{at_cell, reg_asm, width_asm};
 use crate::ir::{CheckId, Excursion, Op};
 use crate::jit::runtime::GUARD;
 
@@ -73,6 +73,8 @@ pub(super) struct Flat {
     /// Without such a check: the cells the body adds to that are not known to be on the
     /// tape, written through a picked address.
     redirect: Option<Vec<i32>>,
+    /// The check the redirected write probes (see [`Redirect::probe`]).
+    probe: Option<CheckId>,
 }
 
 /// What a flat body without a later check to probe needs while it is emitted.
@@ -81,6 +83,9 @@ pub(super) struct Redirect {
     cond: i32,
     /// The cells the body adds to that are not known to be on the tape.
     cells: Vec<i32>,
+    /// The check whose one unproven end is the one cell in `cells`, when `p[cond]` keeps
+    /// its value until the write: the write is that check's probe.
+    probe: Option<CheckId>,
 }
 
 impl Gen<'_> {
@@ -105,11 +110,23 @@ impl Gen<'_> {
         let mut stored = false;
         // Whether the body adds `min(p[c], 1)*k` somewhere: a carry (see `crate::opt::carry`).
         let mut carry = false;
+        // Whether an instruction before the one seen last changed `p[c]`, and the last did.
+        let (mut changed, mut changes) = (false, false);
         let mut j = i;
         loop {
             j += 1;
             let op = self.ir.code.get(j)?.op;
             carry |= matches!(op, Op::MulAddMin { max: 1, .. });
+            if !matches!(op, Op::Check(_) | Op::EndIf) {
+                changed |= changes;
+                changes = match op {
+                    Op::Add { off, .. } | Op::Set { off, .. } => off == c,
+                    Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } | Op::MulAddMin { dst, .. } => {
+                        dst == c
+                    }
+                    _ => false,
+                };
+            }
             match op {
                 Op::EndIf => break,
                 Op::Check(id) => {
@@ -156,7 +173,18 @@ impl Gen<'_> {
                 }
                 // A store of 0 cannot go to the stack; only carries were measured to gain.
                 _ if stored || !carry => return None,
-                _ => flat.redirect = Some(added),
+                _ => {
+                    // One unproven end, the one cell written off the tape: its write probes it,
+                    // if `p[c]` still tells then whether the body runs.
+                    if let (&[(id, x)], &[y]) = (&flat.inner[..], &added[..])
+                        && x == y
+                        && !changed
+                    {
+                        flat.inner.clear();
+                        flat.probe = Some(id);
+                    }
+                    flat.redirect = Some(added);
+                }
             }
         }
         Some(flat)
@@ -203,7 +231,11 @@ impl Gen<'_> {
     /// Emits the probes `flat` needs before a flat body on `p[c]`.
     pub(super) fn flat_probes(&mut self, c: i32, mut flat: Flat) {
         if let Some(cells) = flat.redirect.take() {
-            self.redirect = Some(Redirect { cond: c, cells });
+            self.redirect = Some(Redirect {
+                cond: c,
+                cells,
+                probe: flat.probe,
+            });
         }
         if !flat.inner.is_empty() {
             self.test_cell(c, false);
@@ -249,15 +281,28 @@ impl Gen<'_> {
 
     /// `p[dst] += term` (`-=` with `sub`) in a flat body on `p[c]`, for a `dst` that may be
     /// off the tape when `p[c]` is 0. The term is then 0 (every term of a flat body is a
-    /// multiple of `p[c]` or of `min(p[c], m)`), so the addition goes to the stack, where
-    /// adding 0 changes nothing; when `p[c]` is not 0 the body's check, probed before it,
-    /// proved `dst` is on the tape:
+    /// multiple of `p[c]` or of `min(p[c], m)`): the addition goes to the stack, where adding
+    /// 0 changes nothing. The address is picked by comparing with the tape's end, so it is
+    /// known early (a store whose address waits for `p[c]` stalls the loads after it):
     ///
     /// ```text
-    /// test cl, cl                 ; p[c]
     /// lea rax, [rbx+19]           ; p[dst]
-    /// cmovz rax, rsp              ; or the stack, when p[c] is 0
+    /// cmp rax, [r14+tape_end]
+    /// cmovae rax, rsp             ; past the end: the stack
     /// add byte [rax], dl
+    /// ```
+    ///
+    /// When `p[c]` is not 0 the body's check, probed before the body, proved `dst` is on the
+    /// tape. Or the write is that probe ([`Redirect::probe`]): past the end it keeps the
+    /// cell's address unless `p[c]` is 0, and faults as the check:
+    ///
+    /// ```text
+    /// lea rax, [rbx+19]
+    /// cmp rax, [r14+tape_end]
+    /// jb write                    ; on the tape (always taken but at the very end)
+    /// test cl, cl
+    /// cmovz rax, rsp              ; past the end: the stack if p[c] is 0
+    /// write: add byte [rax], dl   ; faults as the check if not
     /// ```
     pub(super) fn add_redirected(&mut self, c: i32, dst: i32, term: Reg, sub: bool) {
         let mut term = term;
@@ -277,25 +322,58 @@ impl Gen<'_> {
             (ctx!(tape_start), false)
         };
         let d = self.disp(dst);
+        let dc = self.disp(c);
         let cs = self.enc.cell_bytes;
+        let probe = self.redirect.as_ref().and_then(|r| r.probe);
+        // (Not `rax`, which the address overwrites first. Without a register the cell's
+        // memory is current: a cell out of date in memory keeps its home.)
+        let c_reg = self
+            .home(c)
+            .or_else(|| self.copy_of(c).filter(|&r| r != Reg::Rax));
+        if probe.is_some() && c_reg.is_none() && self.state.is_stale(c) {
+            self.fail(format!(
+                "p[{c}] is out of date in memory and in no register"
+            ));
+        }
         let effect = Effect {
             regs: Regs::of(&[Reg::Rax]),
             flags: super::effect::Flags::Lost,
             changes: Some(dst),
             stores: Some(dst),
+            // (Testing `p[c]` in memory reads it.)
+            touches: (probe.is_some() && c_reg.is_none()).then_some(c),
             redirected: true,
             ..Effect::NONE
         };
+        if let Some(id) = probe {
+            self.open_unit(super::Unit::Check(id));
+        }
         self.sequence(effect, |g| {
             match i8::try_from(d) {
                 Ok(d) => asm!(g.ops; lea rax, [BYTE p + d]),
                 Err(_) => asm!(g.ops; lea rax, [p + d]),
             }
-            match (right, i8::try_from(field)) {
-                (true, Ok(f)) => asm!(g.ops; cmp rax, [BYTE r14 + f]; cmovae rax, rsp),
-                (true, Err(_)) => asm!(g.ops; cmp rax, [r14 + field]; cmovae rax, rsp),
-                (false, Ok(f)) => asm!(g.ops; cmp rax, [BYTE r14 + f]; cmovb rax, rsp),
-                (false, Err(_)) => asm!(g.ops; cmp rax, [r14 + field]; cmovb rax, rsp),
+            match i8::try_from(field) {
+                Ok(f) => asm!(g.ops; cmp rax, [BYTE r14 + f]),
+                Err(_) => asm!(g.ops; cmp rax, [r14 + field]),
+            }
+            if probe.is_some() {
+                if right {
+                    asm!(g.ops; jb BYTE >write);
+                } else {
+                    asm!(g.ops; jae BYTE >write);
+                }
+                match (c_reg, cs) {
+                    (Some(r), _) => width_asm!(g.ops, cs, r; test r, r),
+                    (None, 1) => at_cell!(g.ops, dc; cmp BYTE, 0),
+                    (None, 2) => at_cell!(g.ops, dc; cmp WORD, 0),
+                    (None, _) => at_cell!(g.ops, dc; cmp DWORD, 0),
+                }
+                asm!(g.ops; cmovz rax, rsp; write:);
+            } else if right {
+                asm!(g.ops; cmovae rax, rsp);
+            } else {
+                asm!(g.ops; cmovb rax, rsp);
             }
             match (cs, sub) {
                 (1, false) => reg_asm!(g.ops, term; add BYTE [rax], r_b),
@@ -306,6 +384,9 @@ impl Gen<'_> {
                 (_, true) => reg_asm!(g.ops, term; sub DWORD [rax], r_d),
             }
         });
+        if probe.is_some() {
+            self.close_unit();
+        }
     }
 }
 
