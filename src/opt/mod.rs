@@ -11,12 +11,14 @@
 //! |---|---|
 //! | `-O0` | none: the parser's literal translation |
 //! | `-O1` | [`fold`] (pointer moves into offsets, arithmetic combined, [`clear`] loops to stores) |
-//! | `-O2` | [`fold`], [`mul`], [`scan`], [`known`], [`dse`], [`fold`], [`mul`], [`ladder`] |
+//! | `-O2` | [`fold`], [`mul`], [`scan`], [`known`], [`dse`], [`fold`], [`mul`], [`ladder`], [`carry`] |
 //!
 //! At `-O2` the first three put loops in the shapes [`known`] works with; what [`known`] and
 //! [`dse`] leave (stores made redundant, `if`s emptied, arithmetic made constant) is folded
 //! again, and [`mul`] runs once more on loops that only became multiply loops then; last,
-//! [`ladder`] turns the `if` ladders [`known`] made into bounded moves. [`mul`] and [`scan`]
+//! [`ladder`] turns the `if` ladders [`known`] made into bounded moves, and [`carry`] puts
+//! the `if`s that carry a digit in the form the code generator runs without a branch.
+//! [`mul`] and [`scan`]
 //! each look at one loop at a time, once its body is folded: they run inside the [`fold`]
 //! before them, as it closes each loop ([`fold::Fuse`]), with the same result and no walk over
 //! the IR of their own. The first [`fold`] runs while the parser produces instructions
@@ -29,6 +31,7 @@
 //! passes, [`compact`] drops no-op instructions, merges neighbouring `print`s and rebuilds the
 //! check tables.
 
+pub mod carry;
 pub mod clear;
 pub mod dse;
 pub mod fold;
@@ -75,6 +78,8 @@ pub enum Step {
     Dse,
     /// [`ladder`].
     Ladder,
+    /// [`carry`].
+    Carry,
 }
 
 impl Step {
@@ -91,6 +96,7 @@ impl Step {
             Step::Known => "known",
             Step::Dse => "dse",
             Step::Ladder => "ladder",
+            Step::Carry => "carry",
         }
     }
 
@@ -101,6 +107,7 @@ impl Step {
             Step::Known => known::run(ir, config),
             Step::Dse => dse::run(ir, config),
             Step::Ladder => ladder::run(ir, config),
+            Step::Carry => carry::run(ir, config),
         }
     }
 }
@@ -118,6 +125,7 @@ pub fn passes(level: OptLevel) -> &'static [Step] {
             Step::Dse,
             Step::Fold(fold::Fuse::MUL),
             Step::Ladder,
+            Step::Carry,
         ],
     }
 }
@@ -430,7 +438,14 @@ mod tests {
         assert_eq!(names(OptLevel::O1), ["fold"]);
         assert_eq!(
             names(OptLevel::O2),
-            ["fold+mul+scan", "known", "dse", "fold+mul", "ladder"]
+            [
+                "fold+mul+scan",
+                "known",
+                "dse",
+                "fold+mul",
+                "ladder",
+                "carry"
+            ]
         );
     }
 

@@ -80,7 +80,7 @@ impl Gen<'_> {
         let k = k & mask;
         let s = self.value(i, 1, src);
         let flags = self.plan.wants_flags(i);
-        let in_reg = self.home(dst).is_some() || self.worth(i, 0);
+        let in_reg = self.home(dst).is_some() || self.worth(i, 0) && self.redirected(dst).is_none();
         // `lea` adds a value times 2, 4 or 8 without touching the flags.
         if in_reg && !flags && matches!(k, 2 | 4 | 8) {
             let reg = self.acquire(dst, true, Regs::of(&[s]));
@@ -112,24 +112,41 @@ impl Gen<'_> {
     /// `p[dst] += min(p[src], max) * k` (instruction `i`): `rdx` = the smaller of the two
     /// (`cmovb`), then added (or subtracted, for `k` = -1) like a multiply's term. With
     /// `dst == src` this takes from the cell itself.
+    ///
+    /// A ladder level is a pair, `p[d] += min(p[c], m)*k; p[c] -= min(p[c], m)`: the second
+    /// reuses the minimum the first left in `rdx` when nothing was emitted in between and
+    /// the first neither scaled it nor changed `p[c]` (`min_in_rdx`).
     pub(super) fn mul_add_min(&mut self, i: usize, src: i32, dst: i32, k: u32, max: u8) {
         let mask = self.cell_mask();
         let k = k & mask;
-        let mut s = self.value(i, 1, src);
-        if s == Reg::Rdx {
-            // (`rdx` receives the minimum: the value moves out of its way first.)
-            self.emit(Inst::CopyCell {
-                dst: Reg::Rax,
+        let reuse = self
+            .min_in_rdx
+            .take()
+            .is_some_and(|(j, s, m, end)| j + 1 == i && s == src && m == max && end == self.here());
+        if reuse {
+            // (Kept for the allocator, as `value` would: when the value is used next.)
+            if let Some(reg) = self.copy_of(src)
+                && Reg::HOMES.contains(&reg)
+            {
+                self.used(reg, i, 1);
+            }
+        } else {
+            let mut s = self.value(i, 1, src);
+            if s == Reg::Rdx {
+                // (`rdx` receives the minimum: the value moves out of its way first.)
+                self.emit(Inst::CopyCell {
+                    dst: Reg::Rax,
+                    src: s,
+                    off: src,
+                });
+                s = Reg::Rax;
+            }
+            self.emit(Inst::MinImm {
+                dst: Reg::Rdx,
                 src: s,
-                off: src,
+                max,
             });
-            s = Reg::Rax;
         }
-        self.emit(Inst::MinImm {
-            dst: Reg::Rdx,
-            src: s,
-            max,
-        });
         let sub = k == mask;
         if k != 1 && !sub {
             self.emit(Inst::MulImm {
@@ -139,13 +156,18 @@ impl Gen<'_> {
             });
         }
         self.add_term(i, dst, Reg::Rdx, sub, Reg::Rdx);
+        if (k == 1 || sub) && dst != src {
+            self.min_in_rdx = Some((i, src, max, self.here()));
+        }
     }
 
     /// `p[dst] += term` (`-=` with `sub`) for instruction `i`: in `dst`'s register if it has
     /// one or is used again (setting the flags if the next test wants them), else in memory.
     /// Loading `dst` must not take `keep`, which still holds the term or its source.
     fn add_term(&mut self, i: usize, dst: i32, term: Reg, sub: bool, keep: Reg) {
-        if self.home(dst).is_some() || self.worth(i, 0) {
+        if let Some(c) = self.redirected(dst) {
+            self.add_redirected(c, dst, term, sub);
+        } else if self.home(dst).is_some() || self.worth(i, 0) {
             let flags = self.plan.wants_flags(i);
             let reg = self.acquire(dst, true, Regs::of(&[keep]));
             self.emit(Inst::AddRegReg {

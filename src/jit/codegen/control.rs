@@ -272,7 +272,7 @@ impl Gen<'_> {
         let Frame { end, kind, .. } = self.loops.pop().expect("balanced");
         match kind {
             FrameKind::If(skipped) => self.conform(&skipped, false),
-            FrameKind::Flat => {}
+            FrameKind::Flat => self.redirect = None,
             FrameKind::IfMoving => {
                 self.write_back_all();
                 // The pointer may have moved: what the body knows is in other offsets, so

@@ -132,6 +132,10 @@ pub(crate) struct Effect {
     pub ends: bool,
     /// Writes a profile counter (`--profile`): memory outside the tape, through `rdx`.
     pub counter: bool,
+    /// Writes the cell of `stores` through `rax`, which holds its address or the stack
+    /// pointer's (a flat `if`'s write to a cell not known to be on the tape, see
+    /// [`super::flat`]).
+    pub redirected: bool,
 }
 
 impl Effect {
@@ -146,6 +150,7 @@ impl Effect {
         moves: Move::None,
         ends: false,
         counter: false,
+        redirected: false,
     };
 
     /// A sequence that may overwrite `regs` and the flags, and otherwise leaves the tracked

@@ -122,7 +122,7 @@ macro_rules! cell_reg_op {
     }};
 }
 
-pub(crate) use {reg_asm, width_asm};
+pub(crate) use {at_cell, reg_asm, width_asm};
 
 /// The assembler the code generator writes into.
 pub(crate) type Ops = VecAssembler<X64Relocation>;
@@ -261,13 +261,27 @@ impl Inst {
                 if k == 1 {
                     reg2_asm!(ops, reg, src; mov r_d, s_d)
                 } else {
-                    match i8::try_from(k as i32) {
+                    // Only the cell's width of the product counts: a factor read as signed
+                    // at that width (255 is -1 in a byte) often fits an 8-bit immediate.
+                    let k = match cs {
+                        1 => i32::from(k as u8 as i8),
+                        2 => i32::from(k as u16 as i16),
+                        _ => k as i32,
+                    };
+                    match i8::try_from(k) {
                         Ok(k) => reg2_asm!(ops, reg, src; imul r_d, s_d, BYTE k as _),
-                        Err(_) => reg2_asm!(ops, reg, src; imul r_d, s_d, k as i32),
+                        Err(_) => reg2_asm!(ops, reg, src; imul r_d, s_d, k),
                     }
                 }
             }
             Inst::CopyCell { dst, src, .. } => reg2_asm!(ops, dst, src; mov r_d, s_d),
+            // `min(src, 1)` is `src != 0`, in fewer bytes.
+            Inst::MinImm { dst, src, max: 1 } => {
+                debug_assert_ne!(dst, src);
+                reg_asm!(ops, dst; xor r_d, r_d);
+                width_asm!(ops, cs, src; test r, r);
+                reg_asm!(ops, dst; setnz r_b);
+            }
             Inst::MinImm { dst, src, max } => {
                 debug_assert_ne!(dst, src);
                 reg_asm!(ops, dst; mov r_d, i32::from(max));

@@ -52,10 +52,11 @@
 //! Bodies are short (at most [`MAX_BODY`] instructions), so the unconditional work stays
 //! small. Not with `--profile`, which counts how often each `if` body runs.
 
-use dynasmrt::DynasmApi;
+use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
 
 use super::Gen;
 use super::effect::{Effect, Reg, Regs};
+use super::encode::{at_cell, reg_asm, width_asm};
 use crate::ir::{CheckId, Excursion, Op};
 use crate::jit::runtime::GUARD;
 
@@ -69,6 +70,22 @@ pub(super) struct Flat {
     inner: Vec<(CheckId, i32)>,
     /// The check after the `if` whose ends are probed before the body, with those ends.
     later: Option<(CheckId, Vec<i32>)>,
+    /// Without such a check: the cells the body adds to that are not known to be on the
+    /// tape, written through a picked address.
+    redirect: Option<Vec<i32>>,
+    /// The check the redirected write probes (see [`Redirect::probe`]).
+    probe: Option<CheckId>,
+}
+
+/// What a flat body without a later check to probe needs while it is emitted.
+pub(super) struct Redirect {
+    /// The condition cell.
+    cond: i32,
+    /// The cells the body adds to that are not known to be on the tape.
+    cells: Vec<i32>,
+    /// The check whose one unproven end is the one cell in `cells`, when `p[cond]` keeps
+    /// its value until the write: the write is that check's probe.
+    probe: Option<CheckId>,
 }
 
 impl Gen<'_> {
@@ -88,10 +105,29 @@ impl Gen<'_> {
         };
         let mut work = 0;
         let mut multiplies = false;
+        // The unproven cells the body adds to, and whether it stores to one.
+        let mut added = Vec::new();
+        let mut stored = false;
+        // Whether the body adds `min(p[c], 1)*k` somewhere: a carry (see `crate::opt::carry`).
+        let mut carry = false;
+        // Whether an instruction before the one seen last changed `p[c]`, and the last did.
+        let (mut changed, mut changes) = (false, false);
         let mut j = i;
         loop {
             j += 1;
-            match self.ir.code.get(j)?.op {
+            let op = self.ir.code.get(j)?.op;
+            carry |= matches!(op, Op::MulAddMin { max: 1, .. });
+            if !matches!(op, Op::Check(_) | Op::EndIf) {
+                changed |= changes;
+                changes = match op {
+                    Op::Add { off, .. } | Op::Set { off, .. } => off == c,
+                    Op::MulAdd { dst, .. } | Op::MulSet { dst, .. } | Op::MulAddMin { dst, .. } => {
+                        dst == c
+                    }
+                    _ => false,
+                };
+            }
+            match op {
                 Op::EndIf => break,
                 Op::Check(id) => {
                     let e = self.ir.excursion(id);
@@ -104,10 +140,14 @@ impl Gen<'_> {
                 Op::MulAdd { src, dst, .. } | Op::MulAddMin { src, dst, .. } if src == c => {
                     need(dst);
                     multiplies = true;
+                    if !self.state.proven(dst) && !added.contains(&dst) {
+                        added.push(dst);
+                    }
                 }
                 Op::MulSet { src, dst, .. } if src == c && zero_before(&self.ir.code, i, dst) => {
                     need(dst);
                     multiplies = true;
+                    stored |= !self.state.proven(dst);
                 }
                 Op::Set { off, val: 0 } if off == c => {}
                 _ => return None,
@@ -127,11 +167,25 @@ impl Gen<'_> {
             if !multiplies {
                 return None;
             }
-            let (id, e) = self.later_check(end)?;
-            if lo < e.lo || hi > e.hi {
-                return None;
+            match self.later_check(end) {
+                Some((id, e)) if lo >= e.lo && hi <= e.hi => {
+                    flat.later = Some((id, self.unproven_ends(e)?));
+                }
+                // A store of 0 cannot go to the stack; only carries were measured to gain.
+                _ if stored || !carry => return None,
+                _ => {
+                    // One unproven end, the one cell written off the tape: its write probes it,
+                    // if `p[c]` still tells then whether the body runs.
+                    if let (&[(id, x)], &[y]) = (&flat.inner[..], &added[..])
+                        && x == y
+                        && !changed
+                    {
+                        flat.inner.clear();
+                        flat.probe = Some(id);
+                    }
+                    flat.redirect = Some(added);
+                }
             }
-            flat.later = Some((id, self.unproven_ends(e)?));
         }
         Some(flat)
     }
@@ -175,7 +229,14 @@ impl Gen<'_> {
     }
 
     /// Emits the probes `flat` needs before a flat body on `p[c]`.
-    pub(super) fn flat_probes(&mut self, c: i32, flat: Flat) {
+    pub(super) fn flat_probes(&mut self, c: i32, mut flat: Flat) {
+        if let Some(cells) = flat.redirect.take() {
+            self.redirect = Some(Redirect {
+                cond: c,
+                cells,
+                probe: flat.probe,
+            });
+        }
         if !flat.inner.is_empty() {
             self.test_cell(c, false);
             for (id, x) in flat.inner {
@@ -207,6 +268,124 @@ impl Gen<'_> {
             self.close_unit();
             let e = *self.ir.excursion(id);
             self.state.prove(e.lo, e.hi);
+        }
+    }
+
+    /// In a flat body whose own checks were probed conditionally: the condition cell, if
+    /// `dst` is a cell the body adds to that is not known to be on the tape (and has no
+    /// register, which would mean its memory was never needed).
+    pub(super) fn redirected(&self, dst: i32) -> Option<i32> {
+        let r = self.redirect.as_ref()?;
+        (r.cells.contains(&dst) && self.home(dst).is_none()).then_some(r.cond)
+    }
+
+    /// `p[dst] += term` (`-=` with `sub`) in a flat body on `p[c]`, for a `dst` that may be
+    /// off the tape when `p[c]` is 0. The term is then 0 (every term of a flat body is a
+    /// multiple of `p[c]` or of `min(p[c], m)`): the addition goes to the stack, where adding
+    /// 0 changes nothing. The address is picked by comparing with the tape's end, so it is
+    /// known early (a store whose address waits for `p[c]` stalls the loads after it):
+    ///
+    /// ```text
+    /// lea rax, [rbx+19]           ; p[dst]
+    /// cmp rax, [r14+tape_end]
+    /// cmovae rax, rsp             ; past the end: the stack
+    /// add byte [rax], dl
+    /// ```
+    ///
+    /// When `p[c]` is not 0 the body's check, probed before the body, proved `dst` is on the
+    /// tape. Or the write is that probe ([`Redirect::probe`]): past the end it keeps the
+    /// cell's address unless `p[c]` is 0, and faults as the check:
+    ///
+    /// ```text
+    /// lea rax, [rbx+19]
+    /// cmp rax, [r14+tape_end]
+    /// jb write                    ; on the tape (always taken but at the very end)
+    /// test cl, cl
+    /// cmovz rax, rsp              ; past the end: the stack if p[c] is 0
+    /// write: add byte [rax], dl   ; faults as the check if not
+    /// ```
+    pub(super) fn add_redirected(&mut self, c: i32, dst: i32, term: Reg, sub: bool) {
+        let mut term = term;
+        if term == Reg::Rax {
+            // (A term in `rax` is `p[c]` itself, `k` = 1 or -1: it moves out of the way.)
+            self.emit(super::inst::Inst::CopyCell {
+                dst: Reg::Rdx,
+                src: Reg::Rax,
+                off: c,
+            });
+            term = Reg::Rdx;
+        }
+        // Which end of the tape `p[dst]` might be past: `p[c]` is on it.
+        let (field, right) = if dst > c {
+            (ctx!(tape_end), true)
+        } else {
+            (ctx!(tape_start), false)
+        };
+        let d = self.disp(dst);
+        let dc = self.disp(c);
+        let cs = self.enc.cell_bytes;
+        let probe = self.redirect.as_ref().and_then(|r| r.probe);
+        // (Not `rax`, which the address overwrites first. Without a register the cell's
+        // memory is current: a cell out of date in memory keeps its home.)
+        let c_reg = self
+            .home(c)
+            .or_else(|| self.copy_of(c).filter(|&r| r != Reg::Rax));
+        if probe.is_some() && c_reg.is_none() && self.state.is_stale(c) {
+            self.fail(format!(
+                "p[{c}] is out of date in memory and in no register"
+            ));
+        }
+        let effect = Effect {
+            regs: Regs::of(&[Reg::Rax]),
+            flags: super::effect::Flags::Lost,
+            changes: Some(dst),
+            stores: Some(dst),
+            // (Testing `p[c]` in memory reads it.)
+            touches: (probe.is_some() && c_reg.is_none()).then_some(c),
+            redirected: true,
+            ..Effect::NONE
+        };
+        if let Some(id) = probe {
+            self.open_unit(super::Unit::Check(id));
+        }
+        self.sequence(effect, |g| {
+            match i8::try_from(d) {
+                Ok(d) => asm!(g.ops; lea rax, [BYTE p + d]),
+                Err(_) => asm!(g.ops; lea rax, [p + d]),
+            }
+            match i8::try_from(field) {
+                Ok(f) => asm!(g.ops; cmp rax, [BYTE r14 + f]),
+                Err(_) => asm!(g.ops; cmp rax, [r14 + field]),
+            }
+            if probe.is_some() {
+                if right {
+                    asm!(g.ops; jb BYTE >write);
+                } else {
+                    asm!(g.ops; jae BYTE >write);
+                }
+                match (c_reg, cs) {
+                    (Some(r), _) => width_asm!(g.ops, cs, r; test r, r),
+                    (None, 1) => at_cell!(g.ops, dc; cmp BYTE, 0),
+                    (None, 2) => at_cell!(g.ops, dc; cmp WORD, 0),
+                    (None, _) => at_cell!(g.ops, dc; cmp DWORD, 0),
+                }
+                asm!(g.ops; cmovz rax, rsp; write:);
+            } else if right {
+                asm!(g.ops; cmovae rax, rsp);
+            } else {
+                asm!(g.ops; cmovb rax, rsp);
+            }
+            match (cs, sub) {
+                (1, false) => reg_asm!(g.ops, term; add BYTE [rax], r_b),
+                (1, true) => reg_asm!(g.ops, term; sub BYTE [rax], r_b),
+                (2, false) => reg_asm!(g.ops, term; add WORD [rax], r_w),
+                (2, true) => reg_asm!(g.ops, term; sub WORD [rax], r_w),
+                (_, false) => reg_asm!(g.ops, term; add DWORD [rax], r_d),
+                (_, true) => reg_asm!(g.ops, term; sub DWORD [rax], r_d),
+            }
+        });
+        if probe.is_some() {
+            self.close_unit();
         }
     }
 }

@@ -237,6 +237,8 @@ fn compile_with(
         no_flush: Vec::new(),
         frame: Vec::new(),
         short_jumps,
+        min_in_rdx: None,
+        redirect: None,
     };
     let entry = g.ops.offset().0;
     g.prologue();
@@ -445,6 +447,13 @@ pub(crate) struct Gen<'a> {
     frame: Vec<FrameStep>,
     /// Whether forward jumps over short bodies may take the two-byte form.
     short_jumps: bool,
+    /// `rdx` holds `min(p[src], max)` as computed for instruction `.0` (`.1` = `src`,
+    /// `.2` = `max`), if no code has been emitted since offset `.3` (see
+    /// [`Gen::mul_add_min`]).
+    min_in_rdx: Option<(usize, i32, u8, u32)>,
+    /// In a flat `if` on `p[.0]` whose checks were probed conditionally: the cells it adds
+    /// to that are not known to be on the tape (see [`flat`]). Its checks need no code.
+    redirect: Option<flat::Redirect>,
 }
 
 impl Gen<'_> {
@@ -515,7 +524,7 @@ impl Gen<'_> {
             Op::MulSet { src, dst, k } => self.mul_set(i, src, dst, k),
             Op::MulAddMin { src, dst, k, max } => self.mul_add_min(i, src, dst, k, max),
             Op::Move { delta } => return self.move_p(i, delta),
-            Op::Check(_) if self.hoisted == Some(i) => {}
+            Op::Check(_) if self.hoisted == Some(i) || self.redirect.is_some() => {}
             Op::Check(id) => self.check(id),
             Op::Out { off } => self.out(off),
             Op::Print { start, len } => self.print(start, len),

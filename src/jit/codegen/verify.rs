@@ -137,7 +137,18 @@ fn check_piece(
                 && mem.base() == Register::RDX
                 && mem.index() == Register::None
                 && mem.memory_size().size() == 8;
-            if writes(mem.access()) && !effect.stores.is_some_and(is_cell) && !counter {
+            // (A redirected write goes to the cell or, adding 0, to the stack.)
+            let redirected = effect.redirected
+                && effect.stores.is_some()
+                && mem.base() == Register::RAX
+                && mem.index() == Register::None
+                && mem.displacement() == 0
+                && mem.memory_size().size() == enc.cell_bytes as usize;
+            if writes(mem.access())
+                && !effect.stores.is_some_and(is_cell)
+                && !counter
+                && !redirected
+            {
                 return Err(format!("{ins} writes memory that is not the declared cell"));
             }
             // Reading or writing a cell proves it is on the tape: only what is declared.
