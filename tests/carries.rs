@@ -17,21 +17,10 @@
 
 use std::process::Command;
 
-use jitbf::jit::{Jit, Options};
-use jitbf::{CellBits, Config, Executor, Io, OptLevel, Program};
+mod flat_support;
 
-/// Output and result (`Ok`, or the error's text) of one run.
-type Outcome = (Vec<u8>, Result<(), String>);
-
-fn run(src: &str, config: Config, input: &[u8], jit: Option<Options>) -> Outcome {
-    let program = Program::new(src, &config).unwrap();
-    let mut io = Io::memory(input);
-    let r = match jit {
-        None => program.interpreter().run(&mut io),
-        Some(options) => Jit::with_options(&program, options).unwrap().run(&mut io),
-    };
-    (io.take_output(), r.map_err(|e| e.to_string()))
-}
+use flat_support::agree;
+use jitbf::Eof;
 
 /// `blocks` blocks walked rightwards, the last one's carry cell the first past the end of a
 /// tape of `tape` cells; the input gives each block's flag and digit. Prints the last two
@@ -60,30 +49,6 @@ fn leftwards(blocks: usize, sum: bool) -> String {
         "<".repeat(10),
         ">".repeat(10),
     )
-}
-
-/// Runs `src` on `input` everywhere and compares with the interpreter at `-O0`; returns
-/// the interpreter's outcome at 8 bits.
-fn agree(src: &str, tape: usize, input: &[u8]) -> Outcome {
-    let mut reference = None;
-    for bits in [CellBits::U8, CellBits::U16, CellBits::U32] {
-        let base = Config::default().cell_bits(bits).tape_cells(tape);
-        let want = run(src, base.opt_level(OptLevel::O0), input, None);
-        for level in [OptLevel::O1, OptLevel::O2] {
-            for cache in [true, false] {
-                for verify in [false, true] {
-                    let options = Options::default().cache(cache).verify(verify);
-                    let got = run(src, base.opt_level(level), input, Some(options));
-                    assert_eq!(
-                        got, want,
-                        "tape {tape} {bits:?} {level:?} cache {cache} verify {verify} on {input:?}"
-                    );
-                }
-            }
-        }
-        reference.get_or_insert(want);
-    }
-    reference.unwrap()
 }
 
 /// Inputs for `blocks` blocks: every flag 1, digits from a few patterns. A digit is 0 after
@@ -124,7 +89,7 @@ fn a_carry_at_either_end_of_the_tape_fails_where_the_program_does() {
                     // right to left.)
                     input = input.chunks(2).rev().flatten().copied().collect();
                 }
-                match agree(&src, tape, &input).1 {
+                match agree(&src, tape, Eof::Unchanged, &input).1 {
                     Ok(()) => ok += 1,
                     Err(_) => failed += 1,
                 }
@@ -145,7 +110,7 @@ fn a_carry_away_from_the_edge_computes_what_the_branch_did() {
         let src = rightwards(tape, 10, tape == 4096);
         for mut input in inputs(10) {
             input[12] = 0;
-            let (out, r) = agree(&src, tape, &input);
+            let (out, r) = agree(&src, tape, Eof::Unchanged, &input);
             assert_eq!(r, Ok(()));
             assert_eq!(out.len(), 4);
         }

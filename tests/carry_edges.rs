@@ -9,21 +9,10 @@
 
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
-use jitbf::jit::{Jit, Options};
-use jitbf::{CellBits, Config, Eof, Executor, Io, OptLevel, Program};
+mod flat_support;
 
-/// Output and result (`Ok`, or the error's text) of one run.
-type Outcome = (Vec<u8>, Result<(), String>);
-
-fn run(src: &str, config: Config, input: &[u8], jit: Option<Options>) -> Outcome {
-    let program = Program::new(src, &config).unwrap();
-    let mut io = Io::memory(input);
-    let r = match jit {
-        None => program.interpreter().run(&mut io),
-        Some(options) => Jit::with_options(&program, options).unwrap().run(&mut io),
-    };
-    (io.take_output(), r.map_err(|e| e.to_string()))
-}
+use flat_support::agree;
+use jitbf::Eof;
 
 /// The carry's body on `p[c]`, the pointer on `c`: take 1, add `k` to the cell `dir` away,
 /// 1 to the cell `2*dir` away, move the rest to the cell `dir` away.
@@ -53,41 +42,6 @@ fn leftwards(step: &str, k: &str, touch: bool) -> String {
     )
 }
 
-/// Runs `src` on `input` everywhere and compares with the interpreter at `-O0`; returns the
-/// interpreter's outcome at 8 bits.
-fn agree(src: &str, tape: usize, input: &[u8]) -> Outcome {
-    // (The end of the program names it in a message: its start is a long walk.)
-    let tail = &src[src.len().saturating_sub(48)..];
-    let mut reference = None;
-    for bits in [CellBits::U8, CellBits::U16, CellBits::U32] {
-        let base = Config::default()
-            .cell_bits(bits)
-            .tape_cells(tape)
-            .eof(Eof::Zero);
-        let want = run(src, base.opt_level(OptLevel::O0), input, None);
-        for level in [OptLevel::O1, OptLevel::O2] {
-            assert_eq!(
-                run(src, base.opt_level(level), input, None),
-                want,
-                "interpreter at {level:?}, tape {tape} {bits:?} on {input:?}: ...{tail}"
-            );
-            for cache in [true, false] {
-                for verify in [false, true] {
-                    let options = Options::default().cache(cache).verify(verify);
-                    let got = run(src, base.opt_level(level), input, Some(options));
-                    assert_eq!(
-                        got, want,
-                        "tape {tape} {bits:?} {level:?} cache {cache} verify {verify} on \
-                         {input:?}: ...{tail}"
-                    );
-                }
-            }
-        }
-        reference.get_or_insert(want);
-    }
-    reference.unwrap()
-}
-
 #[test]
 fn a_carry_off_either_end_inside_a_loop_fails_only_when_it_carries() {
     // Steps that make the condition cell 0 (no carry) for some of the values read, and
@@ -101,7 +55,7 @@ fn a_carry_off_either_end_inside_a_loop_fails_only_when_it_carries() {
                 for count in 1..=3u8 {
                     for v in [0u8, 1, 2, 253, 254, 255] {
                         let input = [count, v];
-                        match agree(&src, tape, &input).1 {
+                        match agree(&src, tape, Eof::Zero, &input).1 {
                             Ok(()) => ok += 1,
                             Err(_) => failed += 1,
                         }
@@ -117,7 +71,7 @@ fn a_carry_off_either_end_inside_a_loop_fails_only_when_it_carries() {
             for count in 1..=3u8 {
                 for v in [0u8, 1, 2, 253, 254, 255] {
                     let input = [count, v];
-                    match agree(&src, 4096, &input).1 {
+                    match agree(&src, 4096, Eof::Zero, &input).1 {
                         Ok(()) => ok += 1,
                         Err(_) => failed += 1,
                     }

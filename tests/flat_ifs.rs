@@ -15,21 +15,10 @@
 
 use std::process::Command;
 
-use jitbf::jit::{Jit, Options};
-use jitbf::{CellBits, Config, Executor, Io, OptLevel, Program};
+mod flat_support;
 
-/// Output and result (`Ok`, or the error's text) of one run.
-type Outcome = (Vec<u8>, Result<(), String>);
-
-fn run(src: &str, config: Config, input: &[u8], jit: Option<Options>) -> Outcome {
-    let program = Program::new(src, &config).unwrap();
-    let mut io = Io::memory(input);
-    let r = match jit {
-        None => program.interpreter().run(&mut io),
-        Some(options) => Jit::with_options(&program, options).unwrap().run(&mut io),
-    };
-    (io.take_output(), r.map_err(|e| e.to_string()))
-}
+use flat_support::agree;
+use jitbf::Eof;
 
 /// The loop of the module docs, preceded by `blocks` blocks of 9 cells whose first cell is
 /// read from the input, the last block starting `gap` cells before the end of a tape of
@@ -44,42 +33,18 @@ fn walk(tape: usize, blocks: usize, gap: usize) -> String {
     )
 }
 
-/// Runs `src` on `input` everywhere and compares with the interpreter at `-O0`; returns
-/// the interpreter's outcome.
-fn agree(src: &str, tape: usize, input: &[u8]) -> Outcome {
-    let mut reference = None;
-    for bits in [CellBits::U8, CellBits::U16, CellBits::U32] {
-        let base = Config::default().cell_bits(bits).tape_cells(tape);
-        let want = run(src, base.opt_level(OptLevel::O0), input, None);
-        for level in [OptLevel::O1, OptLevel::O2] {
-            for cache in [true, false] {
-                for verify in [false, true] {
-                    let options = Options::default().cache(cache).verify(verify);
-                    let got = run(src, base.opt_level(level), input, Some(options));
-                    assert_eq!(
-                        got, want,
-                        "tape {tape} {bits:?} {level:?} cache {cache} verify {verify} on {input:?}"
-                    );
-                }
-            }
-        }
-        reference.get_or_insert(want);
-    }
-    reference.unwrap()
-}
-
 #[test]
 fn a_flat_if_at_the_end_of_the_tape_fails_where_the_program_does() {
     // 4,096 cells end on a page boundary at every width: the flat form is used.
     let blocks = 20;
     let src = walk(4096, blocks, 3);
     // Condition cell 0 in the last block (1 - 1 + 0): the `>>>>>>>>>` leaves the tape.
-    let zero = agree(&src, 4096, &[1; 20]);
+    let zero = agree(&src, 4096, Eof::Unchanged, &[1; 20]);
     let err = zero.1.unwrap_err();
     // Condition cell 1 in the last block: the body's `>` leaves the tape first.
     let mut input = [1u8; 20];
     input[blocks - 1] = 2;
-    let one = agree(&src, 4096, &input);
+    let one = agree(&src, 4096, Eof::Unchanged, &input);
     assert_ne!(
         one.1.unwrap_err(),
         err,
@@ -89,7 +54,7 @@ fn a_flat_if_at_the_end_of_the_tape_fails_where_the_program_does() {
     for last in [1, 2] {
         let mut input: Vec<u8> = (0..blocks as u8).map(|k| 1 + k % 3).collect();
         input[blocks - 1] = last;
-        let (_, r) = agree(&src, 4096, &input);
+        let (_, r) = agree(&src, 4096, Eof::Unchanged, &input);
         assert!(r.is_err());
     }
 }
@@ -105,7 +70,7 @@ fn a_flat_if_away_from_the_edge_computes_what_the_branch_did() {
             let input: Vec<u8> = (0..12u8)
                 .map(|k| 1 + (k.wrapping_mul(seed + 3) ^ seed) % 4)
                 .collect();
-            let (out, r) = agree(&src, tape, &input);
+            let (out, r) = agree(&src, tape, Eof::Unchanged, &input);
             assert_eq!(r, Ok(()));
             assert_eq!(out.len(), 4);
         }
