@@ -258,6 +258,23 @@ pub enum Side {
     Right,
 }
 
+#[cfg(test)]
+impl Ir {
+    /// An IR of `ops`, each with an empty span: how unit tests write a program directly.
+    pub(crate) fn from_ops(ops: &[Op]) -> Ir {
+        Ir {
+            code: ops
+                .iter()
+                .map(|&op| Instr {
+                    op,
+                    span: Span::default(),
+                })
+                .collect(),
+            ..Ir::default()
+        }
+    }
+}
+
 impl Ir {
     /// The excursion of a check.
     pub fn excursion(&self, id: CheckId) -> &Excursion {

@@ -167,16 +167,7 @@ mod tests {
     use crate::{CellBits, Eof, Executor, Io, OptLevel, Program};
 
     fn rewrite(ops: &[Op]) -> Vec<Op> {
-        let mut ir = Ir {
-            code: ops
-                .iter()
-                .map(|&op| Instr {
-                    op,
-                    span: Span::default(),
-                })
-                .collect(),
-            ..Ir::default()
-        };
+        let mut ir = Ir::from_ops(ops);
         run(&mut ir, &Config::default());
         ir.code
             .iter()

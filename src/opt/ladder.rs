@@ -239,20 +239,10 @@ fn sorted(ops: &[Instr], mask: u32) -> Vec<(i32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::Span;
     use crate::{CellBits, Eof, Executor, Io, OptLevel, Program};
 
     fn ir(ops: &[Op]) -> Ir {
-        Ir {
-            code: ops
-                .iter()
-                .map(|&op| Instr {
-                    op,
-                    span: Span::default(),
-                })
-                .collect(),
-            ..Ir::default()
-        }
+        Ir::from_ops(ops)
     }
 
     /// `levels` levels on `p[0]`, each `p[0] -= 1; p[1] += 2`, then (if `inner`) an `if`

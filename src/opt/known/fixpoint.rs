@@ -141,15 +141,10 @@ fn qualifies(code: &[Instr], start: usize, end: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::Span;
+    use crate::ir::Ir;
 
     fn code(ops: &[Op]) -> Vec<Instr> {
-        ops.iter()
-            .map(|&op| Instr {
-                op,
-                span: Span::default(),
-            })
-            .collect()
+        Ir::from_ops(ops).code
     }
 
     fn check(ops: &[Op]) -> bool {
