@@ -15,11 +15,9 @@
 
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
-use std::process::Command;
-
 mod flat_support;
 
-use flat_support::agree;
+use flat_support::{agree, asm};
 use jitbf::Eof;
 
 /// `blocks` blocks walked rightwards, the last one's carry cell the first past the end of a
@@ -128,12 +126,7 @@ fn the_carries_compile_to_flat_ifs() {
         (rightwards(4096, 6, true), "cmove rax,rsp"),
         (leftwards(6, true), "cmove rax,rsp"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_jitbf"))
-            .args(["--tape-size", "4096", "--emit", "asm", "-e", &src])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let asm = String::from_utf8(out.stdout).unwrap();
+        let asm = asm(&src, 4096);
         assert!(asm.contains(cmov), "{asm}");
         assert!(asm.contains("setne"), "{asm}");
     }

@@ -11,7 +11,7 @@
 
 mod flat_support;
 
-use flat_support::agree;
+use flat_support::{agree, asm};
 use jitbf::Eof;
 
 /// The carry's body on `p[c]`, the pointer on `c`: take 1, add `k` to the cell `dir` away,
@@ -96,12 +96,7 @@ fn the_loop_carries_compile_to_redirected_writes() {
         (leftwards("+", "---------", false), "cmovb rax,rsp"),
         (leftwards("+", "---------", true), "cmove rax,rsp"),
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jitbf"))
-            .args(["--tape-size", "4096", "--emit", "asm", "-e", &src])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let asm = String::from_utf8(out.stdout).unwrap();
+        let asm = asm(&src, 4096);
         assert!(asm.contains(cmov), "{cmov} missing");
     }
 }

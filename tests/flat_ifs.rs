@@ -13,11 +13,9 @@
 
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
-use std::process::Command;
-
 mod flat_support;
 
-use flat_support::agree;
+use flat_support::{agree, asm};
 use jitbf::Eof;
 
 /// The loop of the module docs, preceded by `blocks` blocks of 9 cells whose first cell is
@@ -82,11 +80,6 @@ fn a_flat_if_away_from_the_edge_computes_what_the_branch_did() {
 #[test]
 fn the_mandelbrot_shape_compiles_to_a_flat_if() {
     let src = walk(4096, 20, 3);
-    let out = Command::new(env!("CARGO_BIN_EXE_jitbf"))
-        .args(["--tape-size", "4096", "--emit", "asm", "-e", &src])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let asm = String::from_utf8(out.stdout).unwrap();
+    let asm = asm(&src, 4096);
     assert!(asm.contains("cmove rax,rsp"), "{asm}");
 }

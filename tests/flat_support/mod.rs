@@ -52,3 +52,18 @@ pub fn agree(src: &str, tape: usize, eof: Eof, input: &[u8]) -> Outcome {
     }
     reference.unwrap()
 }
+
+/// The `--emit asm` listing of `src` on a tape of `tape` cells (at `-O2`, the default), from
+/// the `jitbf` binary: what the tests read to know the flat form is really emitted.
+pub fn asm(src: &str, tape: usize) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jitbf"))
+        .args(["--tape-size", &tape.to_string(), "--emit", "asm", "-e", src])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
