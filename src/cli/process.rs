@@ -36,7 +36,8 @@ pub(crate) fn exits_after() -> bool {
 }
 
 /// Runs the command line `args` as the `jitbf` binary and returns the process's exit status.
-/// Call it only as the last thing a process does (see [`exits_after`]).
+/// Call it only as the last thing a process does: the command may leave what it built to
+/// the kernel instead of freeing it.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     let args: Vec<OsString> = args.into_iter().collect();
     EXITS_AFTER.store(true, Ordering::Relaxed);
