@@ -88,14 +88,24 @@ pub fn asm_listing_bytes(ir: &Ir) -> usize {
         .saturating_add(ir.bytes.len().saturating_mul(ASM_LISTING_PER_BYTE))
 }
 
+/// Below this many bytes, [`room_for`] does not ask: a stage of a small program needs less
+/// than the process's ordinary allocations, which abort anyway when that little memory is
+/// not there.
+pub const ASK_FROM: usize = 1 << 20;
+
 /// Checks that `bytes` more bytes can be allocated now, by allocating them and giving them
 /// back (the memory is never touched, so this costs no more than a `mmap` and a `munmap`).
+/// Amounts below [`ASK_FROM`] are not asked for: for a small program those two system calls
+/// (and the page the allocator writes its header to) were a measurable part of its start-up.
 ///
 /// ```
 /// assert!(jitbf::mem::room_for(1 << 20).is_ok());
 /// assert!(jitbf::mem::room_for(usize::MAX / 2).is_err());
 /// ```
 pub fn room_for(bytes: usize) -> Result<(), TryReserveError> {
+    if bytes < ASK_FROM {
+        return Ok(());
+    }
     Vec::<u8>::new().try_reserve_exact(bytes)
 }
 

@@ -116,6 +116,30 @@ fn a_compiled_program_runs_again_from_a_fresh_tape() {
     }
 }
 
+#[cfg(jitbf_jit)]
+#[test]
+fn every_run_starts_from_a_zero_tape_even_after_a_failed_one() {
+    // A compiled program keeps its tape between runs and zeroes it for the next: cells on
+    // later pages too, and after a run that ended with an error. (At -O0 the `+` adds to
+    // what the cell holds; the optimizer, which knows the tape starts zeroed, makes it a
+    // store.)
+    let src = format!("{}+.{},[<]", ">".repeat(70_000), "<".repeat(70_000));
+    for level in [OptLevel::O0, OptLevel::O2] {
+        let program = Program::new(src.as_str(), &Config::default().opt_level(level)).unwrap();
+        let mut jit = program.compile().unwrap();
+        for (input, fails) in [(1u8, true), (0, false), (1, true), (1, true), (0, false)] {
+            let mut io = Io::memory([input]);
+            let result = jit.run(&mut io);
+            assert_eq!(io.output(), [1], "{level:?}, input {input}");
+            assert_eq!(
+                result.is_err(),
+                fails,
+                "{level:?}, input {input}: {result:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn files_as_input_and_output() {
     let dir = tempfile::tempdir().unwrap();

@@ -20,10 +20,27 @@
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by [`main`]: the process ends as soon as the command returns.
+static EXITS_AFTER: AtomicBool = AtomicBool::new(false);
+
+/// True in the `jitbf` binary, whose process ends as soon as the command returns. A command
+/// may then leave what it built to the kernel instead of taking it apart: unmapping the
+/// tape, the buffers and the code one by one (each `munmap` flushes the TLB) and freeing the
+/// IR (after which the allocator gives memory back with `brk`) take longer than the kernel's
+/// teardown of the whole process at exit, which happens anyway. Never true when the library
+/// calls [`super::main`] or [`super::status`] for an embedder, whose process goes on.
+pub(crate) fn exits_after() -> bool {
+    EXITS_AFTER.load(Ordering::Relaxed)
+}
 
 /// Runs the command line `args` as the `jitbf` binary and returns the process's exit status.
+/// Call it only as the last thing a process does: the command may leave what it built to
+/// the kernel instead of freeing it.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     let args: Vec<OsString> = args.into_iter().collect();
+    EXITS_AFTER.store(true, Ordering::Relaxed);
     open_standard_descriptors();
     ignore_sigpipe();
     let status = std::panic::catch_unwind(|| super::status(args)).unwrap_or(101);

@@ -174,8 +174,16 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let profiled = args
         .instrument
         .report_profile(&program, executor.as_ref(), &name);
-    result.map_err(|e| Failure::from(Error::Runtime(e), source, &name, 1))?;
-    profiled
+    let outcome = result
+        .map_err(|e| Failure::from(Error::Runtime(e), source, &name, 1))
+        .and(profiled);
+    // The output is written and the process is about to end: the kernel takes the code, the
+    // tape and the IR apart faster than dropping them would (see `process::exits_after`).
+    if super::process::exits_after() {
+        std::mem::forget(executor);
+        std::mem::forget(program);
+    }
+    outcome
 }
 
 /// Opens the program's input file. A directory opens on Unix but cannot be read: it is

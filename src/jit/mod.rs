@@ -102,6 +102,20 @@ pub struct Jit<'p> {
     compile_time: std::time::Duration,
     /// With `--profile`, what the last run counted.
     counts: Option<crate::profile::Counts>,
+    /// The tape and I/O buffers of the last run, kept for the next (see [`RunMemory`]).
+    memory: Option<RunMemory>,
+}
+
+/// The memory a run works in: the tape between its guards, and the output and input buffers
+/// in one anonymous mapping (the kernel hands out zeroed pages as they are first touched, so
+/// a program that prints a line costs one page, not the 128 KiB a zeroed `Vec` would write).
+///
+/// Mapping these is most of the fixed cost of a run, so a [`Jit`] keeps them after a run and
+/// the next run reuses them, after zeroing the tape ([`Tape::clear`]); the buffers need no
+/// zeroing (the code writes before it reads). They are unmapped with the `Jit`.
+struct RunMemory {
+    tape: Tape,
+    buffers: memmap2::MmapMut,
 }
 
 impl<'p> Jit<'p> {
@@ -139,6 +153,7 @@ impl<'p> Jit<'p> {
             buffer,
             compile_time: start.elapsed(),
             counts: None,
+            memory: None,
         };
         if profiling {
             // Best effort: profiling is optional.
@@ -277,8 +292,19 @@ impl Executor for Jit<'_> {
     fn run(&mut self, io: &mut Io) -> Result<(), RuntimeError> {
         fault::install().map_err(RuntimeError::Setup)?;
         let config = self.program.config();
-        let mut tape =
-            Tape::new(config.tape_cells, config.cell_bits.bytes()).map_err(RuntimeError::Setup)?;
+        let mut memory = match self.memory.take() {
+            Some(memory) => {
+                memory.tape.clear().map_err(RuntimeError::Setup)?;
+                memory
+            }
+            None => RunMemory {
+                tape: Tape::new(config.tape_cells, config.cell_bits.bytes())
+                    .map_err(RuntimeError::Setup)?,
+                buffers: memmap2::MmapMut::map_anon(OUT_BUF + IN_BUF)
+                    .map_err(RuntimeError::Setup)?,
+            },
+        };
+        let tape = &memory.tape;
 
         // File descriptors for the generated code; in-memory I/O goes through memfds.
         let mut in_memfd: Option<File> = None;
@@ -305,12 +331,7 @@ impl Executor for Jit<'_> {
                 .as_raw_fd(),
         };
 
-        // Both buffers in one anonymous mapping: the kernel hands out zeroed pages as they
-        // are first touched, so a program that prints a line costs one page, not the 128 KiB
-        // a zeroed `Vec` would write (start-up time is mostly such page faults).
-        let mut buffers =
-            memmap2::MmapMut::map_anon(OUT_BUF + IN_BUF).map_err(RuntimeError::Setup)?;
-        let (out_buf, in_buf) = buffers.split_at_mut(OUT_BUF);
+        let (out_buf, in_buf) = memory.buffers.split_at_mut(OUT_BUF);
         let out_ptr = out_buf.as_mut_ptr();
         let code_start = self.code_start();
         let guards = tape.guards().map(|g| g.map(|a| a as u64));
@@ -396,7 +417,7 @@ impl Executor for Jit<'_> {
 
         let result = match st {
             status::OK => Ok(()),
-            status::FAULT => Err(self.fault_error(&ctx, &tape)),
+            status::FAULT => Err(self.fault_error(&ctx, tape)),
             status::OUTPUT => Err(RuntimeError::Output(os_error(ctx.errno))),
             status::INPUT => Err(RuntimeError::Input(os_error(ctx.errno))),
             status::VERIFY => Err(self.verify_error(&ctx)),
@@ -406,14 +427,7 @@ impl Executor for Jit<'_> {
         };
         let faulted = st == status::FAULT;
         if config.profile {
-            let counts = hook::counts(
-                self.program,
-                &self.code,
-                &ctx,
-                &tape,
-                &mut counters,
-                faulted,
-            );
+            let counts = hook::counts(self.program, &self.code, &ctx, tape, &mut counters, faulted);
             self.counts = Some(counts);
         }
         let pending = (ctx.final_out as usize).saturating_sub(out_buf.as_ptr() as usize);
@@ -430,11 +444,12 @@ impl Executor for Jit<'_> {
                 .map_err(RuntimeError::Output)
         };
         if result.is_err() && config.debug {
-            let window = hook::error_window(self.program, &self.code, &ctx, &tape, faulted);
+            let window = hook::error_window(self.program, &self.code, &ctx, tape, faulted);
             let _ = io.diagnostics.write(window.as_bytes());
         }
         // Only now: a termination signal during the run may have waited for this write.
         drop(watch);
+        self.memory = Some(memory);
         result.and(flushed)
     }
 

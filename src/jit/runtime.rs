@@ -8,8 +8,10 @@
 //!                     ^ page aligned: cell -1 is the last byte of the left guard
 //! ```
 //!
-//! The whole region is one anonymous `memmap2` mapping reserved with `MAP_NORESERVE`, so a
-//! large tape costs address space, not memory, until it is touched. A load or store through
+//! The whole region is one anonymous mapping reserved with `MAP_NORESERVE`, so a large tape
+//! costs address space, not memory, until it is touched. It is mapped inaccessible and the
+//! cells are then made readable and writable: two system calls, where mapping it readable
+//! and protecting each guard would take three. A load or store through
 //! a pointer that left the tape lands in a guard and raises `SIGSEGV`, which
 //! [`super::fault`] turns into an error report. The right guard starts exactly at the end of
 //! the tape when the tape is a whole number of pages (the default, 2^20 cells, is); otherwise
@@ -19,8 +21,6 @@ use std::ffi::CStr;
 use std::fs::File;
 use std::io;
 use std::os::fd::FromRawFd;
-
-use memmap2::{MmapMut, MmapOptions};
 
 /// Size of each guard region. Accesses further than this from the tape are checked
 /// explicitly by the generated code instead.
@@ -114,7 +114,8 @@ pub(crate) fn page_size() -> usize {
 
 /// The tape of one run, between two guard regions.
 pub(crate) struct Tape {
-    map: MmapMut,
+    /// Start of the mapping (the left guard), `2 * GUARD + data` bytes long.
+    base: *mut u8,
     /// Bytes of cells, rounded up to whole pages.
     data: usize,
     /// Bytes of cells actually on the tape.
@@ -130,30 +131,63 @@ impl Tape {
             .checked_next_multiple_of(page_size())
             .ok_or_else(too_big)?;
         let total = data.checked_add(2 * GUARD).ok_or_else(too_big)?;
-        let map = MmapOptions::new().len(total).no_reserve_swap().map_anon()?;
-        let tape = Tape { map, data, used };
-        for [start, end] in tape.guards() {
-            // SAFETY: the range is page aligned and lies inside our own mapping, which no
-            // Rust reference covers while the guard is inaccessible (the tape is only ever
-            // touched through raw pointers by generated code, and `Tape` hands out no slices).
-            let r =
-                unsafe { libc::mprotect(start as *mut libc::c_void, end - start, libc::PROT_NONE) };
-            if r != 0 {
-                return Err(io::Error::last_os_error());
-            }
+        // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing; it
+        // overlaps nothing of ours.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                total,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        // From here on `Drop` unmaps it, also when the next call fails.
+        let tape = Tape {
+            base: base.cast(),
+            data,
+            used,
+        };
+        // SAFETY: the cells, page aligned, inside the mapping just made (`data` may be 0,
+        // which `mprotect` accepts).
+        let r = unsafe {
+            libc::mprotect(
+                tape.cell0().cast(),
+                data,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
+        };
+        if r != 0 {
+            return Err(io::Error::last_os_error());
         }
         Ok(tape)
     }
 
+    /// Zeroes every cell, for another run on the same tape: the kernel drops the pages
+    /// (`MADV_DONTNEED`) and hands out zeroed ones as they are touched again.
+    pub(crate) fn clear(&self) -> io::Result<()> {
+        // SAFETY: the cells, page aligned, inside our mapping; generated code is not
+        // running, and no Rust reference covers them.
+        let r = unsafe { libc::madvise(self.cell0().cast(), self.data, libc::MADV_DONTNEED) };
+        if r != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     /// Address of cell 0.
-    pub(crate) fn cell0(&mut self) -> *mut u8 {
+    pub(crate) fn cell0(&self) -> *mut u8 {
         // In bounds: the mapping is 2 * GUARD + data bytes long.
-        self.map.as_mut_ptr().wrapping_add(GUARD)
+        self.base.wrapping_add(GUARD)
     }
 
     /// Address of cell 0, as a number.
     pub(crate) fn cell0_addr(&self) -> usize {
-        self.map.as_ptr() as usize + GUARD
+        self.base as usize + GUARD
     }
 
     /// The value of cell `index` (cells of `cell_bytes` bytes), if it is on the tape.
@@ -167,7 +201,7 @@ impl Tape {
         // pages; generated code is not running (it runs only inside `Jit::run`'s call).
         unsafe {
             std::ptr::copy_nonoverlapping(
-                self.map.as_ptr().add(GUARD + at),
+                self.base.add(GUARD + at),
                 bytes.as_mut_ptr(),
                 cell_bytes,
             );
@@ -177,16 +211,24 @@ impl Tape {
 
     /// Address one past the last cell.
     pub(crate) fn end(&self) -> usize {
-        self.map.as_ptr() as usize + GUARD + self.used
+        self.base as usize + GUARD + self.used
     }
 
     /// The two guard regions as `[start, end)` addresses.
     pub(crate) fn guards(&self) -> [[usize; 2]; 2] {
-        let base = self.map.as_ptr() as usize;
+        let base = self.base as usize;
         [
             [base, base + GUARD],
             [base + GUARD + self.data, base + 2 * GUARD + self.data],
         ]
+    }
+}
+
+impl Drop for Tape {
+    fn drop(&mut self) {
+        // SAFETY: the whole mapping made in `new`, unmapped once; generated code has
+        // returned, and nothing else points into it.
+        unsafe { libc::munmap(self.base.cast(), self.data + 2 * GUARD) };
     }
 }
 
