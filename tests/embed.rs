@@ -181,6 +181,25 @@ fn programs_run_in_parallel_threads_with_their_own_errors() {
 }
 
 #[test]
+fn an_executor_moves_to_another_thread_between_runs() {
+    // The executor keeps its tape for the next run; it must stay `Send` so an embedder can
+    // compile on one thread and run on another (a compile error here, not a panic).
+    fn moved<T: Send + 'static>(t: T) -> T {
+        thread::spawn(move || t).join().unwrap()
+    }
+    let program: &'static Program = Box::leak(Box::new(
+        Program::new("+++++[>+++++++++++++<-]>.", &Config::default()).unwrap(),
+    ));
+    let mut jit = program.compile().unwrap();
+    let mut io = Io::memory(Vec::new());
+    jit.run(&mut io).unwrap();
+    let mut jit = moved(jit);
+    let mut io = Io::memory(Vec::new());
+    jit.run(&mut io).unwrap();
+    assert_eq!(io.output(), b"A");
+}
+
+#[test]
 fn the_executor_trait_makes_them_interchangeable() {
     let program = Program::new("++++++++[>++++++++<-]>+.", &Config::default()).unwrap();
     let mut executors: Vec<Box<dyn Executor + '_>> = vec![Box::new(program.interpreter())];

@@ -224,6 +224,11 @@ impl Tape {
     }
 }
 
+// SAFETY: a `Tape` owns its mapping alone (the pointer is never shared or copied out but
+// for a run, which ends before `Jit::run` returns), like the `memmap2` mapping it replaced:
+// moving it to another thread moves the only handle to that memory.
+unsafe impl Send for Tape {}
+
 impl Drop for Tape {
     fn drop(&mut self) {
         // SAFETY: the whole mapping made in `new`, unmapped once; generated code has
