@@ -170,12 +170,7 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
                 let n = (j - i) as u32;
                 i = j;
                 let dir: i8 = if b == b'>' { 1 } else { -1 };
-                let reach = Reach {
-                    off: i32::from(dir),
-                    pos: start,
-                    count: n,
-                    dir,
-                };
+                let reach = Reach::new(i32::from(dir), start, n, dir);
                 out.moves(reach, i32::from(dir) * n as i32, Span::new(start, j as u32))
                     .map_err(out_of_memory)?;
             }

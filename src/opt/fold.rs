@@ -242,7 +242,7 @@ impl Folder {
     fn reach(&mut self, r: Reach) {
         let w = self.window.as_mut().expect("a window is open");
         if let Some(kept) = r.beyond(w.lo, w.hi) {
-            if kept.dir > 0 {
+            if kept.moves > 0 {
                 w.hi = kept.last();
             } else {
                 w.lo = kept.last();
