@@ -626,6 +626,27 @@ impl Emit for Folder {
         Ok(())
     }
 
+    /// What taking `[`, the run and `]` one by one comes to: the loop opens at a boundary,
+    /// its body is the one `Add`, and closing it finds a clear loop (`close_loop`),
+    /// which becomes a pending store of 0 spanning the brackets. Here without writing the
+    /// loop out and taking it back.
+    #[inline]
+    fn clear(
+        &mut self,
+        _val: u32,
+        open: Span,
+        _run: Span,
+        close: Span,
+    ) -> Result<(), TryReserveError> {
+        // One step's room covers it: the boundary writes what one step may write, and
+        // nothing else is written.
+        self.room()?;
+        self.consumed += 3;
+        self.boundary();
+        self.effect(self.shift, Effect::Set(0), open.to(close));
+        Ok(())
+    }
+
     #[inline]
     fn moves(&mut self, reach: Reach, delta: i32, span: Span) -> Result<(), TryReserveError> {
         // One `room` for both: the check writes at most a placeholder and a record, and
