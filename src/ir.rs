@@ -183,41 +183,77 @@ pub struct Instr {
 }
 
 /// A stretch of pointer moves that reached new extremes: the moves at source bytes
-/// `pos, pos+1, .., pos+count-1` took the pointer to offsets `off, off+dir, .., off+dir*(count-1)`.
+/// `pos, pos+1, .., pos+count-1` took the pointer to offsets `off, off+dir, .., off+dir*(count-1)`,
+/// where `count` and `dir` are the size and the sign of `moves` ([`Reach::count`], [`Reach::dir`]).
+///
+/// (One signed field rather than a count and a direction keeps a record at 12 bytes instead of
+/// 16: a program with a bounds check every few commands holds one of these for each.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Reach {
     /// Offset reached by the first move, relative to `p` at the check.
     pub off: i32,
     /// Source byte of the first move (a `<` or `>`).
     pub pos: u32,
-    /// Number of moves (at consecutive source bytes).
-    pub count: u32,
-    /// Direction: `1` for `>`, `-1` for `<`.
-    pub dir: i8,
+    /// Number of moves (at consecutive source bytes), negative for `<`: `>>>` is 3, `<<` is
+    /// -2. Never 0.
+    pub moves: i32,
 }
 
 impl Reach {
+    /// The record of `count` moves (at least 1, at most `i32::MAX`) in direction `dir` (`1`
+    /// for `>`, `-1` for `<`), the first at source byte `pos` reaching offset `off`.
+    #[inline]
+    pub fn new(off: i32, pos: u32, count: u32, dir: i8) -> Reach {
+        debug_assert!((1..=i32::MAX as u32).contains(&count) && dir.abs() == 1);
+        Reach {
+            off,
+            pos,
+            moves: count as i32 * i32::from(dir),
+        }
+    }
+
+    /// Number of moves.
+    #[inline]
+    pub fn count(&self) -> u32 {
+        self.moves.unsigned_abs()
+    }
+
+    /// Direction: `1` for `>`, `-1` for `<`.
+    #[inline]
+    pub fn dir(&self) -> i8 {
+        if self.moves > 0 { 1 } else { -1 }
+    }
+
     /// The offset reached by the last move of this stretch.
     #[inline]
     pub fn last(&self) -> i32 {
-        self.off + i32::from(self.dir) * (self.count as i32 - 1)
+        if self.moves > 0 {
+            self.off + (self.moves - 1)
+        } else {
+            self.off + (self.moves + 1)
+        }
     }
 
     /// The part of this stretch that goes beyond the extremes `lo..=hi` reached so far (the
     /// moves inside them can never be the first to leave the tape), or `None`.
     #[inline]
     pub fn beyond(&self, lo: i32, hi: i32) -> Option<Reach> {
-        let skip = if self.dir > 0 {
-            (hi + 1 - self.off).max(0) as u32
+        // `skip` moves stay inside the extremes; the rest, if any, go beyond them.
+        if self.moves > 0 {
+            let skip = (hi + 1 - self.off).max(0);
+            (skip < self.moves).then(|| Reach {
+                off: self.off + skip,
+                pos: self.pos + skip as u32,
+                moves: self.moves - skip,
+            })
         } else {
-            (self.off - (lo - 1)).max(0) as u32
-        };
-        (skip < self.count).then(|| Reach {
-            off: self.off + i32::from(self.dir) * skip as i32,
-            pos: self.pos + skip,
-            count: self.count - skip,
-            dir: self.dir,
-        })
+            let skip = (self.off - (lo - 1)).max(0);
+            (skip < -self.moves).then(|| Reach {
+                off: self.off - skip,
+                pos: self.pos + skip as u32,
+                moves: self.moves + skip,
+            })
+        }
     }
 }
 
@@ -302,7 +338,7 @@ impl Ir {
             let Some(kept) = r.beyond(lo, hi) else {
                 continue;
             };
-            if r.dir > 0 {
+            if r.moves > 0 {
                 hi = kept.last();
             } else {
                 lo = kept.last();
@@ -328,14 +364,14 @@ impl Ir {
         let cells = cells as i64;
         for r in self.reaches_of(id) {
             // Index k (0-based) of the first move in this stretch that is off the tape.
-            let k = if r.dir > 0 {
+            let k = if r.moves > 0 {
                 cells - p - i64::from(r.off)
             } else {
                 p + i64::from(r.off) + 1
             };
             let k = k.max(0);
-            if k < i64::from(r.count) {
-                let side = if r.dir > 0 { Side::Right } else { Side::Left };
+            if k < i64::from(r.count()) {
+                let side = if r.moves > 0 { Side::Right } else { Side::Left };
                 return Some((r.pos + k as u32, side));
             }
         }
@@ -499,12 +535,7 @@ mod tests {
     use super::*;
 
     fn reach(off: i32, pos: u32, count: u32, dir: i8) -> Reach {
-        Reach {
-            off,
-            pos,
-            count,
-            dir,
-        }
+        Reach::new(off, pos, count, dir)
     }
 
     #[test]
@@ -522,6 +553,22 @@ mod tests {
             ir.reaches_of(id),
             &[reach(1, 10, 3, 1), reach(-1, 16, 2, -1)]
         );
+    }
+
+    #[test]
+    fn reach_records_are_12_bytes_and_keep_count_and_direction() {
+        // A dense program holds a record for every few commands: the layout is the point.
+        assert_eq!(size_of::<Reach>(), 12);
+        let left = reach(-1, 7, 3, -1);
+        assert_eq!(
+            (left.count(), left.dir(), left.moves, left.last()),
+            (3, -1, -3, -3)
+        );
+        let right = reach(1, 7, i32::MAX as u32, 1);
+        assert_eq!((right.count(), right.dir()), (i32::MAX as u32, 1));
+        // Trimming keeps the direction: of `<<<` from offset -1, only -3 is beyond -2.
+        assert_eq!(left.beyond(-2, 0), Some(reach(-3, 9, 1, -1)));
+        assert_eq!(left.beyond(-3, 0), None);
     }
 
     #[test]

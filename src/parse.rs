@@ -64,7 +64,8 @@ pub trait Emit {
 
     /// A run of `+` or `-`: `Add { off: 0, val }`. (A sink may take the commonest commands
     /// without going through [`Op`] and one `match` on it: the parser calls this,
-    /// [`Emit::moves`], [`Emit::open`] and [`Emit::close`] for all but `.`, `,` and `#`.)
+    /// [`Emit::moves`], [`Emit::open`], [`Emit::close`] and [`Emit::clear`] for all but `.`,
+    /// `,` and `#`.)
     fn add(&mut self, val: u32, span: Span) -> Result<(), TryReserveError> {
         self.instr(Op::Add { off: 0, val }, span)
     }
@@ -83,6 +84,22 @@ pub trait Emit {
     /// A `]` that closes a loop: `EndLoop { off: 0 }`.
     fn close(&mut self, span: Span) -> Result<(), TryReserveError> {
         self.instr(Op::EndLoop { off: 0 }, span)
+    }
+
+    /// A clear loop written without comments: `[`, a run of `+` or `-` with an odd count
+    /// (`Add { off: 0, val }`), `]`, each with its span. The same as [`Emit::open`],
+    /// [`Emit::add`] and [`Emit::close`] in turn, which is what it does unless a sink knows
+    /// better (the folder turns it into a store without opening a loop).
+    fn clear(
+        &mut self,
+        val: u32,
+        open: Span,
+        run: Span,
+        close: Span,
+    ) -> Result<(), TryReserveError> {
+        self.open(open)?;
+        self.add(val, run)?;
+        self.close(close)
     }
 }
 
@@ -170,14 +187,31 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
                 let n = (j - i) as u32;
                 i = j;
                 let dir: i8 = if b == b'>' { 1 } else { -1 };
-                let reach = Reach {
-                    off: i32::from(dir),
-                    pos: start,
-                    count: n,
-                    dir,
-                };
+                let reach = Reach::new(i32::from(dir), start, n, dir);
                 out.moves(reach, i32::from(dir) * n as i32, Span::new(start, j as u32))
                     .map_err(out_of_memory)?;
+            }
+            b'[' if matches!(src.get(i + 1), Some(b'+' | b'-')) => {
+                // `[-]` (or `[+]`, or any odd run between brackets with nothing else) is
+                // delivered in one call: a sink that folds it need not open a loop for it.
+                let j = run_end(src, i + 1);
+                let n = (j - (i + 1)) as u32;
+                if n % 2 == 1 && src.get(j) == Some(&b']') {
+                    let val = if src[i + 1] == b'+' {
+                        n
+                    } else {
+                        n.wrapping_neg()
+                    };
+                    let run = Span::new(start + 1, j as u32);
+                    let close = Span::new(j as u32, j as u32 + 1);
+                    i = j + 1;
+                    out.clear(val, one, run, close).map_err(out_of_memory)?;
+                } else {
+                    open.try_reserve(1).map_err(out_of_memory)?;
+                    open.push(start);
+                    i += 1;
+                    out.open(one).map_err(out_of_memory)?;
+                }
             }
             b'[' => {
                 open.try_reserve(1).map_err(out_of_memory)?;

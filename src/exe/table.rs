@@ -205,8 +205,7 @@ impl Builder<'_> {
         for r in reaches {
             let at = self.map.line_col(r.pos);
             let line = self.line(r.pos);
-            let count = r.count as i32 * i32::from(r.dir);
-            for v in [r.off, count, line as i32, at.col as i32] {
+            for v in [r.off, r.moves, line as i32, at.col as i32] {
                 self.reaches.extend(v.to_le_bytes());
             }
         }

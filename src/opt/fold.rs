@@ -242,7 +242,7 @@ impl Folder {
     fn reach(&mut self, r: Reach) {
         let w = self.window.as_mut().expect("a window is open");
         if let Some(kept) = r.beyond(w.lo, w.hi) {
-            if kept.dir > 0 {
+            if kept.moves > 0 {
                 w.hi = kept.last();
             } else {
                 w.lo = kept.last();
@@ -623,6 +623,27 @@ impl Emit for Folder {
         self.room()?;
         self.consumed += 1;
         self.take_end_loop(0, span);
+        Ok(())
+    }
+
+    /// What taking `[`, the run and `]` one by one comes to: the loop opens at a boundary,
+    /// its body is the one `Add`, and closing it finds a clear loop (`close_loop`),
+    /// which becomes a pending store of 0 spanning the brackets. Here without writing the
+    /// loop out and taking it back.
+    #[inline]
+    fn clear(
+        &mut self,
+        _val: u32,
+        open: Span,
+        _run: Span,
+        close: Span,
+    ) -> Result<(), TryReserveError> {
+        // One step's room covers it: the boundary writes what one step may write, and
+        // nothing else is written.
+        self.room()?;
+        self.consumed += 3;
+        self.boundary();
+        self.effect(self.shift, Effect::Set(0), open.to(close));
         Ok(())
     }
 

@@ -487,12 +487,7 @@ mod tests {
     #[test]
     fn compact_keeps_used_checks_in_place_and_gives_a_shared_check_a_copy() {
         let mut ir = Ir::default();
-        let reach = |off, pos| crate::ir::Reach {
-            off,
-            pos,
-            count: 1,
-            dir: 1,
-        };
+        let reach = |off, pos| crate::ir::Reach::new(off, pos, 1, 1);
         let unused = ir.add_excursion(0, [reach(1, 0)]);
         let used = ir.add_excursion(0, [reach(1, 1), reach(2, 2)]);
         let empty = ir.add_excursion(0, []);
@@ -521,24 +516,8 @@ mod tests {
     fn compact_copes_with_tables_out_of_order() {
         // Tables built by hand need not be laid out in id order: compact copies then.
         let mut ir = Ir::default();
-        let a = ir.add_excursion(
-            0,
-            [crate::ir::Reach {
-                off: 1,
-                pos: 0,
-                count: 1,
-                dir: 1,
-            }],
-        );
-        let b = ir.add_excursion(
-            0,
-            [crate::ir::Reach {
-                off: -1,
-                pos: 1,
-                count: 1,
-                dir: -1,
-            }],
-        );
+        let a = ir.add_excursion(0, [crate::ir::Reach::new(1, 0, 1, 1)]);
+        let b = ir.add_excursion(0, [crate::ir::Reach::new(-1, 1, 1, -1)]);
         ir.excursions.swap(0, 1);
         let span = Span::new(0, 1);
         ir.code.push(Instr {

@@ -166,15 +166,7 @@ fn every_ir_instruction_keeps_the_beliefs_true() {
         bytes: b"ab".to_vec(),
         ..Ir::default()
     };
-    let check = ir.add_excursion(
-        0,
-        [Reach {
-            off: 1,
-            pos: 0,
-            count: 1,
-            dir: 1,
-        }],
-    );
+    let check = ir.add_excursion(0, [Reach::new(1, 0, 1, 1)]);
     // Inputs that make cells zero, small, 0x80 and 0xff (and end of input half-way).
     let inputs: [&[u8]; 4] = [b"\0\0\0", b"\x01\x00\xff", b"\x80\x01", b"\xff\xff\x00\x05"];
     let mut runs = 0;

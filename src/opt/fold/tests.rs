@@ -21,6 +21,39 @@ fn folding_while_parsing_is_folding_after() {
 }
 
 #[test]
+fn clear_loops_taken_in_one_call_fold_as_taken_one_by_one() {
+    // The parser delivers `[-]`, `[+++]`... written without comments in one call
+    // (`Emit::clear`); the folder must make of it exactly what it makes of the three ops,
+    // spans and counts included, wherever it stands: after pending arithmetic and moves,
+    // inside a check window, nested, followed by arithmetic on the same cell. Even runs,
+    // comments inside and a missing `]` take the ordinary path.
+    for src in [
+        "[-]",
+        "+>+<[-]+++.",
+        ">>+<[-]>[+++]<<<<[---].",
+        "+[>[-]<-]>[[-]]>.",
+        "[--]+[- ]>[-]x[+]<.",
+        "+++++[-]",
+        "+[-",
+        "+[-]]",
+    ] {
+        let literal = parse(src.as_bytes());
+        let mut streamed = Folder::new(Ir::default()).fusing(Fuse::MUL_SCAN);
+        let result = crate::parse::parse_into(src.as_bytes(), &mut streamed);
+        // Unmatched brackets are found, and named, as before.
+        assert_eq!(result.err(), literal.as_ref().err().copied(), "{src}");
+        let Ok(mut after) = literal else { continue };
+        assert_eq!(streamed.consumed(), after.len(), "{src}: literal ops");
+        run_mul_scan(&mut after, &Config::default());
+        assert_eq!(
+            crate::opt::compact(streamed.finish()),
+            crate::opt::compact(after),
+            "{src}"
+        );
+    }
+}
+
+#[test]
 fn fused_loop_rewrites_are_the_passes_run_after() {
     let config = Config::default();
     for src in [
