@@ -14,7 +14,7 @@
 use super::Known;
 use super::state::State;
 use super::summary::Summary;
-use crate::ir::{Op, Span};
+use crate::ir::{Instr, Op, Span};
 
 /// One iteration of a small loop, run (as a trial) from the state on entry (see
 /// `Known::one_iteration`).
@@ -46,6 +46,31 @@ pub(super) struct Written {
     pub(super) charge: u64,
 }
 
+/// Whether running `body` (a balanced loop's body) from its head state could leave its
+/// condition `p[off]` known, when the head state knows nothing of it or knows it nonzero
+/// and the body never writes it. Only an instruction that may set the cell can: a store, a
+/// multiply-store, a loop, `if` or scan on it (which leave it 0), or anything that moves the
+/// pointer (offsets then name other cells). Additions keep an unknown cell unknown, and a
+/// compile-time run of an inner loop reads the cell before it could add to it, so it stops
+/// there; a store inside an inner loop is found as well, since every depth is looked at.
+fn may_know_cond(body: &[Instr], off: i32) -> bool {
+    body.iter().any(|i| match i.op {
+        Op::Set { off: o, .. } | Op::Loop { off: o } | Op::If { off: o } => o == off,
+        Op::MulSet { dst, .. } => dst == off,
+        Op::Move { .. } | Op::Scan { .. } => true,
+        Op::Add { .. }
+        | Op::MulAdd { .. }
+        | Op::MulAddMin { .. }
+        | Op::In { .. }
+        | Op::Out { .. }
+        | Op::Print { .. }
+        | Op::Check(_)
+        | Op::Debug { .. }
+        | Op::EndLoop { .. }
+        | Op::EndIf => false,
+    })
+}
+
 /// True if one iteration of the loop (`after_one`) leaves some cell other than the
 /// condition known that `st` (the loop's head state) does not know: then the first
 /// iteration is peeled off (see `Known::lp`).
@@ -61,8 +86,9 @@ pub(super) fn gains(after_one: Option<&AfterOne>, st: &State, off: i32) -> bool 
 impl Known<'_> {
     /// Turns `st` into the state at the head of a balanced loop: cells the body writes are
     /// unknown, except those that a trial run shows the body returns to their entry value.
-    /// Returns whether the body always ends with the condition `p[off]` at 0 and, with a
-    /// `speculation`, the loop's code if it was written on the way (only when it stays a
+    /// Returns whether the body always ends with the condition `p[off]` at 0 (if `ask`;
+    /// without it, and without a `speculation`, the answer may be a plain `false`) and, with
+    /// a `speculation`, the loop's code if it was written on the way (only when it stays a
     /// loop that is not peeled).
     pub(super) fn loop_head(
         &mut self,
@@ -72,6 +98,7 @@ impl Known<'_> {
         body: std::ops::Range<usize>,
         depth: usize,
         speculation: Option<Speculation>,
+        ask: bool,
     ) -> (bool, Option<Written>) {
         // Optimistically assume every written cell that is known on entry keeps its value;
         // drop the ones a trial run disproves, until the assumption holds.
@@ -126,7 +153,13 @@ impl Known<'_> {
         }
         // The last trial run starts from the head state. (Earlier ones may too, when the
         // guess holds, but mostly it does not, and writing code that is dropped costs more
-        // than a trial run.)
+        // than a trial run.) It is only needed for what it tells: whether the body clears the
+        // condition, and the loop's code if it writes it. When nobody asks, or the body cannot
+        // leave the condition known (it is unknown here, or known and never written), the
+        // answer is known without it.
+        if speculation.is_none() && (!ask || !may_know_cond(&self.code[body.clone()], off)) {
+            return (false, None);
+        }
         let trial = st.save();
         let written = self.head_trial(body, st, depth, off, speculation);
         let cleared = st.get(off) == Some(0);

@@ -88,7 +88,7 @@ impl Known<'_> {
             span: lo_span,
         });
         let (at_most_once, written) =
-            self.loop_head(st, summary, off, body.clone(), depth, speculation);
+            self.loop_head(st, summary, off, body.clone(), depth, speculation, true);
         if at_most_once {
             // A body that always ends with the condition at 0 runs at most once: an `if`,
             // analysed from the (more precise) entry state.
