@@ -16,7 +16,7 @@ use super::state::State;
 use super::summary::Summary;
 use crate::ir::{Instr, Op, Span};
 
-/// One iteration of a small loop, run (as a trial) from the state on entry (see
+/// One iteration of a loop, run (as a trial) from the state on entry (see
 /// `Known::one_iteration`).
 pub(super) struct AfterOne {
     /// The values the cells the body may write have after it, in the summary's order.
@@ -89,7 +89,9 @@ impl Known<'_> {
     /// Returns whether the body always ends with the condition `p[off]` at 0 (if `ask`;
     /// without it, and without a `speculation`, the answer may be a plain `false`) and, with
     /// a `speculation`, the loop's code if it was written on the way (only when it stays a
-    /// loop that is not peeled).
+    /// loop that is not peeled). `first`, if some, is a trial run of the body from `st`
+    /// made already.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn loop_head(
         &mut self,
         st: &mut State,
@@ -99,6 +101,7 @@ impl Known<'_> {
         depth: usize,
         speculation: Option<Speculation>,
         ask: bool,
+        first: Option<&AfterOne>,
     ) -> (bool, Option<Written>) {
         // Optimistically assume every written cell that is known on entry keeps its value;
         // drop the ones a trial run disproves, until the assumption holds.
@@ -116,10 +119,11 @@ impl Known<'_> {
             }
             None => st.forget_cells(),
         }
-        // The first guess is the state on entry: every cell the body writes as it was. For a
-        // small loop, `one_iteration` ran the body from there already; its run stands for
+        // The first guess is the state on entry: every cell the body writes as it was. A run
+        // of the body from there made already (`first`: by `one_iteration` for a small loop,
+        // or to see whether a loop entered with its condition known runs once) stands for
         // this one (which would visit the same instructions and end in the same state).
-        let mut ran = speculation.as_ref().and_then(|s| s.after_one);
+        let mut ran = first;
         for _ in 0..3 {
             if keep.is_empty() || self.analysis_budget == 0 {
                 break;
