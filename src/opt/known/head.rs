@@ -16,7 +16,7 @@
 //! up or down, or stored to another value, at the body's top level), and the last run when
 //! nothing asks what it tells or the body cannot leave the condition known
 //! ([`may_know_cond`]). The pass decides the same; only its analysis budget, a safety limit,
-//! is charged less. On lostkng.b the two skip 17% of the trial runs' instructions.
+//! is charged less. On lostkng.b the two save about 6 M of the process's 139 M instructions.
 
 use super::Known;
 use super::state::State;
