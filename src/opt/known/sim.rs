@@ -145,15 +145,17 @@ impl Known<'_> {
         /// A loop being run: where it starts, how many of its iterations were compared with
         /// the one before, and where the cells' values at the start of this iteration are
         /// in `snapshots` (`NONE`: not compared).
+        // (Laid out to stay 40 bytes: one is pushed and popped at every entry into a loop.)
         struct Head {
             start: usize,
-            tries: u32,
             snapshot: usize,
-            /// The condition's value and the step count at the end of the last iteration.
-            lap: Option<(u32, u64)>,
-            /// The step count when the loop was entered, and when its current iteration began.
+            /// The step count when the loop was entered, and when its current iteration began
+            /// (at the end of the last one).
             entered: u64,
             began: u64,
+            tries: u32,
+            /// The condition's value at the end of the last iteration (0: this is the first).
+            prev: u32,
         }
         const NONE: usize = usize::MAX;
         let Scratch { tape, fixpoints } = scratch;
@@ -269,9 +271,9 @@ impl Known<'_> {
                                 start: i,
                                 tries: 0,
                                 snapshot,
-                                lap: None,
                                 entered: n,
                                 began: n,
+                                prev: 0,
                             });
                         }
                     }
@@ -282,17 +284,17 @@ impl Known<'_> {
                         if again {
                             // A counter going down by `d` per iteration has `v / d` to go: if
                             // that many more of the last iteration do not fit, stop now.
-                            if let Some((prev, at_prev)) = head.lap {
-                                let d = prev.wrapping_sub(v) & mask;
+                            if head.prev != 0 {
+                                let d = head.prev.wrapping_sub(v) & mask;
                                 if d != 0 && v % d == 0 {
                                     let laps = u64::from(v / d);
-                                    if n + laps.saturating_mul(n - at_prev) > limit {
+                                    if n + laps.saturating_mul(n - head.began) > limit {
                                         sim.too_long = true;
                                         return None;
                                     }
                                 }
                             }
-                            head.lap = Some((v, n));
+                            head.prev = v;
                         }
                         if again && head.snapshot != NONE {
                             // Compare with the iteration's start; keep this end as the next start.
