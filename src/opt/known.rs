@@ -21,7 +21,8 @@
 //!   counting loops (`long.b`, `bench.b`) collapse. The run skips to the end of a counted loop
 //!   as soon as its iterations stop changing anything but the counter (module `fixpoint`: bench.b's
 //!   seven levels of ten iterations cost a few hundred steps, not ten million), and gives up
-//!   early on a counted loop whose remaining iterations cannot fit the budget;
+//!   early on a counted loop whose remaining iterations cannot fit the budget, and on any loop
+//!   when one more iteration as long as the last would not;
 //! * bounds checks are decided at compile time while the pointer's position is known;
 //! * after a loop or `if`, the condition cell is known to be 0.
 //!
