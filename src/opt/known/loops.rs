@@ -54,16 +54,17 @@ impl Known<'_> {
         // would be a cache miss per loop on a large program.)
         let lo_span = self.code[start].span;
         let writes_cond = self.writes(summary).is_none_or(|w| w.contains(&off));
+        // A pass through the body from the state on entry, if one was made: it is the first
+        // trial run that `one_iteration` and `loop_head` would make too, from the same state.
+        let mut first = None;
         if c.is_some() && writes_cond {
             // Known nonzero: if one pass through the body clears it, the loop runs once.
-            let save = st.save();
-            self.trial(body.clone(), st, depth);
-            let once = st.get(off) == Some(0);
-            st.restore(save);
-            if once {
+            let one = self.iteration(start, end, off, summary, st, depth);
+            if one.cond == Some(0) {
                 self.block(body, st, depth + 1);
                 return;
             }
+            first = Some(one);
         }
         if !summary.balanced {
             if let Some(stride) = self.stride(start, end) {
@@ -79,16 +80,25 @@ impl Known<'_> {
             return;
         }
         let entry = st.save();
-        let after_one = self.one_iteration(start, end, off, summary, st, depth);
+        let after_one = self.one_iteration(start, end, off, summary, st, depth, &mut first);
         // (A loop without loops inside is analysed the same way in a trial run as when its
         // code is written: `loop_head` may write the loop while it runs the body from its
         // head state.)
+        let first = after_one.as_ref().or(first.as_ref());
         let speculation = (!summary.inner_loop).then_some(Speculation {
             after_one: after_one.as_ref(),
             span: lo_span,
         });
-        let (at_most_once, written) =
-            self.loop_head(st, summary, off, body.clone(), depth, speculation);
+        let (at_most_once, written) = self.loop_head(
+            st,
+            summary,
+            off,
+            body.clone(),
+            depth,
+            speculation,
+            true,
+            first,
+        );
         if at_most_once {
             // A body that always ends with the condition at 0 runs at most once: an `if`,
             // analysed from the (more precise) entry state.
@@ -125,7 +135,9 @@ impl Known<'_> {
 
     /// For a small loop without inner loops (condition `p[off]`): what one iteration from
     /// the state `st` (which is left as it was) leaves in the cells its body writes and in
-    /// the condition.
+    /// the condition. `ran`, if some, is that iteration run already: it is taken instead of
+    /// running it again (and charged to the analysis budget as the run would be).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn one_iteration(
         &mut self,
         start: usize,
@@ -134,6 +146,7 @@ impl Known<'_> {
         summary: Summary,
         st: &mut State,
         depth: usize,
+        ran: &mut Option<AfterOne>,
     ) -> Option<AfterOne> {
         let small = end - start <= PEEL_MAX
             && !self.code[start + 1..end]
@@ -142,16 +155,39 @@ impl Known<'_> {
         if !small || self.analysis_budget == 0 {
             return None;
         }
-        let writes = self.writes(summary)?.to_vec();
+        self.writes(summary)?;
+        if let Some(one) = ran.take() {
+            self.charge(one.visits);
+            return Some(one);
+        }
+        Some(self.iteration(start, end, off, summary, st, depth))
+    }
+
+    /// A trial run of the body of the loop `start..=end` (condition `p[off]`) from `st`
+    /// (which is left as it was): what it leaves in the cells the body writes (none, if
+    /// there are too many to list) and in the condition.
+    fn iteration(
+        &mut self,
+        start: usize,
+        end: usize,
+        off: i32,
+        summary: Summary,
+        st: &mut State,
+        depth: usize,
+    ) -> AfterOne {
         let trial = st.save();
         let budget = self.analysis_budget;
         self.trial(start + 1..end, st, depth);
+        let cells = match self.writes(summary) {
+            Some(w) => w.iter().map(|&o| (o, st.get(o))).collect(),
+            None => Vec::new(),
+        };
         let after = AfterOne {
-            cells: writes.iter().map(|&o| (o, st.get(o))).collect(),
+            cells,
             cond: st.get(off),
             visits: budget - self.analysis_budget,
         };
         st.restore(trial);
-        Some(after)
+        after
     }
 }

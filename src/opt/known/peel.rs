@@ -35,7 +35,7 @@ impl Known<'_> {
         let save = st.save();
         // The first iteration, then the loop from what it leaves.
         self.block(body.clone(), st, depth + 1);
-        self.loop_head(st, summary, off, body.clone(), depth, None);
+        self.loop_head(st, summary, off, body.clone(), depth, None, false, None);
         self.emit(crate::ir::Op::Loop { off }, lo_span);
         let in_loop = st.save();
         self.block(body, st, depth + 1);

@@ -28,6 +28,15 @@ pub(super) struct Sim {
     /// The run stopped because it would not finish within its steps (it ran out of them,
     /// or the iterations left of a counted loop could not fit).
     pub(super) too_long: bool,
+    /// Loops inside the one run that, entered once, took more steps than a run of their own
+    /// may take inside a loop that ran out of them (see [`inner_limit`]).
+    pub(super) long_inner: Vec<usize>,
+}
+
+/// The steps a run of a loop inside a loop that ran out of steps may take (at most `limit`):
+/// an eighth of them, but at least [`SIM_STEPS_INNER_MIN`].
+fn inner_limit(limit: u64) -> u64 {
+    (limit >> 3).max(SIM_STEPS_INNER_MIN.min(limit))
 }
 
 impl Known<'_> {
@@ -64,7 +73,7 @@ impl Known<'_> {
                 return None;
             }
             if s < start && start < e {
-                limit = (limit >> 3).max(SIM_STEPS_INNER_MIN.min(limit));
+                limit = inner_limit(limit);
             }
         }
         if limit == 0 {
@@ -84,6 +93,7 @@ impl Known<'_> {
             output: Vec::new(),
             moved: 0,
             too_long: false,
+            long_inner: Vec::new(),
         };
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.tape.reset(st.pos);
@@ -97,6 +107,15 @@ impl Known<'_> {
         self.sim_budget = self.sim_budget.saturating_sub(steps);
         if finished.is_none() && sim.too_long {
             self.too_long.push((start, end));
+            // A loop inside that took longer on one entry than it may on its own would most
+            // likely run out of steps again when it is reached (from much the same cells)
+            // later in the pass: it is not run at all.
+            for &s in &sim.long_inner {
+                let e = self.partner(s);
+                if !self.too_long.contains(&(s, e)) {
+                    self.too_long.push((s, e));
+                }
+            }
         }
         finished.map(|()| sim)
     }
@@ -106,8 +125,9 @@ impl Known<'_> {
     /// cells the run has not touched yet. Loops that settle ([`fixpoint`]) are left as soon
     /// as an iteration changes nothing but their counter. A loop whose condition goes down
     /// by the same amount every iteration is given up on as soon as the iterations left,
-    /// each as long as the last one, would pass `limit`: a run that will not finish is pure
-    /// cost.
+    /// each as long as the last one, would pass `limit`, and any loop as soon as one more
+    /// iteration as long as the last would: a run that will not finish is pure cost. (hanoi.b's
+    /// main loop gives up after two of its iterations, 89,000 steps, not at 131,072.)
     // (Never inlined: this loop is the hottest code of the pass, and compiled on its own
     // it keeps its registers to itself rather than sharing them with whatever calls it.)
     #[allow(clippy::too_many_arguments)]
@@ -125,12 +145,17 @@ impl Known<'_> {
         /// A loop being run: where it starts, how many of its iterations were compared with
         /// the one before, and where the cells' values at the start of this iteration are
         /// in `snapshots` (`NONE`: not compared).
+        // (Laid out to stay 40 bytes: one is pushed and popped at every entry into a loop.)
         struct Head {
             start: usize,
-            tries: u32,
             snapshot: usize,
-            /// The condition's value and the step count at the end of the last iteration.
-            lap: Option<(u32, u64)>,
+            /// The step count when the loop was entered, and when its current iteration began
+            /// (at the end of the last one).
+            entered: u64,
+            began: u64,
+            tries: u32,
+            /// The condition's value at the end of the last iteration (0: this is the first).
+            prev: u32,
         }
         const NONE: usize = usize::MAX;
         let Scratch { tape, fixpoints } = scratch;
@@ -159,6 +184,7 @@ impl Known<'_> {
         // instruction.)
         let code = &self.code[..=end];
         let mut n = *steps;
+        let long = inner_limit(limit);
         let result = (|| {
             while let Some(ins) = code.get(i) {
                 n += 1;
@@ -245,7 +271,9 @@ impl Known<'_> {
                                 start: i,
                                 tries: 0,
                                 snapshot,
-                                lap: None,
+                                entered: n,
+                                began: n,
+                                prev: 0,
                             });
                         }
                     }
@@ -256,17 +284,17 @@ impl Known<'_> {
                         if again {
                             // A counter going down by `d` per iteration has `v / d` to go: if
                             // that many more of the last iteration do not fit, stop now.
-                            if let Some((prev, at_prev)) = head.lap {
-                                let d = prev.wrapping_sub(v) & mask;
+                            if head.prev != 0 {
+                                let d = head.prev.wrapping_sub(v) & mask;
                                 if d != 0 && v % d == 0 {
                                     let laps = u64::from(v / d);
-                                    if n + laps.saturating_mul(n - at_prev) > limit {
+                                    if n + laps.saturating_mul(n - head.began) > limit {
                                         sim.too_long = true;
                                         return None;
                                     }
                                 }
                             }
-                            head.lap = Some((v, n));
+                            head.prev = v;
                         }
                         if again && head.snapshot != NONE {
                             // Compare with the iteration's start; keep this end as the next start.
@@ -289,11 +317,21 @@ impl Known<'_> {
                             }
                         }
                         if again {
+                            // Another iteration comes: if it is as long as this one and
+                            // does not fit, stop now.
+                            if n + (n - head.began) > limit {
+                                sim.too_long = true;
+                                return None;
+                            }
+                            head.began = n;
                             i = head.start;
                         } else {
                             let head = heads.pop().expect("balanced");
                             if head.snapshot != NONE {
                                 fixpoints.snapshots.truncate(head.snapshot);
+                            }
+                            if n - head.entered > long && head.start != start {
+                                sim.long_inner.push(head.start);
                             }
                         }
                     }
