@@ -275,14 +275,38 @@ impl State {
 
     /// The state where paths from `self` and `other` join. Fails if a cell whose memory is
     /// out of date on some path is not in the same register on every path.
+    #[cfg(test)]
     pub(crate) fn merge(&self, other: &State) -> Result<State, String> {
-        if self.dead {
-            return Ok(*other);
+        let mut m = *self;
+        m.merge_in(other, false)?;
+        Ok(m)
+    }
+
+    /// `*self = a.merge(b)`, with `(a, b)` = `(other, self)` if `other_first`, else
+    /// `(self, other)` ([`State::merge`] in place: paths join at every `if` and loop end,
+    /// and a state is some 150 bytes, so returning a new one costs copies). On an error
+    /// `self` is left as it was.
+    pub(crate) fn merge_in(&mut self, other: &State, other_first: bool) -> Result<(), String> {
+        // (A dead first path gives the second; a dead second path, or two equal ones, the
+        // first. Paths that agree on everything are common.)
+        let (first_dead, second_dead) = match other_first {
+            true => (other.dead, self.dead),
+            false => (self.dead, other.dead),
+        };
+        if first_dead {
+            if !other_first {
+                *self = *other;
+            }
+            return Ok(());
         }
-        if other.dead || self == other {
-            // (Paths that agree on everything are common: a join of identical states is
-            // the state itself.)
-            return Ok(*self);
+        if second_dead {
+            if other_first {
+                *self = *other;
+            }
+            return Ok(());
+        }
+        if self == other {
+            return Ok(());
         }
         let mut regs = [FREE; 16];
         for (n, slot) in regs.iter_mut().enumerate() {
@@ -292,7 +316,11 @@ impl State {
         }
         // The union of the out-of-date cells, each checked before it is added (so the set
         // never holds more cells than the registers do).
-        for &c in self.stale().iter().chain(other.stale()) {
+        let (a, b) = match other_first {
+            true => (other, &*self),
+            false => (&*self, other),
+        };
+        for &c in a.stale().iter().chain(b.stale()) {
             if !regs.contains(&c) {
                 return Err(format!(
                     "p[{c}] is out of date in memory on one path and not in the same \
@@ -300,18 +328,17 @@ impl State {
                 ));
             }
         }
-        let stale = self.stale.union(&other.stale);
-        let proven = match (self.proven, other.proven) {
+        self.stale = self.stale.union(&other.stale);
+        self.regs = regs;
+        self.proven = match (self.proven, other.proven) {
             (Some((a, b)), Some((c, d))) if a.max(c) <= b.min(d) => Some((a.max(c), b.min(d))),
             _ => None,
         };
-        Ok(State {
-            regs,
-            stale,
-            flags: self.flags.filter(|_| self.flags == other.flags),
-            proven,
-            dead: false,
-        })
+        if self.flags != other.flags {
+            self.flags = None;
+        }
+        self.dead = false;
+        Ok(())
     }
 
     /// True if code written for state `head` may be entered from `self`: everything `head`
