@@ -5,7 +5,7 @@
 //! needed furthest ahead), whether an addition should set the flags (is the next test about
 //! this cell?), and which loops can keep their cells in registers from start to end. Those
 //! answers need the instructions that come later. The loop facts are worked out before any
-//! code is emitted, in one linear pass ([`Plan::new`], [`super::loops`]); the others region
+//! code is emitted, in the one pass of [`super::survey`] ([`super::loops`]); the others region
 //! by region, as the generator reaches each region ([`Plan::look`]), one backward pass over
 //! it.
 //!
@@ -17,7 +17,10 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::ir::{Ir, Op};
+use super::loops::LoopFacts;
+#[cfg(test)]
+use crate::ir::Ir;
+use crate::ir::Op;
 
 /// No further use.
 pub(crate) const NEVER: u32 = u32::MAX;
@@ -135,10 +138,11 @@ fn ends_region(op: &Op) -> bool {
 }
 
 impl Plan {
-    /// The loop facts of `ir`, whose cell offsets are within `cells` (lowest, highest: see
-    /// [`super::survey::Survey::cells`]); the per-instruction ones come region by region.
-    pub(crate) fn new(ir: &Ir, cells: (i32, i32)) -> Plan {
-        let (brackets, carried) = super::loops::loops(ir);
+    /// The plan of a program whose cell offsets are within `cells` (lowest, highest: see
+    /// [`super::survey::Survey::cells`]), with its loop facts (from the survey); the
+    /// per-instruction facts come region by region.
+    pub(crate) fn new(cells: (i32, i32), loops: LoopFacts) -> Plan {
+        let LoopFacts { brackets, carried } = loops;
         Plan {
             start: 0,
             next_use: Vec::with_capacity(64),
@@ -441,7 +445,8 @@ mod tests {
                 .collect(),
             ..Ir::default()
         };
-        let plan = Plan::new(&ir, super::super::survey::Survey::of(&ir.code).cells);
+        let survey = super::super::survey::Survey::of(&ir.code);
+        let plan = Plan::new(survey.cells, survey.loops);
         (ir, plan)
     }
 
