@@ -515,6 +515,10 @@ impl Gen<'_> {
     }
 
     /// Emits instruction `i` (and any it fuses with); returns the next instruction index.
+    ///
+    /// (Inlined into the driver's loop, its only caller: a call per IR instruction saved and
+    /// restored the registers of this large function each time.)
+    #[inline(always)]
     fn instr(&mut self, i: usize) -> usize {
         self.plan.look(&self.ir.code, i);
         match self.ir.code[i].op {
