@@ -209,24 +209,27 @@ impl Plan {
         // Backwards: the next use of each cell in the region, and the cell tested next. One
         // `match` per instruction says everything about it (its cells, the one it writes,
         // and what it does to the test looked for).
-        let seen = &mut self.seen;
-        seen.new_region(i);
+        self.seen.new_region(i);
+        // (The table's fields and the region's facts as locals and slices walked together:
+        // through `self` they were loaded again after every store, and indexed with checks.)
+        let mut seen = self.seen.view();
         let mut test: Option<i32> = None;
-        for k in (i..end).rev() {
-            let at = k - i;
-            let next_use = &mut self.next_use[at];
+        let facts = self.next_use.iter_mut().zip(self.wants_flags.iter_mut());
+        for (at, (ins, (next_use, wants_flags))) in code[i..end].iter().zip(facts).enumerate().rev()
+        {
+            let k = (i + at) as u32;
             // A write of the cell tested next sets the flags for that test.
             let mut writes = |c: i32, test: &mut Option<i32>| {
                 if *test == Some(c) {
-                    self.wants_flags[at] = true;
+                    *wants_flags = true;
                     *test = None;
                 }
             };
-            match code[k].op {
+            match ins.op {
                 Op::Add { off, .. } | Op::Set { off, .. } => {
                     writes(off, &mut test);
                     next_use[0] = seen.get(off);
-                    seen.set(off, k as u32);
+                    seen.set(off, k);
                 }
                 Op::MulAdd { src, dst, .. }
                 | Op::MulSet { src, dst, .. }
@@ -234,23 +237,23 @@ impl Plan {
                     writes(dst, &mut test);
                     next_use[0] = seen.get(dst);
                     next_use[1] = seen.get(src);
-                    seen.set(dst, k as u32);
-                    seen.set(src, k as u32);
+                    seen.set(dst, k);
+                    seen.set(src, k);
                 }
                 Op::In { off } => {
                     writes(off, &mut test);
                     next_use[0] = seen.get(off);
-                    seen.set(off, k as u32);
+                    seen.set(off, k);
                     test = None;
                 }
                 Op::Out { off } => {
                     next_use[0] = seen.get(off);
-                    seen.set(off, k as u32);
+                    seen.set(off, k);
                     test = None;
                 }
                 Op::If { off } => {
                     next_use[0] = seen.get(off);
-                    seen.set(off, k as u32);
+                    seen.set(off, k);
                     test = Some(off);
                 }
                 // A region boundary's own test does not count as a use for the instructions
@@ -262,7 +265,7 @@ impl Plan {
                 }
                 // A move fused with the loop end after it tests that loop's cell.
                 Op::Move { delta } => {
-                    test = match code.get(k + 1).map(|x| x.op) {
+                    test = match code.get(k as usize + 1).map(|x| x.op) {
                         Some(Op::EndLoop { off }) => Some(delta + off),
                         _ => None,
                     };
@@ -308,6 +311,16 @@ impl NextUses {
         }
     }
 
+    /// The table for one region's pass, its fields in locals (see [`NextUsesView`]).
+    fn view(&mut self) -> NextUsesView<'_> {
+        NextUsesView {
+            base: self.base,
+            start: self.start,
+            near: &mut self.near,
+            far: &mut self.far,
+        }
+    }
+
     /// Starts the region whose first instruction is `start`.
     fn new_region(&mut self, start: usize) {
         self.start = start as u32;
@@ -315,7 +328,18 @@ impl NextUses {
             self.far.clear();
         }
     }
+}
 
+/// [`NextUses`] during one region's pass of [`Plan::look`]: the same table, borrowed, with
+/// its scalar fields copied out (so that they stay in registers while the table is written).
+struct NextUsesView<'a> {
+    base: i32,
+    start: u32,
+    near: &'a mut [u32],
+    far: &'a mut FxHashMap<i32, u32>,
+}
+
+impl NextUsesView<'_> {
     #[inline(always)]
     fn index(&self, c: i32) -> Option<usize> {
         // (One unsigned compare: an offset below `base` wraps to a huge number.)
