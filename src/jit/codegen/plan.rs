@@ -34,17 +34,12 @@ pub(crate) const CARRIED_MAX: usize = 9;
 /// they are worked out one region at a time, when the code generator reaches it
 /// ([`Plan::look`]): memory for them is the size of one region, not of the program.
 pub(crate) struct Plan {
-    /// The instruction `next_use[0]` and `wants_flags[0]` are about: the region looked at
-    /// is `start..start + next_use.len()`.
+    /// The instruction `ahead[0]` is about: the region looked at is
+    /// `start..start + ahead.len()`.
     start: usize,
-    /// For each instruction of the region, the index of the next instruction in the same
-    /// region that uses the cell of each of its operands (`[primary, source]`, the source
-    /// being the `src` of a multiply), or [`NEVER`].
-    next_use: Vec<[u32; 2]>,
-    /// For each instruction of the region that writes a cell: true if the next test (before
-    /// any other write of that cell or anything that loses the flags) is a test of that
-    /// cell, so the write should set the flags.
-    wants_flags: Vec<bool>,
+    /// The facts about each instruction of the region (one table, so that a new region
+    /// costs one fill, not two).
+    ahead: Vec<Ahead>,
     /// The next uses seen so far while a region is looked at (going backwards).
     seen: NextUses,
     /// For each `Loop`/`If`, facts about its body, one bit each: [`Plan::BALANCED`] and
@@ -53,6 +48,19 @@ pub(crate) struct Plan {
     /// Innermost loops that may keep their cells in registers: by the index of the `Loop`,
     /// the cells the loop uses (condition included) and, separately, those it writes.
     pub carried: Carried,
+}
+
+/// What [`Plan`] knows about one instruction of the region looked at.
+#[derive(Clone, Copy)]
+struct Ahead {
+    /// The index of the next instruction in the same region that uses the cell of each of
+    /// its operands (`[primary, source]`, the source being the `src` of a multiply), or
+    /// [`NEVER`].
+    next_use: [u32; 2],
+    /// For an instruction that writes a cell: true if the next test (before any other write
+    /// of that cell or anything that loses the flags) is a test of that cell, so the write
+    /// should set the flags.
+    wants_flags: bool,
 }
 
 /// Loops that may keep their cells in registers: see [`Plan::carried`].
@@ -150,8 +158,7 @@ impl Plan {
         let LoopFacts { brackets, carried } = loops;
         Plan {
             start: 0,
-            next_use: Vec::with_capacity(64),
-            wants_flags: Vec::with_capacity(64),
+            ahead: Vec::with_capacity(64),
             seen: NextUses::new(cells),
             brackets,
             carried,
@@ -178,13 +185,13 @@ impl Plan {
     /// The next use of operand `slot` of instruction `i` in its region, or [`NEVER`] (`i` must
     /// be in the region looked at last).
     pub(crate) fn next_use(&self, i: usize, slot: usize) -> u32 {
-        self.next_use[i - self.start][slot]
+        self.ahead[i - self.start].next_use[slot]
     }
 
     /// Whether instruction `i` should set the flags for the test that follows (`i` must be
     /// in the region looked at last).
     pub(crate) fn wants_flags(&self, i: usize) -> bool {
-        self.wants_flags[i - self.start]
+        self.ahead[i - self.start].wants_flags
     }
 
     /// Looks ahead from instruction `i` to the end of its region, unless that is done: the
@@ -195,7 +202,7 @@ impl Plan {
     pub(crate) fn look(&mut self, code: &[crate::ir::Instr], i: usize) {
         // (Inlined: most instructions are in the region looked at already, and this test
         // is all they cost.)
-        if !(self.start..self.start + self.next_use.len()).contains(&i) {
+        if !(self.start..self.start + self.ahead.len()).contains(&i) {
             self.look_region(code, i);
         }
     }
@@ -207,10 +214,12 @@ impl Plan {
             .position(|x| ends_region(&x.op))
             .map_or(code.len(), |k| i + k + 1);
         self.start = i;
-        self.next_use.clear();
-        self.next_use.resize(end - i, [NEVER; 2]);
-        self.wants_flags.clear();
-        self.wants_flags.resize(end - i, false);
+        self.ahead.clear();
+        let none = Ahead {
+            next_use: [NEVER; 2],
+            wants_flags: false,
+        };
+        self.ahead.resize(end - i, none);
         // Backwards: the next use of each cell in the region, and the cell tested next. One
         // `match` per instruction says everything about it (its cells, the one it writes,
         // and what it does to the test looked for).
@@ -219,9 +228,16 @@ impl Plan {
         // through `self` they were loaded again after every store, and indexed with checks.)
         let mut seen = self.seen.view();
         let mut test: Option<i32> = None;
-        let facts = self.next_use.iter_mut().zip(self.wants_flags.iter_mut());
-        for (at, (ins, (next_use, wants_flags))) in code[i..end].iter().zip(facts).enumerate().rev()
+        for (at, (ins, ahead)) in code[i..end]
+            .iter()
+            .zip(self.ahead.iter_mut())
+            .enumerate()
+            .rev()
         {
+            let Ahead {
+                next_use,
+                wants_flags,
+            } = ahead;
             let k = (i + at) as u32;
             // A write of the cell tested next sets the flags for that test.
             let mut writes = |c: i32, test: &mut Option<i32>| {
