@@ -11,7 +11,9 @@ use super::plan::{CARRIED_MAX, Carried, CellList, Plan};
 
 /// An open loop or if, while [`Loops`] gathers its facts.
 struct Open {
-    at: usize,
+    /// (An instruction index as `u32`, as [`Carried`] has it: the whole record then fits
+    /// in 128 bytes, which the compiler moves without a call of `memcpy`.)
+    at: u32,
     /// Net pointer movement of the body so far, or `None` once unknown.
     moved: Option<i64>,
     /// A loop (not an `if`).
@@ -24,6 +26,8 @@ struct Open {
     cells: CellList,
     writes: CellList,
 }
+
+const _: () = assert!(std::mem::size_of::<Open>() <= 128);
 
 impl Open {
     /// Adds cells (and, of those, the written ones) to what the bracket uses; one that does
@@ -82,7 +86,7 @@ impl Loops {
         // cells (an `if` outside any such loop has no use for them).
         let carried = is_loop || self.open.last().is_some_and(|p| p.carried);
         self.open.push(Open {
-            at,
+            at: at as u32,
             moved: Some(0),
             is_loop,
             has_loop: false,
@@ -97,7 +101,7 @@ impl Loops {
     pub(super) fn close(&mut self, end: Option<i32>) {
         let o = self.open.pop().expect("balanced IR");
         let bal = o.moved == Some(0);
-        self.facts.brackets[o.at] = (u8::from(bal) * Plan::BALANCED)
+        self.facts.brackets[o.at as usize] = (u8::from(bal) * Plan::BALANCED)
             | (u8::from(o.is_loop && !o.has_loop) * Plan::INNERMOST);
         if let Some(parent) = self.open.last_mut() {
             parent.has_loop |= o.is_loop || o.has_loop;
@@ -116,7 +120,7 @@ impl Loops {
         let mut cells = o.cells;
         let fits = end.is_none_or(|off| cells.add(off));
         if o.is_loop && o.carried && bal && fits && cells.as_slice().len() <= CARRIED_MAX {
-            self.facts.carried.insert(o.at as u32, (cells, o.writes));
+            self.facts.carried.insert(o.at, (cells, o.writes));
         }
     }
 
