@@ -7,7 +7,7 @@
 //! instructions whose requirements do not hold ([`State::check`]). All offsets are relative
 //! to the pointer `p` as it is now; a pointer move shifts them.
 //!
-//! Where paths join, states are merged ([`State::merge`]): what all paths agree on is kept.
+//! Where paths join, states are merged ([`State::merge_in`]): what all paths agree on is kept.
 //! A cell whose memory is out of date must be in the same register on every path, or the
 //! code after the join could not know where its value is; the code generator makes the paths
 //! agree before they join (see [`super::alloc`]), and if it ever failed to, merging reports
@@ -298,10 +298,12 @@ impl State {
         Ok(m)
     }
 
-    /// `*self = a.merge(b)`, with `(a, b)` = `(other, self)` if `other_first`, else
-    /// `(self, other)` ([`State::merge`] in place: paths join at every `if` and loop end,
-    /// and a state is some 150 bytes, so returning a new one costs copies). On an error
-    /// `self` is left as it was.
+    /// Makes `self` the state where paths from `a` and `b` join, with `(a, b)` =
+    /// `(other, self)` if `other_first`, else `(self, other)` (the order only matters when
+    /// both paths are dead, and for which cell an error names). Fails, leaving `self` as it
+    /// was, if a cell whose memory is out of date on some path is not in the same register
+    /// on every path. (In place: paths join at every `if` and loop end, and returning a new
+    /// state cost copies.)
     pub(crate) fn merge_in(&mut self, other: &State, other_first: bool) -> Result<(), String> {
         // (A dead first path gives the second; a dead second path, or two equal ones, the
         // first. Paths that agree on everything are common.)
