@@ -201,8 +201,9 @@ impl Plan {
     #[inline]
     pub(crate) fn look(&mut self, code: &[crate::ir::Instr], i: usize) {
         // (Inlined: most instructions are in the region looked at already, and this test
-        // is all they cost.)
-        if !(self.start..self.start + self.ahead.len()).contains(&i) {
+        // is all they cost: one unsigned compare, an `i` below `start` wrapping to a huge
+        // number.)
+        if i.wrapping_sub(self.start) >= self.ahead.len() {
             self.look_region(code, i);
         }
     }
