@@ -15,8 +15,10 @@ pub(crate) struct CellSet {
 }
 
 impl CellSet {
-    /// Most cells the set holds.
-    const CAP: usize = 16;
+    /// Most cells the set holds: the 11 registers' cells and the one for a moment (see the
+    /// type's doc). No more, so that a [`super::state::State`] fits in 128 bytes, which
+    /// the compiler copies with a few vector moves instead of a call of `memcpy`.
+    const CAP: usize = 12;
 
     /// The cells, in increasing order.
     pub(crate) fn as_slice(&self) -> &[i32] {

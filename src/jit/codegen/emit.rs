@@ -97,8 +97,8 @@ impl Gen<'_> {
         // is one yet, is the last one: found at once even a million loops deep. Code that
         // broke the nesting would leave a jump unplaced, which `compile` reports.)
         match self.arrivals.last_mut() {
-            Some((t, s)) if *t == label => match s.merge(&self.state) {
-                Ok(m) => *s = m,
+            Some((t, s)) if *t == label => match s.merge_in(&self.state, false) {
+                Ok(()) => {}
                 Err(e) => {
                     self.arrivals.pop();
                     self.fail(format!("paths to one label disagree: {e}"));
@@ -115,12 +115,6 @@ impl Gen<'_> {
             .last()
             .filter(|(t, _)| *t == label)
             .map(|(_, s)| s)
-    }
-
-    /// Takes out the merged state of the jumps to `label`, if any jumps to it.
-    fn take_arrival(&mut self, label: Target) -> Option<State> {
-        self.arrival(label)?;
-        self.arrivals.pop().map(|(_, s)| s)
     }
 
     /// The state of the open loop head at code offset `at` (loops nest: the one jumped back
@@ -141,10 +135,15 @@ impl Gen<'_> {
     pub(super) fn join(&mut self, label: Target) {
         let here = self.here();
         self.jumps.place(label, here);
-        if let Some(other) = self.take_arrival(label) {
-            match other.merge(&self.state) {
-                Ok(s) => self.state = s,
-                Err(e) => self.fail(format!("paths disagree where they join: {e}")),
+        // (Merged into the current state where the arrivals keep it, then dropped: no copy
+        // of a state out of the map.)
+        if let Some((t, other)) = self.arrivals.last()
+            && *t == label
+        {
+            let merged = self.state.merge_in(other, true);
+            self.arrivals.pop();
+            if let Err(e) = merged {
+                self.fail(format!("paths disagree where they join: {e}"));
             }
         }
     }

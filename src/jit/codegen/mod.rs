@@ -190,7 +190,7 @@ fn compile_with(
     // tape as the program left it: every cell stays in memory.
     let options = options.cache(options.cache && !config.debug);
     let n = ir.code.len();
-    let survey = Survey::of(&ir.code);
+    let mut survey = Survey::of(&ir.code);
     // Room for typical code, and for the labels and references of the subroutines (local
     // labels), constant outputs and scans, so the tables rarely grow (growing copies them).
     let (labels, refs) = (survey.prints + 8 * survey.scans + 16, 8 * survey.scans + 32);
@@ -217,7 +217,7 @@ fn compile_with(
         loops: Vec::with_capacity(64),
         strings: Vec::with_capacity(survey.prints),
         state: State::new(),
-        plan: Plan::new(ir, survey.cells),
+        plan: Plan::new(survey.cells, std::mem::take(&mut survey.loops)),
         next_use: [NEVER; 16],
         arrivals: Vec::with_capacity(64),
         heads: Vec::with_capacity(64),
@@ -515,6 +515,10 @@ impl Gen<'_> {
     }
 
     /// Emits instruction `i` (and any it fuses with); returns the next instruction index.
+    ///
+    /// (Inlined into the driver's loop, its only caller: a call per IR instruction saved and
+    /// restored the registers of this large function each time.)
+    #[inline(always)]
     fn instr(&mut self, i: usize) -> usize {
         self.plan.look(&self.ir.code, i);
         match self.ir.code[i].op {

@@ -5,7 +5,7 @@
 //! needed furthest ahead), whether an addition should set the flags (is the next test about
 //! this cell?), and which loops can keep their cells in registers from start to end. Those
 //! answers need the instructions that come later. The loop facts are worked out before any
-//! code is emitted, in one linear pass ([`Plan::new`], [`super::loops`]); the others region
+//! code is emitted, in the one pass of [`super::survey`] ([`super::loops`]); the others region
 //! by region, as the generator reaches each region ([`Plan::look`]), one backward pass over
 //! it.
 //!
@@ -17,7 +17,10 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::ir::{Ir, Op};
+use super::loops::LoopFacts;
+#[cfg(test)]
+use crate::ir::Ir;
+use crate::ir::Op;
 
 /// No further use.
 pub(crate) const NEVER: u32 = u32::MAX;
@@ -31,17 +34,12 @@ pub(crate) const CARRIED_MAX: usize = 9;
 /// they are worked out one region at a time, when the code generator reaches it
 /// ([`Plan::look`]): memory for them is the size of one region, not of the program.
 pub(crate) struct Plan {
-    /// The instruction `next_use[0]` and `wants_flags[0]` are about: the region looked at
-    /// is `start..start + next_use.len()`.
+    /// The instruction `ahead[0]` is about: the region looked at is
+    /// `start..start + ahead.len()`.
     start: usize,
-    /// For each instruction of the region, the index of the next instruction in the same
-    /// region that uses the cell of each of its operands (`[primary, source]`, the source
-    /// being the `src` of a multiply), or [`NEVER`].
-    next_use: Vec<[u32; 2]>,
-    /// For each instruction of the region that writes a cell: true if the next test (before
-    /// any other write of that cell or anything that loses the flags) is a test of that
-    /// cell, so the write should set the flags.
-    wants_flags: Vec<bool>,
+    /// The facts about each instruction of the region (one table, so that a new region
+    /// costs one fill, not two).
+    ahead: Vec<Ahead>,
     /// The next uses seen so far while a region is looked at (going backwards).
     seen: NextUses,
     /// For each `Loop`/`If`, facts about its body, one bit each: [`Plan::BALANCED`] and
@@ -50,6 +48,19 @@ pub(crate) struct Plan {
     /// Innermost loops that may keep their cells in registers: by the index of the `Loop`,
     /// the cells the loop uses (condition included) and, separately, those it writes.
     pub carried: Carried,
+}
+
+/// What [`Plan`] knows about one instruction of the region looked at.
+#[derive(Clone, Copy)]
+struct Ahead {
+    /// The index of the next instruction in the same region that uses the cell of each of
+    /// its operands (`[primary, source]`, the source being the `src` of a multiply), or
+    /// [`NEVER`].
+    next_use: [u32; 2],
+    /// For an instruction that writes a cell: true if the next test (before any other write
+    /// of that cell or anything that loses the flags) is a test of that cell, so the write
+    /// should set the flags.
+    wants_flags: bool,
 }
 
 /// Loops that may keep their cells in registers: see [`Plan::carried`].
@@ -65,6 +76,8 @@ pub(crate) struct CellList {
     cells: [i32; CellList::CAP],
 }
 
+const _: () = assert!(CellList::CAP > CARRIED_MAX);
+
 impl Default for CellList {
     fn default() -> CellList {
         CellList {
@@ -76,8 +89,11 @@ impl Default for CellList {
 
 impl CellList {
     /// Room: more than [`CARRIED_MAX`], for the cells an `if` adds to its loop before the
-    /// loop's size is checked again.
-    const CAP: usize = 2 * CARRIED_MAX;
+    /// loop's size is checked again. Any room above [`CARRIED_MAX`] gives the same facts (a
+    /// list that would outgrow it holds more cells than a loop may keep, whether it fails
+    /// now or when its size is checked): 12 cells are three vector compares per lookup, where
+    /// 18 were five and two scalar ones.
+    const CAP: usize = 12;
 
     /// What the slots not used yet hold: no cell (offsets stay within a few times 2^24 of
     /// the pointer).
@@ -135,14 +151,14 @@ fn ends_region(op: &Op) -> bool {
 }
 
 impl Plan {
-    /// The loop facts of `ir`, whose cell offsets are within `cells` (lowest, highest: see
-    /// [`super::survey::Survey::cells`]); the per-instruction ones come region by region.
-    pub(crate) fn new(ir: &Ir, cells: (i32, i32)) -> Plan {
-        let (brackets, carried) = super::loops::loops(ir);
+    /// The plan of a program whose cell offsets are within `cells` (lowest, highest: see
+    /// [`super::survey::Survey::cells`]), with its loop facts (from the survey); the
+    /// per-instruction facts come region by region.
+    pub(crate) fn new(cells: (i32, i32), loops: LoopFacts) -> Plan {
+        let LoopFacts { brackets, carried } = loops;
         Plan {
             start: 0,
-            next_use: Vec::with_capacity(64),
-            wants_flags: Vec::with_capacity(64),
+            ahead: Vec::with_capacity(64),
             seen: NextUses::new(cells),
             brackets,
             carried,
@@ -169,13 +185,13 @@ impl Plan {
     /// The next use of operand `slot` of instruction `i` in its region, or [`NEVER`] (`i` must
     /// be in the region looked at last).
     pub(crate) fn next_use(&self, i: usize, slot: usize) -> u32 {
-        self.next_use[i - self.start][slot]
+        self.ahead[i - self.start].next_use[slot]
     }
 
     /// Whether instruction `i` should set the flags for the test that follows (`i` must be
     /// in the region looked at last).
     pub(crate) fn wants_flags(&self, i: usize) -> bool {
-        self.wants_flags[i - self.start]
+        self.ahead[i - self.start].wants_flags
     }
 
     /// Looks ahead from instruction `i` to the end of its region, unless that is done: the
@@ -185,8 +201,9 @@ impl Plan {
     #[inline]
     pub(crate) fn look(&mut self, code: &[crate::ir::Instr], i: usize) {
         // (Inlined: most instructions are in the region looked at already, and this test
-        // is all they cost.)
-        if !(self.start..self.start + self.next_use.len()).contains(&i) {
+        // is all they cost: one unsigned compare, an `i` below `start` wrapping to a huge
+        // number.)
+        if i.wrapping_sub(self.start) >= self.ahead.len() {
             self.look_region(code, i);
         }
     }
@@ -198,31 +215,43 @@ impl Plan {
             .position(|x| ends_region(&x.op))
             .map_or(code.len(), |k| i + k + 1);
         self.start = i;
-        self.next_use.clear();
-        self.next_use.resize(end - i, [NEVER; 2]);
-        self.wants_flags.clear();
-        self.wants_flags.resize(end - i, false);
+        self.ahead.clear();
+        let none = Ahead {
+            next_use: [NEVER; 2],
+            wants_flags: false,
+        };
+        self.ahead.resize(end - i, none);
         // Backwards: the next use of each cell in the region, and the cell tested next. One
         // `match` per instruction says everything about it (its cells, the one it writes,
         // and what it does to the test looked for).
-        let seen = &mut self.seen;
-        seen.new_region(i);
+        self.seen.new_region(i);
+        // (The table's fields and the region's facts as locals and slices walked together:
+        // through `self` they were loaded again after every store, and indexed with checks.)
+        let mut seen = self.seen.view();
         let mut test: Option<i32> = None;
-        for k in (i..end).rev() {
-            let at = k - i;
-            let next_use = &mut self.next_use[at];
+        for (at, (ins, ahead)) in code[i..end]
+            .iter()
+            .zip(self.ahead.iter_mut())
+            .enumerate()
+            .rev()
+        {
+            let Ahead {
+                next_use,
+                wants_flags,
+            } = ahead;
+            let k = (i + at) as u32;
             // A write of the cell tested next sets the flags for that test.
             let mut writes = |c: i32, test: &mut Option<i32>| {
                 if *test == Some(c) {
-                    self.wants_flags[at] = true;
+                    *wants_flags = true;
                     *test = None;
                 }
             };
-            match code[k].op {
+            match ins.op {
                 Op::Add { off, .. } | Op::Set { off, .. } => {
                     writes(off, &mut test);
                     next_use[0] = seen.get(off);
-                    seen.set(off, k as u32);
+                    seen.set(off, k);
                 }
                 Op::MulAdd { src, dst, .. }
                 | Op::MulSet { src, dst, .. }
@@ -230,23 +259,23 @@ impl Plan {
                     writes(dst, &mut test);
                     next_use[0] = seen.get(dst);
                     next_use[1] = seen.get(src);
-                    seen.set(dst, k as u32);
-                    seen.set(src, k as u32);
+                    seen.set(dst, k);
+                    seen.set(src, k);
                 }
                 Op::In { off } => {
                     writes(off, &mut test);
                     next_use[0] = seen.get(off);
-                    seen.set(off, k as u32);
+                    seen.set(off, k);
                     test = None;
                 }
                 Op::Out { off } => {
                     next_use[0] = seen.get(off);
-                    seen.set(off, k as u32);
+                    seen.set(off, k);
                     test = None;
                 }
                 Op::If { off } => {
                     next_use[0] = seen.get(off);
-                    seen.set(off, k as u32);
+                    seen.set(off, k);
                     test = Some(off);
                 }
                 // A region boundary's own test does not count as a use for the instructions
@@ -258,7 +287,7 @@ impl Plan {
                 }
                 // A move fused with the loop end after it tests that loop's cell.
                 Op::Move { delta } => {
-                    test = match code.get(k + 1).map(|x| x.op) {
+                    test = match code.get(k as usize + 1).map(|x| x.op) {
                         Some(Op::EndLoop { off }) => Some(delta + off),
                         _ => None,
                     };
@@ -304,6 +333,16 @@ impl NextUses {
         }
     }
 
+    /// The table for one region's pass, its fields in locals (see [`NextUsesView`]).
+    fn view(&mut self) -> NextUsesView<'_> {
+        NextUsesView {
+            base: self.base,
+            start: self.start,
+            near: &mut self.near,
+            far: &mut self.far,
+        }
+    }
+
     /// Starts the region whose first instruction is `start`.
     fn new_region(&mut self, start: usize) {
         self.start = start as u32;
@@ -311,7 +350,18 @@ impl NextUses {
             self.far.clear();
         }
     }
+}
 
+/// [`NextUses`] during one region's pass of [`Plan::look`]: the same table, borrowed, with
+/// its scalar fields copied out (so that they stay in registers while the table is written).
+struct NextUsesView<'a> {
+    base: i32,
+    start: u32,
+    near: &'a mut [u32],
+    far: &'a mut FxHashMap<i32, u32>,
+}
+
+impl NextUsesView<'_> {
     #[inline(always)]
     fn index(&self, c: i32) -> Option<usize> {
         // (One unsigned compare: an offset below `base` wraps to a huge number.)
@@ -441,7 +491,8 @@ mod tests {
                 .collect(),
             ..Ir::default()
         };
-        let plan = Plan::new(&ir, super::super::survey::Survey::of(&ir.code).cells);
+        let survey = super::super::survey::Survey::of(&ir.code);
+        let plan = Plan::new(survey.cells, survey.loops);
         (ir, plan)
     }
 

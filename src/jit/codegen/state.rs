@@ -7,7 +7,7 @@
 //! instructions whose requirements do not hold ([`State::check`]). All offsets are relative
 //! to the pointer `p` as it is now; a pointer move shifts them.
 //!
-//! Where paths join, states are merged ([`State::merge`]): what all paths agree on is kept.
+//! Where paths join, states are merged ([`State::merge_in`]): what all paths agree on is kept.
 //! A cell whose memory is out of date must be in the same register on every path, or the
 //! code after the join could not know where its value is; the code generator makes the paths
 //! agree before they join (see [`super::alloc`]), and if it ever failed to, merging reports
@@ -21,13 +21,29 @@ use super::effect::{Effect, Flags, Move, Reg, Requires};
 /// pointer: offsets stay within a few times 2^24 of it.)
 const FREE: i32 = i32::MIN;
 
+/// The entry of [`State::regs`] for each hardware register number. Only the 11 registers of
+/// [`Reg::ALL`] ever hold a cell, so the table has 12 entries, not 16 (the last is never used
+/// and stays [`FREE`]: it stands for the numbers of the registers with fixed roles, which
+/// no effect names). A state is then small enough to copy with a few vector moves, where
+/// one of 16 entries was a call of `memcpy`, and passes over the table are three vector
+/// compares instead of four.
+const SLOT: [u8; 16] = [0, 1, 2, 11, 11, 3, 4, 5, 6, 7, 8, 9, 11, 11, 11, 10];
+
+/// The entry of [`State::regs`] for `reg`.
+#[inline(always)]
+fn slot(reg: Reg) -> usize {
+    usize::from(SLOT[reg.num() as usize])
+}
+
 /// What is known at one point of the generated code.
+///
+/// (At most 128 bytes: see [`SLOT`].)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct State {
-    /// `regs[n]`: the cell whose current value register number `n` holds, or [`FREE`]. (A
-    /// plain number rather than an `Option`, so that looking for a cell among the registers
-    /// is a few vector compares.)
-    regs: [i32; 16],
+    /// `regs[slot(r)]`: the cell whose current value register `r` holds, or [`FREE`] (see
+    /// [`SLOT`]). (A plain number rather than an `Option`, so that looking for a cell among
+    /// the registers is a few vector compares.)
+    regs: [i32; 12],
     /// Cells whose memory is out of date (each is held by a register).
     stale: CellSet,
     /// ZF is set exactly when this cell is 0.
@@ -39,10 +55,12 @@ pub(crate) struct State {
     dead: bool,
 }
 
+const _: () = assert!(std::mem::size_of::<State>() <= 128);
+
 impl Default for State {
     fn default() -> State {
         State {
-            regs: [FREE; 16],
+            regs: [FREE; 12],
             stale: CellSet::default(),
             flags: None,
             proven: None,
@@ -61,10 +79,7 @@ impl State {
     #[inline]
     pub(crate) fn reg_of(&self, off: i32, homes: &[Reg]) -> Option<Reg> {
         // (A free register holds `FREE`, which is no cell.)
-        homes
-            .iter()
-            .copied()
-            .find(|r| self.regs[r.num() as usize] == off)
+        homes.iter().copied().find(|r| self.regs[slot(*r)] == off)
     }
 
     /// True if some register holds cell `off`. (Written as a fold over the whole array,
@@ -77,18 +92,18 @@ impl State {
     /// True if `reg` holds cell `off` (a cheaper `holds(reg) == Some(off)`).
     #[inline]
     pub(crate) fn has(&self, reg: Reg, off: i32) -> bool {
-        self.regs[reg.num() as usize] == off
+        self.regs[slot(reg)] == off
     }
 
     /// True if `reg` holds no cell.
     #[inline]
     pub(crate) fn is_free(&self, reg: Reg) -> bool {
-        self.regs[reg.num() as usize] == FREE
+        self.regs[slot(reg)] == FREE
     }
 
     /// The cell `reg` holds, if any.
     pub(crate) fn holds(&self, reg: Reg) -> Option<i32> {
-        Some(self.regs[reg.num() as usize]).filter(|&c| c != FREE)
+        Some(self.regs[slot(reg)]).filter(|&c| c != FREE)
     }
 
     /// True if the memory of cell `off` is out of date.
@@ -193,19 +208,20 @@ impl State {
         while clobbered != 0 {
             let n = clobbered.trailing_zeros() as usize;
             clobbered &= clobbered - 1;
-            if self.regs[n] != FREE {
-                lost[n] = self.regs[n];
+            let k = usize::from(SLOT[n]);
+            if self.regs[k] != FREE {
+                lost[n] = self.regs[k];
                 lost_regs |= 1 << n;
-                self.regs[n] = FREE;
+                self.regs[k] = FREE;
             }
         }
         if let Some((reg, off)) = e.holds {
-            let n = reg.num() as usize;
-            if self.regs[n] != FREE && self.regs[n] != off {
-                lost[n] = self.regs[n];
+            let (n, k) = (reg.num() as usize, slot(reg));
+            if self.regs[k] != FREE && self.regs[k] != off {
+                lost[n] = self.regs[k];
                 lost_regs |= 1 << n;
             }
-            self.regs[n] = off;
+            self.regs[k] = off;
         }
         if let Some(off) = e.stores
             && !self.stale.is_empty()
@@ -275,16 +291,42 @@ impl State {
 
     /// The state where paths from `self` and `other` join. Fails if a cell whose memory is
     /// out of date on some path is not in the same register on every path.
+    #[cfg(test)]
     pub(crate) fn merge(&self, other: &State) -> Result<State, String> {
-        if self.dead {
-            return Ok(*other);
+        let mut m = *self;
+        m.merge_in(other, false)?;
+        Ok(m)
+    }
+
+    /// Makes `self` the state where paths from `a` and `b` join, with `(a, b)` =
+    /// `(other, self)` if `other_first`, else `(self, other)` (the order only matters when
+    /// both paths are dead, and for which cell an error names). Fails, leaving `self` as it
+    /// was, if a cell whose memory is out of date on some path is not in the same register
+    /// on every path. (In place: paths join at every `if` and loop end, and returning a new
+    /// state cost copies.)
+    pub(crate) fn merge_in(&mut self, other: &State, other_first: bool) -> Result<(), String> {
+        // (A dead first path gives the second; a dead second path, or two equal ones, the
+        // first. Paths that agree on everything are common.)
+        let (first_dead, second_dead) = match other_first {
+            true => (other.dead, self.dead),
+            false => (self.dead, other.dead),
+        };
+        if first_dead {
+            if !other_first {
+                *self = *other;
+            }
+            return Ok(());
         }
-        if other.dead || self == other {
-            // (Paths that agree on everything are common: a join of identical states is
-            // the state itself.)
-            return Ok(*self);
+        if second_dead {
+            if other_first {
+                *self = *other;
+            }
+            return Ok(());
         }
-        let mut regs = [FREE; 16];
+        if self == other {
+            return Ok(());
+        }
+        let mut regs = [FREE; 12];
         for (n, slot) in regs.iter_mut().enumerate() {
             if self.regs[n] == other.regs[n] {
                 *slot = self.regs[n];
@@ -292,7 +334,11 @@ impl State {
         }
         // The union of the out-of-date cells, each checked before it is added (so the set
         // never holds more cells than the registers do).
-        for &c in self.stale().iter().chain(other.stale()) {
+        let (a, b) = match other_first {
+            true => (other, &*self),
+            false => (&*self, other),
+        };
+        for &c in a.stale().iter().chain(b.stale()) {
             if !regs.contains(&c) {
                 return Err(format!(
                     "p[{c}] is out of date in memory on one path and not in the same \
@@ -300,18 +346,17 @@ impl State {
                 ));
             }
         }
-        let stale = self.stale.union(&other.stale);
-        let proven = match (self.proven, other.proven) {
+        self.stale = self.stale.union(&other.stale);
+        self.regs = regs;
+        self.proven = match (self.proven, other.proven) {
             (Some((a, b)), Some((c, d))) if a.max(c) <= b.min(d) => Some((a.max(c), b.min(d))),
             _ => None,
         };
-        Ok(State {
-            regs,
-            stale,
-            flags: self.flags.filter(|_| self.flags == other.flags),
-            proven,
-            dead: false,
-        })
+        if self.flags != other.flags {
+            self.flags = None;
+        }
+        self.dead = false;
+        Ok(())
     }
 
     /// True if code written for state `head` may be entered from `self`: everything `head`
@@ -361,7 +406,7 @@ impl State {
     pub(crate) fn homes_only(&self) -> State {
         let mut s = *self;
         for r in [Reg::Rax, Reg::Rdx] {
-            s.regs[r.num() as usize] = FREE;
+            s.regs[slot(r)] = FREE;
         }
         s
     }

@@ -2,11 +2,13 @@
 //!
 //! Several parts of the code generator want a fact about the whole program before they start:
 //! the pointer bias wants the median of the offsets ([`Survey::typical_offset`]), the
-//! look-ahead table of [`super::plan`] the range of all offsets, the subroutines which ones
+//! look-ahead table of [`super::plan`] the range of all offsets and the loop facts
+//! ([`super::loops`]), the subroutines which ones
 //! the program calls, and the assembler how many labels and references to make room for.
 //! Gathering them in one pass reads the instructions once instead of once for each (on a
 //! program of millions of instructions, each pass is a trip through memory).
 
+use super::loops::{LoopFacts, Loops};
 use super::subroutines::Used;
 use crate::ir::{Instr, Op};
 
@@ -89,6 +91,8 @@ pub(crate) struct Survey {
     pub scans: usize,
     /// Loops and ifs, each with a forward jump over its body.
     pub brackets: usize,
+    /// The loop facts of [`super::plan::Plan`].
+    pub loops: LoopFacts,
 }
 
 impl Survey {
@@ -99,40 +103,61 @@ impl Survey {
         let (mut out, mut input, mut debug) = (false, false, false);
         let (mut prints, mut scans, mut brackets) = (0, 0, 0);
         let mut histogram = Histogram::default();
-        for ins in code {
+        let mut loops = Loops::new(code.len());
+        for (i, ins) in code.iter().enumerate() {
             // (One `match` says everything about an instruction: its cells as
-            // `super::plan::cells` has them, and what it calls.)
-            let (primary, source) = match ins.op {
-                Op::Add { off, .. } | Op::Set { off, .. } | Op::EndLoop { off } => (off, None),
+            // `super::plan::cells` has them, whether it writes the first, what it calls, and
+            // what it means to the loop facts. `collect`: its cells count for the loop
+            // facts, as those of every instruction but a bracket's end do.)
+            let (primary, source, writes, collect) = match ins.op {
+                Op::Add { off, .. } | Op::Set { off, .. } => (off, None, true, true),
+                Op::EndLoop { off } => {
+                    loops.close(Some(off));
+                    (off, None, false, false)
+                }
                 Op::Loop { off } | Op::If { off } => {
                     brackets += 1;
-                    (off, None)
+                    loops.open(i, matches!(ins.op, Op::Loop { .. }));
+                    (off, None, false, true)
                 }
                 Op::Out { off } => {
                     out = true;
-                    (off, None)
+                    (off, None, false, true)
                 }
                 Op::In { off } => {
                     input = true;
-                    (off, None)
+                    (off, None, true, true)
                 }
                 Op::Scan { off, .. } => {
                     scans += 1;
-                    (off, None)
+                    loops.scan();
+                    (off, None, false, true)
                 }
                 Op::MulAdd { src, dst, .. }
                 | Op::MulSet { src, dst, .. }
-                | Op::MulAddMin { src, dst, .. } => (dst, Some(src)),
+                | Op::MulAddMin { src, dst, .. } => (dst, Some(src), true, true),
                 Op::Print { .. } => {
                     prints += 1;
                     continue;
                 }
                 Op::Debug { .. } => {
                     debug = true;
+                    loops.dump();
                     continue;
                 }
-                Op::Move { .. } | Op::Check(_) | Op::EndIf => continue,
+                Op::Move { delta } => {
+                    loops.moves(delta);
+                    continue;
+                }
+                Op::EndIf => {
+                    loops.close(None);
+                    continue;
+                }
+                Op::Check(_) => continue,
             };
+            if collect {
+                loops.uses(primary, source, writes);
+            }
             n += 1;
             histogram.add(primary);
             // (The source, where there is none, counts as the primary again: one pair of
@@ -151,6 +176,7 @@ impl Survey {
             prints,
             scans,
             brackets,
+            loops: loops.finish(),
         }
     }
 
