@@ -273,7 +273,8 @@ mod tests {
         let base = long_body(&[]);
         // A check in the body, another store, the cell not emptied, a multiply from `p[c]`
         // into itself.
-        let variants: [&dyn Fn(&mut Vec<Op>); 4] = [
+        type Change<'a> = &'a dyn Fn(&mut Vec<Op>);
+        let variants: [Change; 4] = [
             &|o| o.insert(3, Op::Check(CheckId(0))),
             &|o| o.insert(4, Op::Add { off: 36, val: 1 }),
             &|o| o[4] = Op::Set { off: 35, val: 1 },
