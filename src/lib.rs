@@ -88,7 +88,7 @@
 //! 0036  78 02                          js 003a
 //! 0038  89 c1                          mov ecx,eax
 //! ; 1:4     +++                    p[1] = p[0]*3
-//! 003a  6b f1 03                       imul esi,ecx,3
+//! 003a  8d 34 49                       lea esi,[rcx+rcx*2]
 //! ; 1:11    .                      out p[1]
 //! 003d  89 f0                          mov eax,esi
 //! 003f  e8 49 00 00 00                 call 008d <putc>

@@ -11,13 +11,14 @@
 //! |---|---|
 //! | `-O0` | none: the parser's literal translation |
 //! | `-O1` | [`fold`] (pointer moves into offsets, arithmetic combined, [`clear`] loops to stores) |
-//! | `-O2` | [`fold`], [`mul`], [`scan`], [`known`], [`dse`], [`fold`], [`mul`], [`ladder`], [`carry`] |
+//! | `-O2` | [`fold`], [`mul`], [`scan`], [`known`], [`dse`], [`fold`], [`mul`], [`ladder`], [`carry`], [`absorb`] |
 //!
 //! At `-O2` the first three put loops in the shapes [`known`] works with; what [`known`] and
 //! [`dse`] leave (stores made redundant, `if`s emptied, arithmetic made constant) is folded
 //! again, and [`mul`] runs once more on loops that only became multiply loops then; last,
 //! [`ladder`] turns the `if` ladders [`known`] made into bounded moves, and [`carry`] puts
-//! the `if`s that carry a digit in the form the code generator runs without a branch.
+//! the `if`s that carry a digit in the form the code generator runs without a branch;
+//! [`absorb`] moves a constant added just before a multiply `if` into its destination.
 //! [`mul`] and [`scan`]
 //! each look at one loop at a time, once its body is folded: they run inside the [`fold`]
 //! before them, as it closes each loop ([`fold::Fuse`]), with the same result and no walk over
@@ -31,6 +32,7 @@
 //! passes, [`compact`] drops no-op instructions, merges neighbouring `print`s and rebuilds the
 //! check tables.
 
+pub mod absorb;
 pub mod carry;
 pub mod clear;
 pub mod dse;
@@ -80,6 +82,8 @@ pub enum Step {
     Ladder,
     /// [`carry`].
     Carry,
+    /// [`absorb`].
+    Absorb,
 }
 
 impl Step {
@@ -97,6 +101,7 @@ impl Step {
             Step::Dse => "dse",
             Step::Ladder => "ladder",
             Step::Carry => "carry",
+            Step::Absorb => "absorb",
         }
     }
 
@@ -108,6 +113,7 @@ impl Step {
             Step::Dse => dse::run(ir, config),
             Step::Ladder => ladder::run(ir, config),
             Step::Carry => carry::run(ir, config),
+            Step::Absorb => absorb::run(ir, config),
         }
     }
 }
@@ -126,6 +132,7 @@ pub fn passes(level: OptLevel) -> &'static [Step] {
             Step::Fold(fold::Fuse::MUL),
             Step::Ladder,
             Step::Carry,
+            Step::Absorb,
         ],
     }
 }
@@ -444,7 +451,8 @@ mod tests {
                 "dse",
                 "fold+mul",
                 "ladder",
-                "carry"
+                "carry",
+                "absorb"
             ]
         );
     }

@@ -258,8 +258,19 @@ impl Inst {
                 _ => reg2_asm!(ops, reg, src; lea r_d, [r_q + s_q * 8]),
             },
             Inst::MulSet { reg, src, k, .. } | Inst::MulImm { dst: reg, src, k } => {
+                // (The caller masked `k` to the cell's width.) `lea` multiplies by 3, 5 or 9
+                // in one cycle where `imul` takes three, in as many bytes (but with `rbp` as
+                // the base, which needs a displacement byte): long.b's hot loop waits for
+                // such a product every iteration.
+                let lea = src != Reg::Rbp;
                 if k == 1 {
                     reg2_asm!(ops, reg, src; mov r_d, s_d)
+                } else if lea && k == 3 {
+                    reg2_asm!(ops, reg, src; lea r_d, [s_q + s_q * 2])
+                } else if lea && k == 5 {
+                    reg2_asm!(ops, reg, src; lea r_d, [s_q + s_q * 4])
+                } else if lea && k == 9 {
+                    reg2_asm!(ops, reg, src; lea r_d, [s_q + s_q * 8])
                 } else {
                     // Only the cell's width of the product counts: a factor read as signed
                     // at that width (255 is -1 in a byte) often fits an 8-bit immediate.

@@ -369,7 +369,7 @@ mod tests {
                         forms.push(Inst::MinImm { dst: reg, src, max });
                     }
                 }
-                for k in [1, 2, 255, 1000, u32::MAX] {
+                for k in [1, 2, 3, 5, 9, 255, 1000, u32::MAX] {
                     forms.push(Inst::MulImm { dst: reg, src, k });
                     forms.push(Inst::MulSet { reg, off, src, k });
                 }
