@@ -109,3 +109,27 @@ fn longs_shape_at_the_right_end_of_the_tape() {
         }
     }
 }
+
+#[test]
+fn two_destinations_one_into_an_earlier_add_one_in_the_decrements_place() {
+    // A generated program (the second reviewer's generator): in the peeled first iteration
+    // `p[9] -= 3` comes before `if p[9] { p[6] += p[9]*k6; p[1] += p[9]*k1; p[9] = 0 }`.
+    // `p[6]` has an earlier `p[6] += 2` (its term, -3*k6 = -2, cancels it), `p[1]` has none
+    // and takes the decrement's place: -3*k1 with k1 = -1/3 is 1 at every width. (`p[9]`, the
+    // last input, is a multiple of 3: otherwise the loop runs billions of times at 32 bits.)
+    let src =
+        ",>,>+++>,>,>,>,>++>,>,[<<<++>>>---<<<<<<+[-<<->>]>>>>>>]<<<<<<<<<.>.>.>.>.>.>.>.>.>.";
+    assert_eq!(adds(src), [(3, 1), (1, 1)]);
+    for input in [
+        [1u8, 2, 3, 4, 5, 6, 7, 6],
+        [0, 200, 0, 0, 0, 0, 0, 0],
+        [9, 9, 9, 9, 9, 9, 9, 3],
+        [255, 1, 254, 2, 253, 3, 252, 9],
+    ] {
+        for tape in [10usize, 64] {
+            let (out, r) = agree(src, tape, Eof::Zero, &input);
+            assert!(r.is_ok(), "{r:?}");
+            assert_eq!(out.len(), 10);
+        }
+    }
+}

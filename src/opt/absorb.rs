@@ -320,6 +320,25 @@ mod tests {
     }
 
     #[test]
+    fn a_term_of_zero_at_the_width_needs_no_place() {
+        // `p[35] += 128` into a multiply by 2: 256 is 0 in a byte, so with a check between
+        // and no earlier add to `p[34]` the decrement still goes; at 16 bits it stays.
+        let mut ops = long_body(&[Op::Check(CheckId(0))]);
+        ops[1] = Op::Add { off: 35, val: 128 };
+        ops[4] = Op::MulAdd {
+            src: 35,
+            dst: 34,
+            k: 2,
+        };
+        let out = absorbed(&ops[1..]);
+        assert_eq!(out, ops[2..]);
+        let mut ir = Ir::from_ops(&ops[1..]);
+        run(&mut ir, &Config::default().cell_bits(crate::CellBits::U16));
+        let out: Vec<Op> = ir.code.iter().map(|x| x.op).collect();
+        assert_eq!(out, ops[1..]);
+    }
+
+    #[test]
     fn only_at_the_same_depth_as_the_if() {
         // `p[c] += a` inside an earlier `if`, or the multiply `if` inside a later one: either
         // runs without the other.
