@@ -198,18 +198,21 @@ mod tests {
     fn long_body(between: &[Op]) -> Vec<Op> {
         let mut ops = vec![Op::Add { off: 34, val: 3 }, Op::Add { off: 35, val: 255 }];
         ops.extend_from_slice(between);
-        ops.extend([
-            Op::If { off: 35 },
-            Op::MulAdd {
-                src: 35,
-                dst: 34,
-                k: 3,
-            },
-            Op::Set { off: 35, val: 0 },
-            Op::EndIf,
-        ]);
+        ops.extend(MULTIPLY_IF);
         ops
     }
+
+    /// long.b's multiply `if`: `if p[35] { p[34] += p[35]*3; p[35] = 0 }`.
+    const MULTIPLY_IF: [Op; 4] = [
+        Op::If { off: 35 },
+        Op::MulAdd {
+            src: 35,
+            dst: 34,
+            k: 3,
+        },
+        Op::Set { off: 35, val: 0 },
+        Op::EndIf,
+    ];
 
     #[test]
     fn longs_decrement_goes_into_the_multiplys_destination() {
@@ -342,30 +345,20 @@ mod tests {
     fn only_at_the_same_depth_as_the_if() {
         // `p[c] += a` inside an earlier `if`, or the multiply `if` inside a later one: either
         // runs without the other.
-        let inner = [
-            Op::If { off: 35 },
-            Op::MulAdd {
-                src: 35,
-                dst: 34,
-                k: 3,
-            },
-            Op::Set { off: 35, val: 0 },
-            Op::EndIf,
-        ];
         let mut ops = vec![
             Op::Add { off: 34, val: 3 },
             Op::If { off: 50 },
             Op::Add { off: 35, val: 255 },
             Op::EndIf,
         ];
-        ops.extend(inner);
+        ops.extend(MULTIPLY_IF);
         assert_eq!(absorbed(&ops), ops);
         let mut ops = vec![
             Op::Add { off: 34, val: 3 },
             Op::Add { off: 35, val: 255 },
             Op::If { off: 50 },
         ];
-        ops.extend(inner);
+        ops.extend(MULTIPLY_IF);
         ops.push(Op::EndIf);
         assert_eq!(absorbed(&ops), ops);
     }
