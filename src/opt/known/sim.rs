@@ -171,10 +171,13 @@ impl Known<'_> {
         // (What the checks read is copied to locals first: the run writes its tape through
         // pointers the compiler cannot tell apart from these fields, so it would load them
         // again after every write.)
-        let (excursions, abs, cells) = (&self.ir.excursions[..], st.abs, self.cells);
+        // (Without absolute coordinates no check can be decided: the lowest cell allowed is
+        // then past every coordinate, which fails them all with one comparison less each.)
+        let (excursions, cells) = (&self.ir.excursions[..], self.cells);
+        let first_cell = if st.abs { 0 } else { i64::MAX };
         let check = |id: CheckId, pos: i64| {
             let e = &excursions[id.0 as usize];
-            abs && pos + i64::from(e.lo) >= 0 && pos + i64::from(e.hi) < cells
+            pos + i64::from(e.lo) >= first_cell && pos + i64::from(e.hi) < cells
         };
         let mut pos = st.pos;
         let mut heads: Vec<Head> = Vec::new();
@@ -185,67 +188,84 @@ impl Known<'_> {
         let code = &self.code[..=end];
         let mut n = *steps;
         let long = inner_limit(limit);
-        let result = (|| {
+        let result = 'run: {
+            // (A block rather than a closure called at once: the run's counters and
+            // position stay locals the compiler can keep in registers.)
+            macro_rules! known {
+                ($e:expr) => {
+                    match $e {
+                        Some(v) => v,
+                        None => break 'run None,
+                    }
+                };
+            }
             while let Some(ins) = code.get(i) {
+                // (Every step counts, but the count is compared with the limit only where
+                // the run jumps back (`EndLoop`, and every step of a scan): between two of
+                // those it walks forward through at most the loop's length. A run that gives
+                // up for another reason after passing the limit is treated below as if it
+                // had stopped right there, as it would have with a comparison at every step.)
                 n += 1;
-                if n > limit {
-                    sim.too_long = true;
-                    return None;
-                }
                 let at = |off: i32| pos + i64::from(off);
                 match ins.op {
                     Op::Add { off, val } => {
-                        tape.update(at(off), load, |v| v.wrapping_add(val) & mask)?;
+                        known!(tape.update(at(off), load, |v| v.wrapping_add(val) & mask));
                     }
                     Op::Set { off, val } => tape.write(at(off), val & mask),
                     Op::MulAdd { src, dst, k } => {
-                        let s = read(tape, at(src))?;
-                        tape.update(at(dst), load, |d| d.wrapping_add(s.wrapping_mul(k)) & mask)?;
+                        let s = known!(read(tape, at(src)));
+                        known!(
+                            tape.update(at(dst), load, |d| d.wrapping_add(s.wrapping_mul(k))
+                                & mask)
+                        );
                     }
                     Op::MulSet { src, dst, k } => {
-                        let s = read(tape, at(src))?;
+                        let s = known!(read(tape, at(src)));
                         tape.write(at(dst), s.wrapping_mul(k) & mask);
                     }
                     Op::MulAddMin { src, dst, k, max } => {
-                        let s = read(tape, at(src))?.min(u32::from(max));
-                        tape.update(at(dst), load, |d| d.wrapping_add(s.wrapping_mul(k)) & mask)?;
+                        let s = known!(read(tape, at(src))).min(u32::from(max));
+                        known!(
+                            tape.update(at(dst), load, |d| d.wrapping_add(s.wrapping_mul(k))
+                                & mask)
+                        );
                     }
                     Op::Move { delta } => pos += i64::from(delta),
                     Op::Check(id) => {
                         if !check(id, pos) {
-                            return None;
+                            break 'run None;
                         }
                     }
-                    Op::Out { off } => sim.output.push(read(tape, at(off))? as u8),
+                    Op::Out { off } => sim.output.push(known!(read(tape, at(off))) as u8),
                     Op::Print { start, len } => sim
                         .output
                         .extend_from_slice(&self.ir.bytes[start as usize..(start + len) as usize]),
                     // Input and tape dumps happen at run time.
-                    Op::In { .. } | Op::Debug { .. } => return None,
+                    Op::In { .. } | Op::Debug { .. } => break 'run None,
                     Op::Scan {
                         off,
                         step,
                         check: id,
                     } => {
-                        while read(tape, pos + i64::from(off))? != 0 {
+                        while known!(read(tape, pos + i64::from(off))) != 0 {
                             n += 1;
                             if n > limit {
                                 sim.too_long = true;
-                                return None;
+                                break 'run None;
                             }
                             if !check(id, pos) {
-                                return None;
+                                break 'run None;
                             }
                             pos += i64::from(step);
                         }
                     }
                     Op::If { off } => {
-                        if read(tape, at(off))? == 0 {
+                        if known!(read(tape, at(off))) == 0 {
                             i = self.partner(i);
                         }
                     }
                     Op::Loop { off } => {
-                        if read(tape, at(off))? == 0 {
+                        if known!(read(tape, at(off))) == 0 {
                             i = self.partner(i);
                         } else {
                             let mut snapshot = NONE;
@@ -278,8 +298,11 @@ impl Known<'_> {
                         }
                     }
                     Op::EndLoop { off } => {
+                        if n > limit {
+                            break 'run None;
+                        }
                         let head = heads.last_mut().expect("balanced");
-                        let v = read(tape, at(off))?;
+                        let v = known!(read(tape, at(off)));
                         let mut again = v != 0;
                         if again {
                             // A counter going down by `d` per iteration has `v / d` to go: if
@@ -290,7 +313,7 @@ impl Known<'_> {
                                     let laps = u64::from(v / d);
                                     if n + laps.saturating_mul(n - head.began) > limit {
                                         sim.too_long = true;
-                                        return None;
+                                        break 'run None;
                                     }
                                 }
                             }
@@ -302,7 +325,7 @@ impl Known<'_> {
                             let mut settled = true;
                             let others = writes.iter().filter(|&&o| o != off);
                             for (k, &o) in (head.snapshot..).zip(others) {
-                                let v = read(tape, at(o))?;
+                                let v = known!(read(tape, at(o)));
                                 settled &= fixpoints.snapshots[k] == v;
                                 fixpoints.snapshots[k] = v;
                             }
@@ -321,7 +344,7 @@ impl Known<'_> {
                             // does not fit, stop now.
                             if n + (n - head.began) > limit {
                                 sim.too_long = true;
-                                return None;
+                                break 'run None;
                             }
                             head.began = n;
                             i = head.start;
@@ -341,7 +364,12 @@ impl Known<'_> {
             }
             sim.moved = pos - st.pos;
             Some(())
-        })();
+        };
+        if result.is_none() && n > limit {
+            // The run passed its limit: it gave up there, at step `limit + 1`.
+            sim.too_long = true;
+            n = limit + 1;
+        }
         *steps = n;
         scratch.tape = own;
         result
