@@ -40,8 +40,8 @@ struct Open {
     balanced: bool,
     /// Where its write list starts in the shared stack, or `None` for too many.
     writes: Option<usize>,
-    /// Which offsets its list may hold, by `off mod 128` (see [`Open::write`]).
-    seen: u128,
+    /// Which offsets its list may hold, by `off mod 64` (see [`Open::write`]).
+    seen: u64,
     /// The body holds a loop.
     inner_loop: bool,
 }
@@ -62,7 +62,7 @@ impl Open {
     /// Most bodies write a few cells many times over, and loops nest, so every list is
     /// asked about its offsets again and again; searching it each time made this a third of
     /// the pass on small programs. Two shortcuts answer most questions without a search:
-    /// `seen` has the bit `off mod 128` of every offset in the list (a clear bit: not
+    /// `seen` has the bit `off mod 64` of every offset in the list (a clear bit: not
     /// there), and `last` remembers where in `stack` each offset was last found or put, by
     /// `off mod 256` (checked against `stack`, so a stale or colliding entry only costs the
     /// search it would have cost anyway).
@@ -71,7 +71,7 @@ impl Open {
         let Some(f) = self.writes else {
             return;
         };
-        let bit = 1u128 << (off & 127);
+        let bit = 1u64 << (off & 63);
         let slot = &mut last[(off & 255) as usize];
         if self.seen & bit != 0 {
             let at = *slot as usize;
