@@ -192,8 +192,9 @@ fn compile_with(
     let n = ir.code.len();
     let mut survey = Survey::of(&ir.code);
     // Room for typical code, and for the labels and references of the subroutines (local
-    // labels), constant outputs and scans, so the tables rarely grow (growing copies them).
-    let (labels, refs) = (survey.prints + 8 * survey.scans + 16, 8 * survey.scans + 32);
+    // labels) and constant outputs, so the tables rarely grow (growing copies them). Program
+    // code makes no dynasm labels or references but these (see `jumps` and `scan`).
+    let (labels, refs) = (survey.prints + 16, 32);
     let mut ops = Ops::new_with_capacity(0, 12 * n + 2048, 32, 0, labels, 32, refs);
     let sub = Subroutines::new(&mut ops, survey.used);
     let enc = Enc {
@@ -222,8 +223,7 @@ fn compile_with(
         arrivals: Vec::with_capacity(64),
         heads: Vec::with_capacity(64),
         pending: Vec::with_capacity(4),
-        // (Each loop and `if` has a forward jump, and each input one more.)
-        jumps: Jumps::with_capacity(survey.brackets + 16),
+        jumps: Jumps::new(),
         label_refs: Vec::with_capacity(n / 4 + 16),
         error: None,
         at: 0,
@@ -308,7 +308,6 @@ fn compile_with(
     symbols.dedup_by_key(|s| s.0);
     // The displacements of calls and `lea`s, now that every label is placed (most calls go
     // to a handful of subroutines: the last label looked up is remembered).
-    let mut label_patches = Vec::with_capacity(g.label_refs.len());
     let mut last: Option<(DynamicLabel, u32)> = None;
     for &(end, label) in &g.label_refs {
         let at = match last {
@@ -324,11 +323,10 @@ fn compile_with(
                 at
             }
         };
-        label_patches.push((end, at.wrapping_sub(end) as i32));
+        jumps::patch(&mut g.ops, end - 4, &at.wrapping_sub(end).to_le_bytes());
     }
     let Gen {
         ops,
-        jumps,
         units,
         instr_offsets,
         pieces,
@@ -336,12 +334,7 @@ fn compile_with(
         frame,
         ..
     } = g;
-    let mut bytes = ops.finalize().map_err(|e| e.to_string())?;
-    jumps.apply(&mut bytes);
-    for (end, rel) in label_patches {
-        let end = end as usize;
-        bytes[end - 4..end].copy_from_slice(&rel.to_le_bytes());
-    }
+    let bytes = ops.finalize().map_err(|e| e.to_string())?;
     if let Some(pieces) = pieces {
         verify::check(&bytes, &pieces, enc, fault_stub..data_start)
             .map_err(|e| format!("code generator self-check failed: {e}"))?;
@@ -418,7 +411,7 @@ pub(crate) struct Gen<'a> {
     /// Extremes of the open bounds-check window not yet known to be on the tape: each
     /// is loaded at the end of the window unless something touches it first.
     pending: Vec<i32>,
-    /// Forward jumps whose displacement is written after assembly.
+    /// Forward jumps whose target is not placed yet.
     jumps: Jumps,
     /// The calls of program code to subroutines and the addresses of constant output
     /// (`lea`): the code offset after each and its label, whose displacement is written
