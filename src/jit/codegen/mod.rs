@@ -32,10 +32,12 @@
 //! In debug builds every piece is then decoded and checked against its declaration
 //! ([`verify`]), and with [`super::Options::verify`] the generated code also checks the
 //! tracker's beliefs at run time, at the start of every IR instruction ([`beliefs`]). The
-//! jumps of loops and ifs are written without dynasm labels' relocation records ([`jumps`]),
-//! which would cost tens of bytes per loop until the end of assembly; so are the calls of
-//! the shared subroutines and the addresses of constant output, whose displacements are
-//! written once the code is assembled. Facts about the whole program that several parts
+//! jumps of loops, ifs and scans are written without dynasm labels' relocation records
+//! ([`jumps`], [`scan`]), which would cost tens of bytes per loop until the end of
+//! assembly: a forward jump's displacement is written over the code as soon as its target
+//! is placed, so the memory for jumps is as deep as the program nests, not as long as it
+//! is. So are the calls of the shared subroutines and the addresses of constant output,
+//! their displacements once the subroutines and the data are placed at the end. Facts about the whole program that several parts
 //! need first (offset ranges, the median offset, which subroutines) come from one pass over
 //! it ([`survey`]). What comes out, the code and its tables, is a [`Code`] ([`code`]).
 //!
@@ -122,7 +124,7 @@ pub(crate) mod verify;
 mod tests;
 
 pub use self::code::FrameStep;
-pub(crate) use self::code::{Code, Unit};
+pub(crate) use self::code::{Code, Unit, Units};
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
 
@@ -213,7 +215,7 @@ fn compile_with(
         // allocator maps the memory and grows it by remapping pages, not by copying; a large
         // reservation made up front was measured to raise a 5 MB source's peak memory by
         // 8 MB.)
-        units: Vec::with_capacity((n / 2 + 16).min(1 << 14)),
+        units: Units::with_capacity((n / 2 + 16).min(1 << 14)),
         unit_open: false,
         loops: Vec::with_capacity(64),
         strings: Vec::with_capacity(survey.prints),
@@ -388,7 +390,7 @@ pub(crate) struct Gen<'a> {
     eof: Eof,
     /// The tape does not end on a page boundary: check the right end explicitly.
     exact_right: bool,
-    units: Vec<(u32, Unit)>,
+    units: Units,
     unit_open: bool,
     /// Open loops and ifs.
     loops: Vec<Frame>,
@@ -414,9 +416,9 @@ pub(crate) struct Gen<'a> {
     /// Forward jumps whose target is not placed yet.
     jumps: Jumps,
     /// The calls of program code to subroutines and the addresses of constant output
-    /// (`lea`): the code offset after each and its label, whose displacement is written
-    /// after assembly (a dynasm relocation would cost some 40 bytes each until then, and
-    /// time to apply).
+    /// (`lea`), and the scans' calls of the out-of-bounds exit: the code offset after each
+    /// and its label, whose displacement is written once every label is placed (a dynasm
+    /// relocation would cost some 40 bytes each until then, and time to apply).
     label_refs: Vec<(u32, DynamicLabel)>,
     /// The first violated requirement or impossible merge: a bug in the code generator,
     /// reported as a compile error.
@@ -458,9 +460,8 @@ impl Gen<'_> {
         let here = self.here();
         // A unit that starts where the last one ended replaces the `None` that ended it
         // (which would cover no code): one entry per unit where units follow each other.
-        match self.units.last_mut() {
-            Some(last) if *last == (here, Unit::None) => *last = (here, unit),
-            _ => self.units.push((here, unit)),
+        if !self.units.start(here, unit) {
+            self.fail(format!("{unit:?}: too many units to number"));
         }
         self.unit_open = true;
     }
@@ -469,7 +470,7 @@ impl Gen<'_> {
     fn close_unit(&mut self) {
         if self.unit_open {
             let here = self.here();
-            self.units.push((here, Unit::None));
+            self.units.end(here);
             self.unit_open = false;
         }
     }
