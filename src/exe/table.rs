@@ -121,7 +121,7 @@ pub(crate) fn build(program: &Program, code: &Code, name: &str) -> Table {
     let mut units = Vec::new();
     let ends = code.units.iter().skip(1).map(|u| u.0);
     let code_end = code.bytes.len() as u32;
-    for (&(start, unit), end) in code.units.iter().zip(ends.chain([code_end])) {
+    for ((start, unit), end) in code.units.iter().zip(ends.chain([code_end])) {
         let (first, count) = match unit {
             Unit::None => continue,
             Unit::Check(id) => b.reaches(id, None),

@@ -593,7 +593,7 @@ mod tests {
             exit: 3,
             no_flush: Vec::new(),
             frame: Vec::new(),
-            units: Vec::new(),
+            units: Default::default(),
             instr_offsets: vec![3],
             symbols: vec![(3, "end of program")],
             data_start: 4,

@@ -138,14 +138,15 @@ impl<'p> Jit<'p> {
         let compile_err = |e: std::io::Error| Error::Compile(e.to_string());
         let mut buf = MutableBuffer::new(code.bytes.len()).map_err(compile_err)?;
         buf.set_len(code.bytes.len());
-        buf.copy_from_slice(&code.bytes);
-        let buffer = buf.make_exec().map_err(compile_err)?;
         // From here on the executable copy is the code. The generator's copy is kept only
         // with the map from IR to code (profiling), which the annotated listing reads
         // together with it; without the map, a listing compiles again (see `listing`).
         if code.instr_offsets.is_empty() {
-            code.bytes = Vec::new();
+            code.move_bytes_into(&mut buf);
+        } else {
+            buf.copy_from_slice(&code.bytes);
         }
+        let buffer = buf.make_exec().map_err(compile_err)?;
         let jit = Jit {
             program,
             code,

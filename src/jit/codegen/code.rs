@@ -17,6 +17,85 @@ pub(crate) enum Unit {
     Scan(u32),
 }
 
+impl Unit {
+    /// Tag of [`Unit::Scan`] in [`Units`]' packed form (the top bit; [`Unit::None`] is all
+    /// ones).
+    const SCAN: u32 = 1 << 31;
+
+    /// The unit as one number (see [`Units`]), if its number fits (below 2^31, and a scan's
+    /// instruction index not 2^31 - 1: a program that large would not fit in memory).
+    fn pack(self) -> Option<u32> {
+        match self {
+            Unit::None => Some(u32::MAX),
+            Unit::Check(CheckId(id)) => (id < Unit::SCAN).then_some(id),
+            Unit::Scan(i) => (i < Unit::SCAN - 1).then_some(Unit::SCAN | i),
+        }
+    }
+
+    fn unpack(v: u32) -> Unit {
+        match v {
+            u32::MAX => Unit::None,
+            v if v & Unit::SCAN != 0 => Unit::Scan(v & !Unit::SCAN),
+            id => Unit::Check(CheckId(id)),
+        }
+    }
+}
+
+/// Which stretch of code belongs to which [`Unit`]: `(start offset, unit)`, sorted by
+/// offset, each unit running to the next entry's start.
+///
+/// A program with a bounds check every few instructions has an entry for nearly every
+/// other instruction (a check's window, then the `None` after it), kept as long as the code
+/// is: each is stored as two `u32`s (8 bytes, where `(u32, Unit)` takes 12).
+#[derive(Debug, Default)]
+pub(crate) struct Units(Vec<(u32, u32)>);
+
+impl Units {
+    /// A table with room for `n` entries.
+    pub(crate) fn with_capacity(n: usize) -> Units {
+        Units(Vec::with_capacity(n))
+    }
+
+    /// Starts `unit` at code offset `start` (not below the last start); false if the unit
+    /// cannot be stored (see [`Unit::pack`]). A unit that starts where a [`Unit::None`] does
+    /// replaces it (which would cover no code): one entry per unit where units follow each
+    /// other.
+    pub(crate) fn start(&mut self, start: u32, unit: Unit) -> bool {
+        let Some(v) = unit.pack() else {
+            return false;
+        };
+        match self.0.last_mut() {
+            Some(last) if *last == (start, u32::MAX) => last.1 = v,
+            _ => self.0.push((start, v)),
+        }
+        true
+    }
+
+    /// Ends the last unit at code offset `end`: code from there on belongs to none.
+    pub(crate) fn end(&mut self, end: u32) {
+        self.0.push((end, u32::MAX));
+    }
+
+    /// The last entry.
+    #[cfg(test)]
+    fn last(&self) -> Option<(u32, Unit)> {
+        self.0.last().map(|&(at, v)| (at, Unit::unpack(v)))
+    }
+
+    /// The entries in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, Unit)> + '_ {
+        self.0.iter().map(|&(at, v)| (at, Unit::unpack(v)))
+    }
+
+    /// The unit the instruction at code offset `off` belongs to.
+    fn at(&self, off: u32) -> Unit {
+        match self.0.partition_point(|&(start, _)| start <= off) {
+            0 => Unit::None,
+            i => Unit::unpack(self.0[i - 1].1),
+        }
+    }
+}
+
 /// Generated code and the tables that describe it.
 pub(crate) struct Code {
     /// Machine code, position independent.
@@ -39,8 +118,8 @@ pub(crate) struct Code {
     /// frame information (`jitbf build -g`): after the prologue, the frame stays as it is
     /// until the exit; the subroutines never move `rsp`.
     pub frame: Vec<FrameStep>,
-    /// `(start offset, unit)`, sorted by offset: each unit runs to the next entry.
-    pub units: Vec<(u32, Unit)>,
+    /// Which unit each stretch of code belongs to.
+    pub units: Units,
     /// Code offset at which each IR instruction's code starts (an instruction fused into
     /// the one before it starts where that one does). One more entry marks the code's end.
     /// Empty unless asked for (listings, profiler maps and run-time verification need it;
@@ -56,12 +135,30 @@ pub(crate) struct Code {
 }
 
 impl Code {
+    /// Moves the machine code into `dst` (exactly as long), leaving [`Code::bytes`] empty.
+    ///
+    /// The code is copied from its end, a slice at a time, and after each slice the vector
+    /// is shortened and shrunk, which hands its memory back (a large allocation is a mapping
+    /// of its own, which shrinking unmaps from the end): the two copies of a large program's
+    /// code are never both in memory whole, as they would be with one copy followed by a
+    /// drop (on a 50 MB source, 119 MB more at the peak).
+    pub(crate) fn move_bytes_into(&mut self, dst: &mut [u8]) {
+        const SLICE: usize = 1 << 20;
+        let bytes = &mut self.bytes;
+        assert_eq!(dst.len(), bytes.len(), "a destination as long as the code");
+        bytes.shrink_to_fit();
+        while !bytes.is_empty() {
+            let start = bytes.len().saturating_sub(SLICE);
+            dst[start..bytes.len()].copy_from_slice(&bytes[start..]);
+            bytes.truncate(start);
+            bytes.shrink_to_fit();
+        }
+        *bytes = Vec::new();
+    }
+
     /// The unit the instruction at code offset `off` belongs to.
     pub(crate) fn unit_at(&self, off: u32) -> Unit {
-        match self.units.partition_point(|&(start, _)| start <= off) {
-            0 => Unit::None,
-            i => self.units[i - 1].1,
-        }
+        self.units.at(off)
     }
 
     /// The IR instruction whose code contains offset `off` (needs `instr_offsets`).
@@ -82,4 +179,41 @@ pub struct FrameStep {
     pub cfa: i32,
     /// The hardware number of the register the instruction pushed.
     pub saved: Option<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_come_back_as_they_were_stored() {
+        let mut units = Units::default();
+        let stored = [
+            (0, Unit::Check(CheckId(0))),
+            (4, Unit::None),
+            (9, Unit::Scan(7)),
+            (20, Unit::Check(CheckId(Unit::SCAN - 1))),
+            (30, Unit::Scan(Unit::SCAN - 2)),
+            (40, Unit::None),
+        ];
+        for (at, unit) in stored {
+            assert!(units.start(at, unit));
+        }
+        assert_eq!(units.iter().collect::<Vec<_>>(), stored);
+        assert!(!units.start(50, Unit::Check(CheckId(Unit::SCAN))));
+        assert!(!units.start(50, Unit::Scan(Unit::SCAN - 1)));
+        // A unit starting where the last `None` does replaces it; an end is always kept.
+        assert!(units.start(40, Unit::Check(CheckId(3))));
+        assert_eq!(units.last(), Some((40, Unit::Check(CheckId(3)))));
+        assert_eq!(units.iter().count(), stored.len());
+        units.end(40);
+        assert_eq!(units.last(), Some((40, Unit::None)));
+        assert!(units.start(40, Unit::Check(CheckId(3))));
+        assert_eq!(units.iter().count(), stored.len() + 1);
+        let code = |off| units.at(off);
+        assert_eq!(code(3), Unit::Check(CheckId(0)));
+        assert_eq!(code(4), Unit::None);
+        assert_eq!(code(19), Unit::Scan(7));
+        assert_eq!(code(100), Unit::Check(CheckId(3)));
+    }
 }

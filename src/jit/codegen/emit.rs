@@ -134,7 +134,7 @@ impl Gen<'_> {
     /// jumps to it get their displacement.
     pub(super) fn join(&mut self, label: Target) {
         let here = self.here();
-        self.jumps.place(label, here);
+        self.jumps.place(label, here, &mut self.ops);
         // (Merged into the current state where the arrivals keep it, then dropped: no copy
         // of a state out of the map.)
         if let Some((t, other)) = self.arrivals.last()

@@ -1,4 +1,4 @@
-//! Forward jumps whose displacement is written after assembly.
+//! Forward jumps whose displacement is written when their target is placed.
 //!
 //! A jump to a dynasm label is a *relocation*: dynasm keeps a record of some 40 bytes for it
 //! until the whole program is assembled, and only then writes the displacement. A program
@@ -8,14 +8,19 @@
 //!
 //! * a backward jump knows its target, so its displacement is written at once;
 //! * a forward jump is written with a displacement of 0 and recorded here; when its target
-//!   is placed ([`Jumps::place`]), the displacement is known and kept as a 12-byte [`Patch`],
-//!   and the patches are written into the code once dynasm hands it over ([`Jumps::apply`]).
+//!   is placed ([`Jumps::place`]), the displacement is known and written over the 0 in the
+//!   code assembled so far (see [`patch`]). A jump costs memory only while its target is
+//!   ahead: the table is as deep as the loops and ifs nest, whatever the program's size.
 //!
 //! Forward jumps and their targets nest like the loops and ifs they come from, so the jumps
 //! to a target being placed are always the last ones recorded: a stack, not a map.
 //!
 //! For the same reason these jumps' targets are not dynasm labels (16 bytes each until the
 //! end of assembly) but numbers, [`Target`]s, and a loop head is named by its code offset.
+
+use dynasmrt::AssemblyOffset;
+
+use super::encode::Ops;
 
 /// The place a forward jump goes to, before it is placed: a number handed out by
 /// [`Jumps::new_target`].
@@ -32,22 +37,11 @@ struct Forward {
     short: bool,
 }
 
-/// The displacement of a forward jump, to write into the code after assembly.
-#[derive(Clone, Copy)]
-struct Patch {
-    /// Code offset just after the jump.
-    end: u32,
-    rel: i32,
-    short: bool,
-}
-
 /// The forward jumps of one compilation.
 #[derive(Default)]
 pub(crate) struct Jumps {
     /// Jumps whose target is not placed yet, innermost last.
     open: Vec<Forward>,
-    /// Displacements known, not yet written.
-    patches: Vec<Patch>,
     /// A short jump turned out not to reach its target.
     too_far: bool,
     /// Targets handed out so far.
@@ -55,11 +49,10 @@ pub(crate) struct Jumps {
 }
 
 impl Jumps {
-    /// Room for `n` forward jumps.
-    pub(crate) fn with_capacity(n: usize) -> Jumps {
+    /// An empty table, with room for jumps nested a few levels deep.
+    pub(crate) fn new() -> Jumps {
         Jumps {
             open: Vec::with_capacity(64),
-            patches: Vec::with_capacity(n),
             ..Jumps::default()
         }
     }
@@ -75,21 +68,22 @@ impl Jumps {
         self.open.push(Forward { target, end, short });
     }
 
-    /// `target` is placed at code offset `here`: the jumps to it get their displacement.
-    pub(crate) fn place(&mut self, target: Target, here: u32) {
+    /// `target` is placed at code offset `here` of `ops`: the jumps to it get their
+    /// displacement.
+    pub(crate) fn place(&mut self, target: Target, here: u32, ops: &mut Ops) {
         while let Some(&jump) = self.open.last()
             && jump.target == target
         {
             self.open.pop();
             let rel = (here - jump.end) as i32;
-            if jump.short && i8::try_from(rel).is_err() {
-                self.too_far = true;
+            if jump.short {
+                match i8::try_from(rel) {
+                    Ok(rel) => patch(ops, jump.end - 1, &[rel as u8]),
+                    Err(_) => self.too_far = true,
+                }
+            } else {
+                patch(ops, jump.end - 4, &rel.to_le_bytes());
             }
-            self.patches.push(Patch {
-                end: jump.end,
-                rel,
-                short: jump.short,
-            });
         }
     }
 
@@ -103,18 +97,13 @@ impl Jumps {
     pub(crate) fn all_placed(&self) -> bool {
         self.open.is_empty()
     }
+}
 
-    /// Writes the displacements into the assembled code.
-    pub(crate) fn apply(self, code: &mut [u8]) {
-        for p in self.patches {
-            let end = p.end as usize;
-            if p.short {
-                code[end - 1] = p.rel as i8 as u8;
-            } else {
-                code[end - 4..end].copy_from_slice(&p.rel.to_le_bytes());
-            }
-        }
-    }
+/// Writes `bytes` over the code already assembled in `ops`, from code offset `at`.
+pub(crate) fn patch(ops: &mut Ops, at: u32, bytes: &[u8]) {
+    let mut code = ops.alter();
+    code.goto(AssemblyOffset(at as usize));
+    code.extend(bytes.iter().copied());
 }
 
 #[cfg(test)]
@@ -136,13 +125,12 @@ mod tests {
         jcc(&mut ops, Cond::NonZero, true, 0);
         jumps.record(inner, ops.offset().0 as u32, true);
         ops.extend([0x90, 0x90]);
-        jumps.place(inner, ops.offset().0 as u32);
+        jumps.place(inner, ops.offset().0 as u32, &mut ops);
         assert!(!jumps.all_placed(), "the outer jump still waits");
         ops.push(0x90);
-        jumps.place(outer, ops.offset().0 as u32);
+        jumps.place(outer, ops.offset().0 as u32, &mut ops);
         assert!(jumps.all_placed() && !jumps.too_far());
-        let mut code = ops.finalize().unwrap();
-        jumps.apply(&mut code);
+        let code = ops.finalize().unwrap();
         assert_eq!(
             code,
             [0x0f, 0x84, 5, 0, 0, 0, 0x75, 2, 0x90, 0x90, 0x90],
@@ -158,7 +146,7 @@ mod tests {
         jcc(&mut ops, Cond::Zero, true, 0);
         jumps.record(target, ops.offset().0 as u32, true);
         ops.extend(std::iter::repeat_n(0x90, 200));
-        jumps.place(target, ops.offset().0 as u32);
+        jumps.place(target, ops.offset().0 as u32, &mut ops);
         assert!(jumps.too_far());
     }
 }

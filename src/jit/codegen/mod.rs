@@ -32,10 +32,12 @@
 //! In debug builds every piece is then decoded and checked against its declaration
 //! ([`verify`]), and with [`super::Options::verify`] the generated code also checks the
 //! tracker's beliefs at run time, at the start of every IR instruction ([`beliefs`]). The
-//! jumps of loops and ifs are written without dynasm labels' relocation records ([`jumps`]),
-//! which would cost tens of bytes per loop until the end of assembly; so are the calls of
-//! the shared subroutines and the addresses of constant output, whose displacements are
-//! written once the code is assembled. Facts about the whole program that several parts
+//! jumps of loops, ifs and scans are written without dynasm labels' relocation records
+//! ([`jumps`], [`scan`]), which would cost tens of bytes per loop until the end of
+//! assembly: a forward jump's displacement is written over the code as soon as its target
+//! is placed, so the memory for jumps is as deep as the program nests, not as long as it
+//! is. So are the calls of the shared subroutines and the addresses of constant output,
+//! their displacements once the subroutines and the data are placed at the end. Facts about the whole program that several parts
 //! need first (offset ranges, the median offset, which subroutines) come from one pass over
 //! it ([`survey`]). What comes out, the code and its tables, is a [`Code`] ([`code`]).
 //!
@@ -122,7 +124,7 @@ pub(crate) mod verify;
 mod tests;
 
 pub use self::code::FrameStep;
-pub(crate) use self::code::{Code, Unit};
+pub(crate) use self::code::{Code, Unit, Units};
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
 
@@ -192,8 +194,9 @@ fn compile_with(
     let n = ir.code.len();
     let mut survey = Survey::of(&ir.code);
     // Room for typical code, and for the labels and references of the subroutines (local
-    // labels), constant outputs and scans, so the tables rarely grow (growing copies them).
-    let (labels, refs) = (survey.prints + 8 * survey.scans + 16, 8 * survey.scans + 32);
+    // labels) and constant outputs, so the tables rarely grow (growing copies them). Program
+    // code makes no dynasm labels or references but these (see `jumps` and `scan`).
+    let (labels, refs) = (survey.prints + 16, 32);
     let mut ops = Ops::new_with_capacity(0, 12 * n + 2048, 32, 0, labels, 32, refs);
     let sub = Subroutines::new(&mut ops, survey.used);
     let enc = Enc {
@@ -212,7 +215,7 @@ fn compile_with(
         // allocator maps the memory and grows it by remapping pages, not by copying; a large
         // reservation made up front was measured to raise a 5 MB source's peak memory by
         // 8 MB.)
-        units: Vec::with_capacity((n / 2 + 16).min(1 << 14)),
+        units: Units::with_capacity((n / 2 + 16).min(1 << 14)),
         unit_open: false,
         loops: Vec::with_capacity(64),
         strings: Vec::with_capacity(survey.prints),
@@ -222,8 +225,7 @@ fn compile_with(
         arrivals: Vec::with_capacity(64),
         heads: Vec::with_capacity(64),
         pending: Vec::with_capacity(4),
-        // (Each loop and `if` has a forward jump, and each input one more.)
-        jumps: Jumps::with_capacity(survey.brackets + 16),
+        jumps: Jumps::new(),
         label_refs: Vec::with_capacity(n / 4 + 16),
         error: None,
         at: 0,
@@ -308,7 +310,6 @@ fn compile_with(
     symbols.dedup_by_key(|s| s.0);
     // The displacements of calls and `lea`s, now that every label is placed (most calls go
     // to a handful of subroutines: the last label looked up is remembered).
-    let mut label_patches = Vec::with_capacity(g.label_refs.len());
     let mut last: Option<(DynamicLabel, u32)> = None;
     for &(end, label) in &g.label_refs {
         let at = match last {
@@ -324,11 +325,10 @@ fn compile_with(
                 at
             }
         };
-        label_patches.push((end, at.wrapping_sub(end) as i32));
+        jumps::patch(&mut g.ops, end - 4, &at.wrapping_sub(end).to_le_bytes());
     }
     let Gen {
         ops,
-        jumps,
         units,
         instr_offsets,
         pieces,
@@ -336,12 +336,7 @@ fn compile_with(
         frame,
         ..
     } = g;
-    let mut bytes = ops.finalize().map_err(|e| e.to_string())?;
-    jumps.apply(&mut bytes);
-    for (end, rel) in label_patches {
-        let end = end as usize;
-        bytes[end - 4..end].copy_from_slice(&rel.to_le_bytes());
-    }
+    let bytes = ops.finalize().map_err(|e| e.to_string())?;
     if let Some(pieces) = pieces {
         verify::check(&bytes, &pieces, enc, fault_stub..data_start)
             .map_err(|e| format!("code generator self-check failed: {e}"))?;
@@ -395,7 +390,7 @@ pub(crate) struct Gen<'a> {
     eof: Eof,
     /// The tape does not end on a page boundary: check the right end explicitly.
     exact_right: bool,
-    units: Vec<(u32, Unit)>,
+    units: Units,
     unit_open: bool,
     /// Open loops and ifs.
     loops: Vec<Frame>,
@@ -418,12 +413,12 @@ pub(crate) struct Gen<'a> {
     /// Extremes of the open bounds-check window not yet known to be on the tape: each
     /// is loaded at the end of the window unless something touches it first.
     pending: Vec<i32>,
-    /// Forward jumps whose displacement is written after assembly.
+    /// Forward jumps whose target is not placed yet.
     jumps: Jumps,
     /// The calls of program code to subroutines and the addresses of constant output
-    /// (`lea`): the code offset after each and its label, whose displacement is written
-    /// after assembly (a dynasm relocation would cost some 40 bytes each until then, and
-    /// time to apply).
+    /// (`lea`), and the scans' calls of the out-of-bounds exit: the code offset after each
+    /// and its label, whose displacement is written once every label is placed (a dynasm
+    /// relocation would cost some 40 bytes each until then, and time to apply).
     label_refs: Vec<(u32, DynamicLabel)>,
     /// The first violated requirement or impossible merge: a bug in the code generator,
     /// reported as a compile error.
@@ -465,9 +460,8 @@ impl Gen<'_> {
         let here = self.here();
         // A unit that starts where the last one ended replaces the `None` that ended it
         // (which would cover no code): one entry per unit where units follow each other.
-        match self.units.last_mut() {
-            Some(last) if *last == (here, Unit::None) => *last = (here, unit),
-            _ => self.units.push((here, unit)),
+        if !self.units.start(here, unit) {
+            self.fail(format!("{unit:?}: too many units to number"));
         }
         self.unit_open = true;
     }
@@ -476,7 +470,7 @@ impl Gen<'_> {
     fn close_unit(&mut self) {
         if self.unit_open {
             let here = self.here();
-            self.units.push((here, Unit::None));
+            self.units.end(here);
             self.unit_open = false;
         }
     }

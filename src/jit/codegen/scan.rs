@@ -11,13 +11,40 @@
 //!
 //! Each is a sequence written with dynasm directly and declared as a whole (it overwrites
 //! [`SCAN_REGS`] and moves `rbx` by an amount known only at run time).
+//!
+//! The jumps within a scan go to places of its own code, [`Local`]s, not to dynasm labels:
+//! a dynasm label and each jump to it would be kept in dynasm's tables (16 and 32 bytes)
+//! until the whole program is assembled, which for a program of a million scans is more
+//! memory than its code. A jump to a place already passed gets its displacement at once;
+//! one to a place ahead gets it when the place is reached (as the loops' jumps do, see
+//! [`super::jumps`]). The call of the out-of-bounds exit is written like the other calls of
+//! subroutines, its displacement once the subroutine is placed.
 
-use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi};
+use dynasmrt::DynasmApi;
 
 use super::effect::{Effect, Move, Reg, Regs};
+use super::encode::jcc;
 use super::inst::{Cond, Inst};
+use super::jumps::patch;
 use super::{Gen, Unit};
 use crate::ir::CheckId;
+
+/// A place in a scan's code that its jumps go to: where it is once placed, and before that
+/// the jumps to it (each by the code offset just after it; all are two-byte jumps, with a
+/// one-byte displacement).
+#[derive(Default)]
+struct Local {
+    at: Option<u32>,
+    /// Ends of the jumps waiting for the place (a scan has at most three to one place).
+    waiting: [u32; 3],
+    count: usize,
+}
+
+/// The opcode of the two-byte `jmp` (a one-byte displacement).
+const JMP_SHORT: u8 = 0xeb;
+
+/// The opcode of `call rel32`.
+const CALL: u8 = 0xe8;
 
 /// The registers a scan may overwrite (and `xmm0`-`xmm2`, which nothing else uses).
 const SCAN_REGS: Regs = Regs::of(&[Reg::Rax, Reg::Rcx, Reg::Rdx, Reg::Rsi, Reg::R8, Reg::R9]);
@@ -71,16 +98,10 @@ impl Gen<'_> {
     fn scan_scalar(&mut self, off: i32, step: i32, lo: i32, hi: i32) {
         let d = self.disp(off);
         let s = self.bytes(step);
-        let (next, ok, oob) = (
-            self.ops.new_dynamic_label(),
-            self.ops.new_dynamic_label(),
-            self.sub.oob,
-        );
-        asm!(self.ops
-            ; mov rax, p
-            ; =>next
-            ; add rax, s
-        );
+        let mut next = Local::default();
+        asm!(self.ops; mov rax, p);
+        self.place_local(&mut next);
+        asm!(self.ops; add rax, s);
         // Probe the extremes of an iteration that the next test does not touch (relative
         // to the new position, which is `step` beyond the iteration's start).
         for x in [lo, hi] {
@@ -94,13 +115,11 @@ impl Gen<'_> {
             asm!(self.ops
                 ; lea rcx, [rax + hd]
                 ; cmp rcx, [BYTE ctx + ctx8!(tape_end)]
-                ; jb BYTE =>ok
-                ; call =>oob
-                ; =>ok
             );
+            self.oob_unless_below();
         }
         self.cmp_zero_at_rax(d);
-        asm!(self.ops; jnz BYTE =>next);
+        self.jump_local(Some(Cond::NonZero), &mut next);
         asm!(self.ops; mov p, rax);
     }
 
@@ -132,7 +151,7 @@ impl Gen<'_> {
             ; and ecx, 31                // where the first cell is in its chunk
             ; pxor xmm0, xmm0
         );
-        let (next, found) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        let (mut next, mut found) = (Local::default(), Local::default());
         if step > 0 {
             self.zero_mask_edx();
             asm!(self.ops
@@ -140,26 +159,21 @@ impl Gen<'_> {
                 ; shr edx, cl                // forget cells before the first
                 ; shl edx, cl
                 ; test edx, edx
-                ; jnz BYTE =>found
-                ; =>next
-                ; add rax, 32
             );
+            self.jump_local(Some(Cond::NonZero), &mut found);
+            self.place_local(&mut next);
+            asm!(self.ops; add rax, 32);
             self.zero_mask_edx();
+            asm!(self.ops; and edx, r8d);
+            self.jump_local(Some(Cond::Zero), &mut next);
+            self.place_local(&mut found);
             asm!(self.ops
-                ; and edx, r8d
-                ; jz BYTE =>next
-                ; =>found
                 ; bsf edx, edx
                 ; add rax, rdx
             );
             if self.exact_right {
-                let (ok, oob) = (self.ops.new_dynamic_label(), self.sub.oob);
-                asm!(self.ops
-                    ; cmp rax, [BYTE ctx + ctx8!(tape_end)]
-                    ; jb BYTE =>ok
-                    ; call =>oob
-                    ; =>ok
-                );
+                asm!(self.ops; cmp rax, [BYTE ctx + ctx8!(tape_end)]);
+                self.oob_unless_below();
             }
         } else {
             self.zero_mask_edx();
@@ -169,15 +183,15 @@ impl Gen<'_> {
                 ; shl edx, cl                // forget cells after the first
                 ; shr edx, cl
                 ; test edx, edx
-                ; jnz BYTE =>found
-                ; =>next
-                ; sub rax, 32
             );
+            self.jump_local(Some(Cond::NonZero), &mut found);
+            self.place_local(&mut next);
+            asm!(self.ops; sub rax, 32);
             self.zero_mask_edx();
+            asm!(self.ops; and edx, r8d);
+            self.jump_local(Some(Cond::Zero), &mut next);
+            self.place_local(&mut found);
             asm!(self.ops
-                ; and edx, r8d
-                ; jz BYTE =>next
-                ; =>found
                 ; bsr edx, edx
                 ; add rax, rdx
             );
@@ -191,15 +205,15 @@ impl Gen<'_> {
     fn scan_unrolled(&mut self, off: i32, step: i32) {
         let d = self.disp(off);
         let s = self.bytes(step);
-        let (top, found) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
-        let hits: [DynamicLabel; 3] = std::array::from_fn(|_| self.ops.new_dynamic_label());
+        let (mut top, mut found) = (Local::default(), Local::default());
+        let mut hits: [Local; 3] = Default::default();
         asm!(self.ops; mov rax, p);
         self.align_loop();
-        asm!(self.ops; =>top);
-        for (k, &hit) in hits.iter().enumerate() {
+        self.place_local(&mut top);
+        for (k, hit) in hits.iter_mut().enumerate() {
             self.cmp_zero_at_rax(d + s * (k as i32 + 1));
             // (The exits are all within a short jump: under 60 bytes of code follow.)
-            asm!(self.ops; je BYTE =>hit);
+            self.jump_local(Some(Cond::Zero), hit);
         }
         // The fourth cell: step there first, so that finding it needs no fix-up.
         let four = s * 4;
@@ -208,29 +222,27 @@ impl Gen<'_> {
             Err(_) => asm!(self.ops; add rax, four),
         }
         self.cmp_zero_at_rax(d);
-        self.jnz_back(top);
-        asm!(self.ops; jmp BYTE =>found);
-        for (k, &hit) in hits.iter().enumerate() {
+        self.jnz_back(&top);
+        self.jump_local(None, &mut found);
+        let last = hits.len() - 1;
+        for (k, hit) in hits.iter_mut().enumerate() {
             let moved = s * (k as i32 + 1);
-            asm!(self.ops; =>hit);
+            self.place_local(hit);
             match i8::try_from(moved) {
                 Ok(m) => asm!(self.ops; lea rax, [BYTE rax + m]),
                 Err(_) => asm!(self.ops; lea rax, [rax + moved]),
             }
-            if k + 1 < hits.len() {
-                asm!(self.ops; jmp BYTE =>found);
+            if k < last {
+                self.jump_local(None, &mut found);
             }
         }
-        asm!(self.ops; =>found);
+        self.place_local(&mut found);
         if self.exact_right && step > 0 {
-            let (ok, oob) = (self.ops.new_dynamic_label(), self.sub.oob);
             asm!(self.ops
                 ; lea rcx, [rax + d]
                 ; cmp rcx, [BYTE ctx + ctx8!(tape_end)]
-                ; jb BYTE =>ok
-                ; call =>oob
-                ; =>ok
             );
+            self.oob_unless_below();
         }
         asm!(self.ops; mov p, rax);
     }
@@ -267,12 +279,60 @@ impl Gen<'_> {
         );
     }
 
-    /// `jnz` back to `label` (already placed): the two-byte form when it reaches.
-    fn jnz_back(&mut self, label: DynamicLabel) {
-        let target = self.ops.labels().resolve_dynamic(label).expect("placed").0 as i64;
-        match i8::try_from(target - (self.here() as i64 + 2)) {
-            Ok(_) => asm!(self.ops; jnz BYTE =>label),
-            Err(_) => asm!(self.ops; jnz =>label),
+    /// `jnz` back to `to` (already placed): the two-byte form when it reaches.
+    fn jnz_back(&mut self, to: &Local) {
+        let Some(at) = to.at else {
+            self.fail("a scan jumps back to a place not placed".to_string());
+            return;
+        };
+        let rel = i64::from(at) - (i64::from(self.here()) + 2);
+        match i8::try_from(rel) {
+            Ok(rel) => jcc(&mut self.ops, Cond::NonZero, true, rel.into()),
+            // (The six-byte form counts from its own end, four bytes further.)
+            Err(_) => jcc(&mut self.ops, Cond::NonZero, false, rel as i32 - 4),
         }
+    }
+
+    /// A two-byte jump to `to` (`jmp`, or `jcc` on `cond`): its displacement now if `to` is
+    /// placed, else when it is ([`Gen::place_local`]).
+    fn jump_local(&mut self, cond: Option<Cond>, to: &mut Local) {
+        let end = self.here() + 2;
+        let rel = to.at.map_or(0, |at| i64::from(at) - i64::from(end));
+        let Ok(rel) = i8::try_from(rel) else {
+            self.fail("a scan's jump back does not reach".to_string());
+            return;
+        };
+        match cond {
+            Some(cond) => jcc(&mut self.ops, cond, true, rel.into()),
+            None => self.ops.extend([JMP_SHORT, rel as u8]),
+        }
+        if to.at.is_none() {
+            match to.waiting.get_mut(to.count) {
+                Some(w) => *w = end,
+                None => self.fail("too many jumps to one place of a scan".to_string()),
+            }
+            to.count += 1;
+        }
+    }
+
+    /// Places `l` here: the jumps waiting for it get their displacements.
+    fn place_local(&mut self, l: &mut Local) {
+        let here = self.here();
+        for &end in &l.waiting[..l.count.min(l.waiting.len())] {
+            match i8::try_from(here - end) {
+                Ok(rel) => patch(&mut self.ops, end - 1, &[rel as u8]),
+                Err(_) => self.fail("a scan's jump ahead does not reach".to_string()),
+            }
+        }
+        l.at = Some(here);
+    }
+
+    /// `jb` over a call of the out-of-bounds exit (after a compare of an address with the
+    /// tape's end). The call's displacement is written once the exit is placed, as for the
+    /// calls of program code (see [`Gen::emit`]).
+    fn oob_unless_below(&mut self) {
+        jcc(&mut self.ops, Cond::Below, true, 5);
+        self.ops.extend([CALL, 0, 0, 0, 0]);
+        self.label_refs.push((self.here(), self.sub.oob));
     }
 }

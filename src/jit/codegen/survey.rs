@@ -87,10 +87,6 @@ pub(crate) struct Survey {
     pub used: Used,
     /// Constant outputs (`Print`), each with a label for its bytes.
     pub prints: usize,
-    /// Scans, whose code refers to labels.
-    pub scans: usize,
-    /// Loops and ifs, each with a forward jump over its body.
-    pub brackets: usize,
     /// The loop facts of [`super::plan::Plan`].
     pub loops: LoopFacts,
 }
@@ -101,7 +97,7 @@ impl Survey {
         let mut n = 0usize;
         let (mut clo, mut chi) = (i32::MAX, i32::MIN);
         let (mut out, mut input, mut debug) = (false, false, false);
-        let (mut prints, mut scans, mut brackets) = (0, 0, 0);
+        let mut prints = 0;
         let mut histogram = Histogram::default();
         let mut loops = Loops::new(code.len());
         for (i, ins) in code.iter().enumerate() {
@@ -116,7 +112,6 @@ impl Survey {
                     (off, None, false, false)
                 }
                 Op::Loop { off } | Op::If { off } => {
-                    brackets += 1;
                     loops.open(i, matches!(ins.op, Op::Loop { .. }));
                     (off, None, false, true)
                 }
@@ -129,7 +124,6 @@ impl Survey {
                     (off, None, true, true)
                 }
                 Op::Scan { off, .. } => {
-                    scans += 1;
                     loops.scan();
                     (off, None, false, true)
                 }
@@ -174,8 +168,6 @@ impl Survey {
             cells: (clo, chi),
             used: Used::from_kinds(out, prints > 0, input, debug),
             prints,
-            scans,
-            brackets,
             loops: loops.finish(),
         }
     }
