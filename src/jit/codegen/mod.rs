@@ -214,13 +214,13 @@ fn compile_with(
         // 8 MB.)
         units: Vec::with_capacity((n / 2 + 16).min(1 << 14)),
         unit_open: false,
-        loops: Vec::with_capacity(64),
+        loops: Vec::with_capacity(8),
         strings: Vec::with_capacity(survey.prints),
         state: State::new(),
         plan: Plan::new(survey.cells, std::mem::take(&mut survey.loops)),
         next_use: [NEVER; 16],
-        arrivals: Vec::with_capacity(64),
-        heads: Vec::with_capacity(64),
+        arrivals: Vec::with_capacity(8),
+        heads: Vec::with_capacity(8),
         pending: Vec::with_capacity(4),
         // (Each loop and `if` has a forward jump, and each input one more.)
         jumps: Jumps::with_capacity(survey.brackets + 16),
