@@ -52,39 +52,56 @@ def functions(binary, argv, stdin):
 
 
 def archive_members(archive):
-    """Symbol -> member object of a static archive (for the C library's functions)."""
+    """Symbol -> member object of a static archive (for the C library's functions), and the
+    set of member names."""
     path = subprocess.run(["cc", f"-print-file-name={archive}"], capture_output=True,
                           text=True).stdout.strip()
     if not os.path.isabs(path):
-        return {}
+        return {}, set()
+    # `libm.a` may be a linker script naming the real archives: read the first.
+    head = open(path, "rb").read(200)
+    if head.startswith(b"/* GNU ld script"):
+        found = re.search(rb"GROUP\s*\(\s*(\S+)", open(path, "rb").read())
+        path = found.group(1).decode() if found else path
     out = subprocess.run(["nm", "-A", "--defined-only", path], capture_output=True,
                          text=True).stdout
-    members = {}
+    members, names = {}, set()
     for line in out.splitlines():
         fields = line.split()
-        if len(fields) == 3 and fields[1] in "TtWi":
-            members.setdefault(fields[2], fields[0].split(":")[1])
-    return members
+        member = fields[0].split(":")[1] if fields and fields[0].count(":") >= 2 else None
+        if member:
+            names.add(member)
+        if member and len(fields) == 3 and fields[1] in "TtWi":
+            members.setdefault(fields[2], member)
+    return members, names
 
 
-def pattern(name, libc, libm):
-    """The input-section pattern that holds function `name`, or None."""
+def patterns(name, libc, libm):
+    """The input-section patterns that hold function `name` (none if it is not ours)."""
     if name.startswith(("_ZN", "_R")):
         # A legacy name ends in a hash of the crate's build (`17h<16 hex digits>E`, maybe
         # `.llvm.<digits>`): match it up to the hash, so the list outlives a rebuild.
         m = re.match(r"(_ZN.*17h)[0-9a-f]{16}E", name)
         stem = m.group(1) if m else name
         # Cold functions (`#[cold]`, or found cold by LLVM) live in `.text.unlikely.NAME`.
-        return f"*(.text.{stem}* .text.unlikely.{stem}*)"
-    for archive, members in (("libc.a", libc), ("libm.a", libm)):
+        return [f"*(.text.{stem}* .text.unlikely.{stem}*)"]
+    if name == "_start":
+        return ["*crt1.o(.text .text.*)"]
+    for archive, (members, names) in (("libc", libc), ("libm", libm)):
         member = members.get(name)
-        if member:
-            # valgrind's CPU picks the AVX2 variant of memcpy & co.; a real one may pick
-            # another of the same family (`memmove-evex-unaligned-erms.o`): take them all.
-            family = re.match(r"([a-z]+)-(avx|avx2|avx512|evex|sse2|sse4|ssse3)\b", member)
-            member = f"{family.group(1)}-*.o" if family else member
-            return f"*{archive}:{member}(.text .text.*)"
-    return None
+        if not member:
+            continue
+        # valgrind's CPU picks, say, the AVX2 variant of memcpy, or the default one in
+        # `strcmp.o`; a newer one picks the EVEX or AVX-512 variant of the same family
+        # (`memmove-evex-unaligned-erms.o`, `strcmp-evex.o`), and a libm function its FMA
+        # variant: take those too (not every variant: they would spread the code again).
+        family = re.match(r"([a-z_0-9]+?)(-[a-z0-9_-]+)?\.o$", member).group(1)
+        found = [member] + sorted(
+            n for n in names
+            if n != member and re.match(re.escape(family) + r"-(avx2|evex|avx512|fma)", n))
+        # (`*libm*.a`: the archive may be `libm-2.36.a`, named by a `libm.a` script.)
+        return [f"*{archive}*.a:{m}(.text .text.*)" for m in found]
+    return []
 
 
 def main():
@@ -92,13 +109,14 @@ def main():
         sys.exit(__doc__)
     binary = sys.argv[1]
     libc, libm = archive_members("libc.a"), archive_members("libm.a")
-    seen, lines = set(), []
+    # The C start-up code (`_start`, which callgrind does not name) runs first of all.
+    seen, lines = set(), ["*crt1.o(.text .text.*)"]
     for argv, stdin in runs(sys.argv[2:]):
         for name in functions(binary, argv, stdin):
-            p = pattern(name, libc, libm)
-            if p and p not in seen:
-                seen.add(p)
-                lines.append(p)
+            for p in patterns(name, libc, libm):
+                if p not in seen:
+                    seen.add(p)
+                    lines.append(p)
     head = ("# Functions that run when jitbf starts and compiles a small program, in the order\n"
             "# they first run: linker input-section patterns, which build.rs places at the\n"
             "# start of the binary's code. Written by tools/hot-text/hot_text.py.\n")
