@@ -41,6 +41,7 @@ pub mod known;
 pub mod ladder;
 pub mod mul;
 pub mod scan;
+pub mod split;
 
 use std::time::{Duration, Instant};
 
@@ -175,12 +176,30 @@ pub struct Optimized {
     /// Instructions at the end of the program that [`known`] left unanalysed (0 when it
     /// covered the whole program; see [`KNOWN_BUDGET`]).
     pub unanalysed_ops: usize,
+    /// Pieces the program was optimized in (1, or 2 for a large program: see [`split`]).
+    pub pieces: usize,
+    /// Threads that optimized them (2 when a second thread took a piece).
+    pub threads: usize,
 }
 
 /// Parses and optimizes in one go: the same result as [`optimize`] on the parser's output,
 /// but the first pass ([`fold`]) takes the parser's instructions as they come, so the literal
-/// IR of a large program is never held in memory.
+/// IR of a large program is never held in memory. A source of [`split::SPLIT_MIN`] bytes or
+/// more is cut in two pieces optimized on two threads ([`split`]).
 pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crate::ParseError> {
+    parse_and_optimize_split(src, config, split::Split::Auto)
+}
+
+/// [`parse_and_optimize`], cut in pieces as `split` says (forced, for tests, or never). The
+/// program behaves the same however it is cut; its code may differ at the seam.
+pub fn parse_and_optimize_split(
+    src: &[u8],
+    config: &Config,
+    split: split::Split,
+) -> Result<Optimized, crate::ParseError> {
+    if let Some(done) = split::parse_and_optimize_cut(src, config, split) {
+        return Ok(done);
+    }
     let start = Instant::now();
     let passes = passes(config.opt_level);
     let fuse = first_fold(config.opt_level);
@@ -228,6 +247,8 @@ pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crat
         parse_time,
         optimize_time: start.elapsed() - parse_time,
         unanalysed_ops,
+        pieces: 1,
+        threads: 1,
     })
 }
 
