@@ -28,7 +28,9 @@
 //! [`KNOWN_BUDGET`] instructions of the program (up to a top-level boundary) and leaves the
 //! rest as it is, so a huge program costs time and memory in proportion to its size, and gets
 //! slower code only in its later part, with no step at some size
-//! ([`Optimized::unanalysed_ops`] says how much was left; `--stats` shows it). After the
+//! ([`Optimized::unanalysed_ops`] says how much was left; `--stats` shows it). A source of
+//! [`split::SPLIT_MIN`] bytes or more is cut in two pieces, parsed and optimized on two threads
+//! at once and joined again ([`split`]; each piece has its own [`KNOWN_BUDGET`]). After the
 //! passes, [`compact`] drops no-op instructions, merges neighbouring `print`s and rebuilds the
 //! check tables.
 
@@ -157,7 +159,8 @@ pub fn optimize(mut ir: Ir, config: &Config) -> Ir {
 }
 
 /// Most instructions [`known`] analyses in [`parse_and_optimize`] (it costs a few hundred
-/// nanoseconds per instruction, several times any other pass). A program longer than this
+/// nanoseconds per instruction, several times any other pass), in each piece of a program cut
+/// in pieces ([`split`]: the budget bounds the time of one thread). A program longer than this
 /// after the first fold gets the pass on its first part only (see [`known::run_within`]):
 /// every pass is optional, so the result runs the same, only the rest of it more slowly.
 pub const KNOWN_BUDGET: usize = 1 << 20;

@@ -108,9 +108,13 @@ pub const MARK: Span = Span {
     end: u32::MAX,
 };
 
-/// The byte put where the inner piece was in the outer piece's source: a comment, so that
-/// the runs of commands on either side stay apart.
-const SEP: u8 = b' ';
+/// Bytes [`find_cut`] counts the brackets of at a time.
+const CUT_CHUNK: usize = 64;
+
+/// The byte put where the inner piece was in the outer piece's source: a `,`, a command of
+/// its own (so that the runs of commands on either side stay apart, as the brackets it
+/// replaces kept them), which [`Holed`] turns into the hole's markers.
+const SEP: u8 = b',';
 
 /// The inner piece `start..end` that [`Split::Auto`] cuts out of `src`, if any: the widest
 /// balanced run of loops at the lowest nesting depth reached in the middle half of the source,
@@ -123,29 +127,52 @@ pub fn find_cut(src: &[u8]) -> Option<(u32, u32)> {
     // that closes to it after that `[`.
     let (mut depth, mut min) = (0i64, i64::MAX);
     let (mut first, mut last) = (None, None);
-    for (i, &b) in src[lo..hi].iter().enumerate() {
-        match b {
-            b'[' => {
-                if depth < min {
-                    (min, first, last) = (depth, Some(lo + i), None);
-                } else if depth == min && first.is_none() {
-                    first = Some(lo + i);
-                }
-                depth += 1;
-            }
-            b']' => {
-                depth -= 1;
-                if depth < min {
-                    (min, first, last) = (depth, None, None);
-                } else if depth == min && first.is_some() {
-                    last = Some(lo + i + 1);
-                }
-            }
-            _ => {}
+    let mut at = lo;
+    for chunk in src[lo..hi].chunks(CUT_CHUNK) {
+        let (opens, closes) = (count(chunk, b'['), count(chunk, b']'));
+        // A chunk whose depth cannot come down to the lowest depth changes nothing but the
+        // depth (most chunks: the scan is mostly this vectorized counting).
+        if depth - closes > min {
+            depth += opens - closes;
+            at += chunk.len();
+            continue;
         }
+        for (i, &b) in chunk.iter().enumerate() {
+            match b {
+                b'[' => {
+                    if depth < min {
+                        (min, first, last) = (depth, Some(at + i), None);
+                    } else if depth == min && first.is_none() {
+                        first = Some(at + i);
+                    }
+                    depth += 1;
+                }
+                b']' => {
+                    depth -= 1;
+                    if depth < min {
+                        (min, first, last) = (depth, None, None);
+                    } else if depth == min && first.is_some() {
+                        last = Some(at + i + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        at += chunk.len();
     }
     let (first, last) = (first?, last?);
     (last - first >= n / 8).then(|| (first as u32, last as u32))
+}
+
+/// How many bytes of `chunk` (at most 255 bytes long) are `c`: written so that the compiler
+/// makes it a few vector instructions.
+#[inline]
+fn count(chunk: &[u8], c: u8) -> i64 {
+    let mut n = 0u8;
+    for &b in chunk {
+        n = n.wrapping_add(u8::from(b == c));
+    }
+    i64::from(n)
 }
 
 /// The cut for `split`, if the program is to be cut.
@@ -237,7 +264,6 @@ pub(super) fn parse_and_optimize_cut(
 /// Parses and optimizes one piece: the outer one when `hole` says where its [`SEP`] is, else
 /// the inner one. `None` when it does not parse.
 fn piece(src: &[u8], config: &Config, fuse: fold::Fuse, hole: Option<u32>) -> Option<Piece> {
-    let t0 = Instant::now();
     let mut out = Ir::default();
     out.code.reserve((src.len() / 2).clamp(1 << 12, 1 << 14));
     let mut folder = fold::Folder::new(out).fusing(fuse);
@@ -246,10 +272,8 @@ fn piece(src: &[u8], config: &Config, fuse: fold::Fuse, hole: Option<u32>) -> Op
             let mut holed = Holed {
                 folder: &mut folder,
                 at,
-                done: false,
             };
             crate::parse::parse_into_with(src, config.debug, &mut holed)
-                .and_then(|()| holed.hole(MARK).map_err(|_| oom()))
         }
         None => entry(&mut folder)
             .map_err(|_| oom())
@@ -274,10 +298,6 @@ fn piece(src: &[u8], config: &Config, fuse: fold::Fuse, hole: Option<u32>) -> Op
             step.run(&mut ir, config);
         }
     }
-    if std::env::var_os("JITBF_SPLIT_DEBUG").is_some() {
-        let cpu = || { let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 }; unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) }; t.tv_sec as f64 * 1e3 + t.tv_nsec as f64 / 1e6 };
-        eprintln!("piece hole={hole:?} src={} parse={:?} passes={:?} ops={} cpu={:.2}ms", src.len(), parsed - t0, parsed.elapsed(), ir.len(), cpu());
-    }
     Some(Piece {
         ir,
         consumed,
@@ -294,7 +314,7 @@ fn oom() -> ParseError {
 }
 
 /// The inner piece's entry markers: `,` `[>]` `,` (see the module docs).
-fn entry(out: &mut impl Emit) -> Result<(), std::collections::TryReserveError> {
+fn entry(out: &mut impl Emit) -> Room {
     out.instr(Op::In { off: 0 }, MARK)?;
     out.open(MARK)?;
     out.moves(Reach::new(1, 0, 1, 1), 1, MARK)?;
@@ -302,78 +322,52 @@ fn entry(out: &mut impl Emit) -> Result<(), std::collections::TryReserveError> {
     out.instr(Op::In { off: 0 }, MARK)
 }
 
-/// The parser's output for the outer piece, with the hole's markers put in before the first
-/// instruction past the [`SEP`] at `at`.
+/// The parser's output for the outer piece, with the hole's markers in place of the `,`
+/// ([`SEP`]) at source byte `at`. Everything else goes straight to the folder.
 struct Holed<'a> {
     folder: &'a mut fold::Folder,
     at: u32,
-    done: bool,
 }
 
-impl Holed<'_> {
-    /// Puts the hole's markers in once, before the first instruction from past the hole.
-    #[inline]
-    fn hole(&mut self, next: Span) -> Result<(), std::collections::TryReserveError> {
-        if !self.done && next.start > self.at {
-            self.done = true;
-            self.folder.instr(Op::Debug { off: 0 }, MARK)?;
-            entry(self.folder)?;
-        }
-        Ok(())
-    }
-}
+type Room = Result<(), std::collections::TryReserveError>;
 
 impl Emit for Holed<'_> {
     #[inline]
-    fn instr(&mut self, op: Op, span: Span) -> Result<(), std::collections::TryReserveError> {
-        self.hole(span)?;
+    fn instr(&mut self, op: Op, span: Span) -> Room {
+        if span.start == self.at && op == (Op::In { off: 0 }) {
+            self.folder.instr(Op::Debug { off: 0 }, MARK)?;
+            return entry(self.folder);
+        }
         self.folder.instr(op, span)
     }
 
     #[inline]
-    fn check(&mut self, reach: Reach, span: Span) -> Result<(), std::collections::TryReserveError> {
-        self.hole(span)?;
+    fn check(&mut self, reach: Reach, span: Span) -> Room {
         self.folder.check(reach, span)
     }
 
     #[inline]
-    fn add(&mut self, val: u32, span: Span) -> Result<(), std::collections::TryReserveError> {
-        self.hole(span)?;
+    fn add(&mut self, val: u32, span: Span) -> Room {
         self.folder.add(val, span)
     }
 
     #[inline]
-    fn moves(
-        &mut self,
-        reach: Reach,
-        delta: i32,
-        span: Span,
-    ) -> Result<(), std::collections::TryReserveError> {
-        self.hole(span)?;
+    fn moves(&mut self, reach: Reach, delta: i32, span: Span) -> Room {
         self.folder.moves(reach, delta, span)
     }
 
     #[inline]
-    fn open(&mut self, span: Span) -> Result<(), std::collections::TryReserveError> {
-        self.hole(span)?;
+    fn open(&mut self, span: Span) -> Room {
         self.folder.open(span)
     }
 
     #[inline]
-    fn close(&mut self, span: Span) -> Result<(), std::collections::TryReserveError> {
-        self.hole(span)?;
+    fn close(&mut self, span: Span) -> Room {
         self.folder.close(span)
     }
 
     #[inline]
-    fn clear(
-        &mut self,
-        val: u32,
-        open: Span,
-        run: Span,
-        close: Span,
-    ) -> Result<(), std::collections::TryReserveError> {
-        self.hole(open)?;
+    fn clear(&mut self, val: u32, open: Span, run: Span, close: Span) -> Room {
         self.folder.clear(val, open, run, close)
     }
 }
