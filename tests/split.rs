@@ -219,7 +219,10 @@ fn a_cut_that_is_not_a_balanced_run_of_loops_is_not_made() {
     // A balanced cut is made, and a small program is not cut unless told to.
     let p = Program::with_split("+[>]<[-].", &config, Split::At { start: 1, end: 4 }).unwrap();
     assert_eq!((p.stats().pieces, p.stats().threads), (2, 2));
-    assert_eq!(Program::new("+[>]<[-].", &config).unwrap().stats().pieces, 1);
+    assert_eq!(
+        Program::new("+[>]<[-].", &config).unwrap().stats().pieces,
+        1
+    );
 }
 
 #[test]
@@ -243,8 +246,14 @@ fn corpus_programs_cut_at_a_few_loops_print_what_they_should() {
                 let program = Program::with_split(src.clone(), &config, split).unwrap();
                 assert_eq!(program.stats().pieces, 2, "{name} {start}..{end}: not cut");
                 let (out, result) = run_jit(&program, &input);
-                assert!(result.is_ok(), "{name} {start}..{end} {level:?}: {result:?}");
-                assert!(out == want, "{name} cut at {start}..{end}, {level:?}: wrong output");
+                assert!(
+                    result.is_ok(),
+                    "{name} {start}..{end} {level:?}: {result:?}"
+                );
+                assert!(
+                    out == want,
+                    "{name} cut at {start}..{end}, {level:?}: wrong output"
+                );
             }
         }
     }
