@@ -258,3 +258,59 @@ fn corpus_programs_cut_at_a_few_loops_print_what_they_should() {
         }
     }
 }
+
+/// Entries and iterations of each loop or scan of `program` (a loop whose first iteration
+/// the optimizer peeled off counts it, as `--profile` shows it), by the loop's source start.
+fn loop_counts(program: &Program, counts: &jitbf::profile::Counts) -> Vec<(u32, u64, u64)> {
+    let report = jitbf::profile::Report::new(program.ir(), program.source(), counts);
+    let mut out: Vec<(u32, u64, u64)> = report
+        .loops
+        .iter()
+        .filter(|h| h.kind != jitbf::profile::Kind::If)
+        .map(|h| (h.start, h.entries, h.iterations))
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+#[test]
+fn tape_dumps_and_loop_counts_of_a_cut_program_are_those_of_the_whole() {
+    // With `--debug`, a `#` shows the tape as the source program has it, and with
+    // `--profile` a loop that is still a loop has the counts of its source loop at `-O0`: a
+    // seam must change neither.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("programs/tapedump.bf");
+    let src = std::fs::read(path).unwrap();
+    let config = Config::default().debug(true).profile(true);
+    let run = |program: &Program| {
+        let mut io = Io::memory(Vec::new());
+        let mut jit = program.compile().unwrap();
+        let result = jit.run_on(&mut io).map_err(|e| e.to_string());
+        let dumps = io.diagnostics.captured().to_vec();
+        let counts = jitbf::Executor::profile(&jit).cloned().expect("counted");
+        (
+            io.take_output(),
+            result,
+            dumps,
+            loop_counts(program, &counts),
+        )
+    };
+    let whole = Program::new(src.clone(), &config.opt_level(OptLevel::O0)).unwrap();
+    let (want_out, want_result, want_dumps, all_loops) = run(&whole);
+    assert!(!want_dumps.is_empty(), "the program dumps the tape");
+    for level in [OptLevel::O1, OptLevel::O2] {
+        let config = config.opt_level(level);
+        for (start, end) in cuts(&src) {
+            let split = Split::At { start, end };
+            let program = Program::with_split(src.clone(), &config, split).unwrap();
+            assert_eq!(program.stats().pieces, 2);
+            let (out, result, dumps, loops) = run(&program);
+            let what = format!("cut at {start}..{end}, {level:?}");
+            assert_eq!((&out, &result), (&want_out, &want_result), "{what}");
+            assert_eq!(dumps, want_dumps, "{what}");
+            assert!(!loops.is_empty(), "{what}: no loop left to count");
+            for counted in loops {
+                assert!(all_loops.contains(&counted), "{what}: {counted:?}");
+            }
+        }
+    }
+}
