@@ -172,7 +172,7 @@ pub struct Optimized {
     /// Instructions the parser produced (the size of the literal IR).
     pub literal_ops: usize,
     /// Time spent parsing (including the first folding pass, which runs as the parser
-    /// produces instructions).
+    /// produces instructions). Wall time: with pieces, until the last of them is parsed.
     pub parse_time: Duration,
     /// Time spent in the other passes.
     pub optimize_time: Duration,

@@ -77,7 +77,10 @@
 //! The known-value pass analyses at most [`super::KNOWN_BUDGET`] instructions *of each
 //! piece* (the budget bounds the time of one thread), and its compile-time runs have their
 //! step budget per piece too. Sources shorter than [`SPLIT_MIN`] bytes are never cut: no
-//! thread is started for them. The cut does not depend on the machine (the same source gives
+//! thread is started for them. `--stats` shows wall time: *parse* from the start (the scan
+//! for the cut included) until the later of the two pieces is parsed, *optimize* the rest
+//! (the passes of the piece parsed first overlap the other's parse), and says in how many
+//! pieces on how many threads. The cut does not depend on the machine (the same source gives
 //! the same code everywhere); if the second thread cannot be started, the inner piece runs on
 //! the calling thread after the outer one.
 
@@ -243,9 +246,10 @@ pub(super) fn parse_and_optimize_cut(
     config: &Config,
     split: Split,
 ) -> Option<Optimized> {
+    // The phases' times count from before the scan for the cut (`--stats` shows wall time).
+    let start = Instant::now();
     let (s, e) = cut(src, config, split)?;
     let fuse = super::first_fold(config.opt_level)?;
-    let start = Instant::now();
     let inner_src = &src[s as usize..e as usize];
     let inner_job = || piece(inner_src, config, fuse, None);
     let outer_job = || {
