@@ -480,8 +480,13 @@ pub struct Stats {
     pub ops: usize,
     /// Instructions (of the IR after the first fold) at the end of a very large program that
     /// the known-value pass did not analyse, to bound compile time (0: it saw everything; see
-    /// [`opt::KNOWN_BUDGET`]).
+    /// [`opt::KNOWN_BUDGET`]; with several pieces, the sum over them).
     pub unanalysed_ops: usize,
+    /// Pieces the program was optimized in: 1, or 2 for a source of at least
+    /// [`opt::split::SPLIT_MIN`] bytes (see [`opt::split`]).
+    pub pieces: usize,
+    /// Threads that parsed and optimized the pieces.
+    pub threads: usize,
 }
 
 /// A parsed (and possibly optimized) program, with its source and configuration.
@@ -512,6 +517,8 @@ impl Program {
                     literal_ops: ir.len(),
                     ops: ir.len(),
                     unanalysed_ops: 0,
+                    pieces: 1,
+                    threads: 1,
                 };
                 Ok(Program {
                     source,
@@ -541,7 +548,26 @@ impl Program {
     /// assert!(jitbf::render(&err, &source, "x.b").contains("1 | +]"));
     /// ```
     pub fn try_new(source: Vec<u8>, config: &Config) -> Result<Program, (Error, Vec<u8>)> {
-        match opt::parse_and_optimize(&source, config) {
+        Program::try_new_split(source, config, opt::split::Split::Auto)
+    }
+
+    /// [`Program::new`], with the program cut in pieces for optimization as `split` says
+    /// (see [`opt::split`]): [`opt::split::Split::At`] cuts even a small program, which is how
+    /// the tests check that a cut program behaves exactly as the whole one.
+    pub fn with_split(
+        source: impl Into<Vec<u8>>,
+        config: &Config,
+        split: opt::split::Split,
+    ) -> Result<Program, Error> {
+        Program::try_new_split(source.into(), config, split).map_err(|(error, _)| error)
+    }
+
+    fn try_new_split(
+        source: Vec<u8>,
+        config: &Config,
+        split: opt::split::Split,
+    ) -> Result<Program, (Error, Vec<u8>)> {
+        match opt::parse_and_optimize_split(&source, config, split) {
             Ok(done) => {
                 let stats = Stats {
                     parse: done.parse_time,
@@ -549,6 +575,8 @@ impl Program {
                     literal_ops: done.literal_ops,
                     ops: done.ir.len(),
                     unanalysed_ops: done.unanalysed_ops,
+                    pieces: done.pieces,
+                    threads: done.threads,
                 };
                 Ok(Program {
                     source,
@@ -582,6 +610,7 @@ impl Program {
         self.stats.optimize = start.elapsed();
         self.stats.ops = self.ir.len();
         self.stats.unanalysed_ops = 0;
+        (self.stats.pieces, self.stats.threads) = (1, 1);
         self
     }
 

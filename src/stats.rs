@@ -50,10 +50,21 @@ impl fmt::Display for Report {
             Ms(p.optimize),
             p.ops
         )?;
-        if p.unanalysed_ops > 0 {
+        if p.pieces > 1 {
             writeln!(
                 f,
-                "           known-value pass skipped the last {} IR ops (it analyses at most {})",
+                "           parsed and optimized in {} pieces on {} threads (the known-value pass \
+                 analyses at most {} IR ops of each)",
+                p.pieces,
+                p.threads,
+                crate::opt::KNOWN_BUDGET
+            )?;
+        }
+        if p.unanalysed_ops > 0 {
+            let each = if p.pieces > 1 { " per piece" } else { "" };
+            writeln!(
+                f,
+                "           known-value pass skipped {} IR ops at the end (it analyses at most {}{each})",
                 p.unanalysed_ops,
                 crate::opt::KNOWN_BUDGET
             )?;
@@ -85,7 +96,20 @@ mod tests {
         assert!(
             report
                 .to_string()
-                .contains("known-value pass skipped the last 1234 IR ops")
+                .contains("known-value pass skipped 1234 IR ops at the end")
         );
+    }
+
+    #[test]
+    fn a_program_optimized_in_pieces_says_so() {
+        let mut report = Report::default();
+        report.program.pieces = 1;
+        assert!(!report.to_string().contains("pieces"));
+        report.program.pieces = 2;
+        report.program.threads = 2;
+        report.program.unanalysed_ops = 5;
+        let text = report.to_string();
+        assert!(text.contains("in 2 pieces on 2 threads"), "{text}");
+        assert!(text.contains("per piece"), "{text}");
     }
 }

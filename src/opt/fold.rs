@@ -647,7 +647,7 @@ impl Emit for Folder {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn moves(&mut self, reach: Reach, delta: i32, span: Span) -> Result<(), TryReserveError> {
         // One `room` for both: the check writes at most a placeholder and a record, and
         // the move at most what `take` does for it.

@@ -28,7 +28,9 @@
 //! [`KNOWN_BUDGET`] instructions of the program (up to a top-level boundary) and leaves the
 //! rest as it is, so a huge program costs time and memory in proportion to its size, and gets
 //! slower code only in its later part, with no step at some size
-//! ([`Optimized::unanalysed_ops`] says how much was left; `--stats` shows it). After the
+//! ([`Optimized::unanalysed_ops`] says how much was left; `--stats` shows it). A source of
+//! [`split::SPLIT_MIN`] bytes or more is cut in two pieces, parsed and optimized on two threads
+//! at once and joined again ([`split`]; each piece has its own [`KNOWN_BUDGET`]). After the
 //! passes, [`compact`] drops no-op instructions, merges neighbouring `print`s and rebuilds the
 //! check tables.
 
@@ -41,6 +43,7 @@ pub mod known;
 pub mod ladder;
 pub mod mul;
 pub mod scan;
+pub mod split;
 
 use std::time::{Duration, Instant};
 
@@ -156,7 +159,8 @@ pub fn optimize(mut ir: Ir, config: &Config) -> Ir {
 }
 
 /// Most instructions [`known`] analyses in [`parse_and_optimize`] (it costs a few hundred
-/// nanoseconds per instruction, several times any other pass). A program longer than this
+/// nanoseconds per instruction, several times any other pass), in each piece of a program cut
+/// in pieces ([`split`]: the budget bounds the time of one thread). A program longer than this
 /// after the first fold gets the pass on its first part only (see [`known::run_within`]):
 /// every pass is optional, so the result runs the same, only the rest of it more slowly.
 pub const KNOWN_BUDGET: usize = 1 << 20;
@@ -168,19 +172,37 @@ pub struct Optimized {
     /// Instructions the parser produced (the size of the literal IR).
     pub literal_ops: usize,
     /// Time spent parsing (including the first folding pass, which runs as the parser
-    /// produces instructions).
+    /// produces instructions). Wall time: with pieces, until the last of them is parsed.
     pub parse_time: Duration,
     /// Time spent in the other passes.
     pub optimize_time: Duration,
     /// Instructions at the end of the program that [`known`] left unanalysed (0 when it
     /// covered the whole program; see [`KNOWN_BUDGET`]).
     pub unanalysed_ops: usize,
+    /// Pieces the program was optimized in (1, or 2 for a large program: see [`split`]).
+    pub pieces: usize,
+    /// Threads that optimized them (2 when a second thread took a piece).
+    pub threads: usize,
 }
 
 /// Parses and optimizes in one go: the same result as [`optimize`] on the parser's output,
 /// but the first pass ([`fold`]) takes the parser's instructions as they come, so the literal
-/// IR of a large program is never held in memory.
+/// IR of a large program is never held in memory. A source of [`split::SPLIT_MIN`] bytes or
+/// more is cut in two pieces optimized on two threads ([`split`]).
 pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crate::ParseError> {
+    parse_and_optimize_split(src, config, split::Split::Auto)
+}
+
+/// [`parse_and_optimize`], cut in pieces as `split` says (forced, for tests, or never). The
+/// program behaves the same however it is cut; its code may differ at the seam.
+pub fn parse_and_optimize_split(
+    src: &[u8],
+    config: &Config,
+    split: split::Split,
+) -> Result<Optimized, crate::ParseError> {
+    if let Some(done) = split::parse_and_optimize_cut(src, config, split) {
+        return Ok(done);
+    }
     let start = Instant::now();
     let passes = passes(config.opt_level);
     let fuse = first_fold(config.opt_level);
@@ -228,6 +250,8 @@ pub fn parse_and_optimize(src: &[u8], config: &Config) -> Result<Optimized, crat
         parse_time,
         optimize_time: start.elapsed() - parse_time,
         unanalysed_ops,
+        pieces: 1,
+        threads: 1,
     })
 }
 

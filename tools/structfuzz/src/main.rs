@@ -24,8 +24,8 @@ macro_rules! out {
 }
 
 /// Structured differential fuzzer for jitbf: generated programs, run by the interpreter and
-/// the JIT at -O0/-O1/-O2 (and the JIT with its eax/flags cache off, and with its run-time
-/// self-checks on), compared with the fuzzer's own reference semantics. Exit status 1 if
+/// the JIT at -O0/-O1/-O2 (and the JIT with its eax/flags cache off, with its run-time
+/// self-checks on, and on the program optimized in two pieces cut at a loop), compared with the fuzzer's own reference semantics. Exit status 1 if
 /// anything differed.
 #[derive(Parser, Debug)]
 #[command(name = "jitbf-structfuzz")]

@@ -51,6 +51,13 @@ pub fn regression_test(case: &Case, target: Target, expected: &Outcome, name: &s
             "jitbf::jit::Jit::with_options(&program, jitbf::jit::Options::default().verify(true))\n        .unwrap()"
                 .to_string(),
         ),
+        Target::Split(level) => (level, "program.compile().unwrap()".to_string()),
+    };
+    let make = match (target, crate::check::cut_of(&case.source)) {
+        (Target::Split(_), Some((start, end))) => format!(
+            "jitbf::Program::with_split(\n        source,\n        &config,\n        jitbf::opt::split::Split::At {{ start: {start}, end: {end} }},\n    )"
+        ),
+        _ => "jitbf::Program::new(source, &config)".to_string(),
     };
     let ending = match expected.ending {
         Ending::Ok => "    assert!(result.is_ok(), \"{result:?}\");".to_string(),
@@ -71,7 +78,7 @@ fn {name}() {{
         .eof(jitbf::Eof::{eof})
         .tape_cells({tape})
         .opt_level(jitbf::OptLevel::{level});
-    let program = jitbf::Program::new(source, &config).unwrap();
+    let program = {make}.unwrap();
     let mut io = jitbf::Io::memory({input});
     let result = {run}.run(&mut io);
     assert_eq!(io.output(), {output});
