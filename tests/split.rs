@@ -10,6 +10,7 @@
 //! programs are cut at a few loops each and must still print their expected output.
 
 mod corpus;
+mod model_support;
 
 use std::path::Path;
 
@@ -97,57 +98,6 @@ fn cuts(src: &[u8]) -> Vec<(u32, u32)> {
     out
 }
 
-/// A step-limited run of the source: true if it stops (normally or by leaving the tape)
-/// within `fuel` steps, so that the configurations compared cannot hang the test.
-fn stops(src: &[u8], config: &Config, input: &[u8], mut fuel: u64) -> bool {
-    let code: Vec<u8> = src
-        .iter()
-        .copied()
-        .filter(|b| b"+-<>[].,".contains(b))
-        .collect();
-    let mut jump = vec![0usize; code.len()];
-    let mut stack = Vec::new();
-    for (i, &c) in code.iter().enumerate() {
-        match c {
-            b'[' => stack.push(i),
-            b']' => {
-                let j = stack.pop().expect("balanced");
-                jump[i] = j;
-                jump[j] = i;
-            }
-            _ => {}
-        }
-    }
-    let mask = config.cell_bits.max();
-    let mut tape = vec![0u32; config.tape_cells];
-    let (mut p, mut pc, mut inp) = (0usize, 0usize, input.iter());
-    while pc < code.len() {
-        if fuel == 0 {
-            return false;
-        }
-        fuel -= 1;
-        match code[pc] {
-            b'+' => tape[p] = tape[p].wrapping_add(1) & mask,
-            b'-' => tape[p] = tape[p].wrapping_sub(1) & mask,
-            b'>' if p + 1 == tape.len() => return true,
-            b'>' => p += 1,
-            b'<' if p == 0 => return true,
-            b'<' => p -= 1,
-            b',' => match (inp.next(), config.eof) {
-                (Some(&b), _) => tape[p] = u32::from(b),
-                (None, Eof::Zero) => tape[p] = 0,
-                (None, Eof::Max) => tape[p] = mask,
-                (None, Eof::Unchanged) => {}
-            },
-            b'[' if tape[p] == 0 => pc = jump[pc],
-            b']' if tape[p] != 0 => pc = jump[pc],
-            _ => {}
-        }
-        pc += 1;
-    }
-    true
-}
-
 /// Every configuration compared: cell widths, end-of-input modes, a roomy and a tiny tape.
 fn configs() -> Vec<Config> {
     let mut out = Vec::new();
@@ -181,7 +131,7 @@ fn bundled_programs_cut_at_every_loop_behave_as_the_whole() {
         let input = std::fs::read(path.with_extension("in")).unwrap_or_default();
         let cuts = cuts(&src);
         for (c, config) in configs().into_iter().enumerate() {
-            if !stops(&src, &config, &input, 20_000_000) {
+            if model_support::terminates(&src, &config, &input, 20_000_000).is_none() {
                 continue;
             }
             let reference = Program::new(src.clone(), &config.opt_level(OptLevel::O0)).unwrap();
