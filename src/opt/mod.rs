@@ -185,6 +185,43 @@ pub struct Optimized {
     pub threads: usize,
 }
 
+/// An empty IR for the first fold's output, with room from the start for the folded code of
+/// a small program (a few hundred KB at most: a larger source grows from there, past the
+/// allocator's threshold for mapping memory, where growing moves no bytes).
+fn folded_output(src_len: usize) -> Ir {
+    let mut out = Ir::default();
+    out.code.reserve((src_len / 2).clamp(1 << 12, 1 << 14));
+    out.excursions.reserve((src_len / 8).clamp(1 << 8, 1 << 12));
+    out.reaches.reserve((src_len / 8).clamp(1 << 8, 1 << 12));
+    out
+}
+
+/// Runs `steps` on `ir` (the pipeline after the first fold), [`known`] within its
+/// [`KNOWN_BUDGET`]; returns how many instructions [`known`] left unanalysed. The passes
+/// allocate as they go, so this first makes sure their peak fits (see `crate::mem`).
+fn run_steps(ir: &mut Ir, config: &Config, steps: &[Step]) -> Result<usize, crate::ParseError> {
+    crate::mem::room_for(ir.len().saturating_mul(crate::mem::PASSES_PER_OP))
+        .map_err(|_| out_of_memory())?;
+    let mut unanalysed_ops = 0;
+    for step in steps {
+        if *step == Step::Known {
+            let before = ir.len();
+            unanalysed_ops = before - known::run_within(ir, config, KNOWN_BUDGET);
+        } else {
+            step.run(ir, config);
+        }
+    }
+    Ok(unanalysed_ops)
+}
+
+/// The error for a compile that does not fit in memory.
+fn out_of_memory() -> crate::ParseError {
+    crate::ParseError {
+        kind: crate::parse::ParseErrorKind::OutOfMemory,
+        pos: 0,
+    }
+}
+
 /// Parses and optimizes in one go: the same result as [`optimize`] on the parser's output,
 /// but the first pass ([`fold`]) takes the parser's instructions as they come, so the literal
 /// IR of a large program is never held in memory. A source of [`split::SPLIT_MIN`] bytes or
@@ -208,15 +245,7 @@ pub fn parse_and_optimize_split(
     let fuse = first_fold(config.opt_level);
     let streamed = fuse.is_some();
     let (mut ir, literal_ops) = if let Some(fuse) = fuse {
-        // Room from the start for the folded code of a small program (a few hundred KB at
-        // most: a larger source grows from there, past the allocator's threshold for
-        // mapping memory, where growing moves no bytes).
-        let mut out = Ir::default();
-        out.code.reserve((src.len() / 2).clamp(1 << 12, 1 << 14));
-        out.excursions
-            .reserve((src.len() / 8).clamp(1 << 8, 1 << 12));
-        out.reaches.reserve((src.len() / 8).clamp(1 << 8, 1 << 12));
-        let mut folder = fold::Folder::new(out).fusing(fuse);
+        let mut folder = fold::Folder::new(folded_output(src.len())).fusing(fuse);
         crate::parse::parse_into_with(src, config.debug, &mut folder)?;
         let n = folder.consumed();
         (folder.finish(), n)
@@ -226,23 +255,7 @@ pub fn parse_and_optimize_split(
         (ir, n)
     };
     let parse_time = start.elapsed();
-    // The passes allocate as they go: make sure their peak fits before starting (see
-    // `crate::mem`).
-    crate::mem::room_for(ir.len().saturating_mul(crate::mem::PASSES_PER_OP)).map_err(|_| {
-        crate::ParseError {
-            kind: crate::parse::ParseErrorKind::OutOfMemory,
-            pos: 0,
-        }
-    })?;
-    let mut unanalysed_ops = 0;
-    for step in &passes[usize::from(streamed)..] {
-        if *step == Step::Known {
-            let before = ir.len();
-            unanalysed_ops = before - known::run_within(&mut ir, config, KNOWN_BUDGET);
-        } else {
-            step.run(&mut ir, config);
-        }
-    }
+    let unanalysed_ops = run_steps(&mut ir, config, &passes[usize::from(streamed)..])?;
     let ir = compact(ir);
     Ok(Optimized {
         ir,

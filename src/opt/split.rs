@@ -86,7 +86,7 @@
 
 use std::time::Instant;
 
-use super::{KNOWN_BUDGET, Optimized, Step, compact, fold, known, passes};
+use super::{Optimized, compact, fold, passes};
 use crate::Config;
 use crate::ir::{CheckId, Instr, Ir, Op, Reach, Span};
 use crate::parse::{Emit, ParseError};
@@ -298,9 +298,7 @@ pub(super) fn parse_and_optimize_cut(
 /// Parses and optimizes one piece: the outer one when `hole` says where its [`SEP`] is, else
 /// the inner one. `None` when it does not parse.
 fn piece(src: &[u8], config: &Config, fuse: fold::Fuse, hole: Option<u32>) -> Option<Piece> {
-    let mut out = Ir::default();
-    out.code.reserve((src.len() / 2).clamp(1 << 12, 1 << 14));
-    let mut folder = fold::Folder::new(out).fusing(fuse);
+    let mut folder = fold::Folder::new(super::folded_output(src.len())).fusing(fuse);
     let parsed: Result<(), ParseError> = match hole {
         Some(at) => {
             let mut holed = Holed {
@@ -310,37 +308,25 @@ fn piece(src: &[u8], config: &Config, fuse: fold::Fuse, hole: Option<u32>) -> Op
             crate::parse::parse_into_with(src, config.debug, &mut holed)
         }
         None => entry(&mut folder)
-            .map_err(|_| oom())
+            .map_err(|_| super::out_of_memory())
             .and_then(|()| crate::parse::parse_into_with(src, config.debug, &mut folder))
-            .and_then(|()| folder.instr(Op::Debug { off: 0 }, MARK).map_err(|_| oom())),
+            .and_then(|()| {
+                folder
+                    .instr(Op::Debug { off: 0 }, MARK)
+                    .map_err(|_| super::out_of_memory())
+            }),
     };
     parsed.ok()?;
     let consumed = folder.consumed();
     let mut ir = folder.finish();
     let parsed = Instant::now();
-    crate::mem::room_for(ir.len().saturating_mul(crate::mem::PASSES_PER_OP)).ok()?;
-    let mut unanalysed_ops = 0;
-    for step in &passes(config.opt_level)[1..] {
-        if *step == Step::Known {
-            let before = ir.len();
-            unanalysed_ops = before - known::run_within(&mut ir, config, KNOWN_BUDGET);
-        } else {
-            step.run(&mut ir, config);
-        }
-    }
+    let unanalysed_ops = super::run_steps(&mut ir, config, &passes(config.opt_level)[1..]).ok()?;
     Some(Piece {
         ir,
         consumed,
         parsed,
         unanalysed_ops,
     })
-}
-
-fn oom() -> ParseError {
-    ParseError {
-        kind: crate::parse::ParseErrorKind::OutOfMemory,
-        pos: 0,
-    }
 }
 
 /// The inner piece's entry markers: `,` `[>]` `,` (see the module docs).
