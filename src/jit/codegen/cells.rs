@@ -123,12 +123,17 @@ impl Gen<'_> {
             .min_in_rdx
             .take()
             .is_some_and(|(j, s, m, end)| j + 1 == i && s == src && m == max && end == self.here());
-        if reuse {
+        // (ZF telling already whether a byte cell is 0, `min(p[src], 1)` is one `setnz`.)
+        let nonzero = max == 1 && self.enc.cell_bytes == 1 && self.flags_hold(src);
+        if reuse || nonzero {
             // (Kept for the allocator, as `value` would: when the value is used next.)
             if let Some(reg) = self.copy_of(src)
                 && Reg::HOMES.contains(&reg)
             {
                 self.used(reg, i, 1);
+            }
+            if !reuse {
+                self.emit(Inst::NonZero { dst: Reg::Rdx });
             }
         } else {
             let mut s = self.value(i, 1, src);

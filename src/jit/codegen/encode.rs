@@ -287,6 +287,7 @@ impl Inst {
             }
             Inst::CopyCell { dst, src, .. } => reg2_asm!(ops, dst, src; mov r_d, s_d),
             // `min(src, 1)` is `src != 0`, in fewer bytes.
+            Inst::NonZero { dst } => reg_asm!(ops, dst; setnz r_b),
             Inst::MinImm { dst, src, max: 1 } => {
                 debug_assert_ne!(dst, src);
                 reg_asm!(ops, dst; xor r_d, r_d);

@@ -121,6 +121,14 @@ pub(crate) enum Inst {
     /// at the cell width (the bits of `dst` above it are then undefined, as in a cell's
     /// register). `dst` must not be `src`.
     MinImm { dst: Reg, src: Reg, max: u8 },
+    /// `setnz dst8`: `dst = min(p[c], 1)`, the 0 or 1 in its low byte, for byte cells when
+    /// ZF already tells whether `p[c]` is 0 (the `sub` of a ladder level just set it). Only
+    /// the low byte is written: the bits above are undefined, as in a cell's register, and
+    /// byte cells never read them. Unlike [`Inst::MinImm`] it keeps the flags, and the one
+    /// instruction is all that stands between the cell's update and the term's use: in
+    /// factor's decimal carries (`p[c] -= min(p[c], 10)`, then `p[c+10] -= min(p[c], 1)`,
+    /// which is the next digit's `p[c]`) it shortens the chain from digit to digit.
+    NonZero { dst: Reg },
     /// `test reg32, reg32` of a value that is not a cell (`getc`'s result).
     TestValue { reg: Reg },
     /// `xor reg32, reg32`: `reg = 0`.
@@ -305,6 +313,10 @@ impl Inst {
             Inst::MulImm { dst, .. } | Inst::MinImm { dst, .. } => {
                 Effect::clobbers(Regs::of(&[dst]))
             }
+            Inst::NonZero { dst } => Effect {
+                regs: Regs::of(&[dst]),
+                ..none
+            },
             Inst::Zero { reg } | Inst::AddP { reg } => Effect::clobbers(Regs::of(&[reg])),
             Inst::TestValue { .. } | Inst::CmpCtx { .. } => Effect::clobbers(Regs::NONE),
             Inst::MoveP { cells } => Effect {

@@ -266,3 +266,60 @@ fn a_jump_guessed_short_that_is_not_falls_back_to_the_long_form() {
         "the fallback is the all-long-jumps code"
     );
 }
+
+/// A ladder level with a carry, as factor's decimal carries have it: `p[0] -= min(p[0], 9)`
+/// leaves ZF telling whether `p[0]` is 0, so the carry `min(p[0], 1)` that follows is one
+/// `setnz` of byte cells (no `xor`, no `test`). Right for every value, at every width (the
+/// wider cells keep the `xor`/`test`/`setnz` form, which defines the bits above the byte).
+#[test]
+fn a_carry_after_a_ladder_level_reuses_its_flags() {
+    let ops = [
+        Op::In { off: 0 },
+        Op::In { off: 1 },
+        Op::MulAddMin {
+            src: 0,
+            dst: 1,
+            k: 1,
+            max: 9,
+        },
+        Op::MulAddMin {
+            src: 0,
+            dst: 0,
+            k: u32::MAX,
+            max: 9,
+        },
+        Op::MulAddMin {
+            src: 0,
+            dst: 2,
+            k: 0xf6,
+            max: 1,
+        },
+        Op::MulAddMin {
+            src: 0,
+            dst: 1,
+            k: 1,
+            max: 1,
+        },
+        Op::Out { off: 0 },
+        Op::Out { off: 1 },
+        Op::Out { off: 2 },
+    ];
+    for cell_bits in [CellBits::U8, CellBits::U16, CellBits::U32] {
+        for d in [0u8, 1, 8, 9, 10, 11, 127, 128, 255] {
+            agree(&ops, &Ir::default(), &[d, 250], cell_bits, Eof::Unchanged);
+        }
+    }
+    let p = program(&ops, Ir::default(), Config::default());
+    let listing = Jit::new(&p).unwrap().disassemble();
+    let lines: Vec<&str> = listing.lines().filter(|l| !l.starts_with(';')).collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("setne dl"))
+        .expect("a setne in the listing");
+    // (The `sub` of `p[0] -= min(p[0], 9)` sets ZF; nothing in between touches it.)
+    let before = lines[at - 1];
+    assert!(
+        before.contains(" sub ") && before.ends_with(",dl"),
+        "{listing}"
+    );
+}

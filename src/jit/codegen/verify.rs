@@ -338,6 +338,7 @@ mod tests {
                 Inst::TestReg { reg, off },
                 Inst::TestValue { reg },
                 Inst::Zero { reg },
+                Inst::NonZero { dst: reg },
                 Inst::MovImm { reg, imm: 7 },
                 Inst::MovImm { reg, imm: -1 },
                 Inst::MovImm { reg, imm: 1 << 40 },
