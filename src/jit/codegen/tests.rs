@@ -323,3 +323,54 @@ fn a_carry_after_a_ladder_level_reuses_its_flags() {
         "{listing}"
     );
 }
+
+#[test]
+fn unrolled_scans_stop_at_the_first_zero_whichever_exit_finds_it() {
+    // The unrolled scan (strides that do not divide 32 bytes) tests four cells per loop
+    // iteration and leaves by one of five ways, each with its own fix-up of the position:
+    // the test before the loop, the three inside, and the loop's own. The first zero is put
+    // 0 to 9 strides away, so that each way is taken, going right and left; the cells come
+    // from the input, so that no pass knows where the scan stops. A marker next to the zero
+    // is printed from where the scan stopped.
+    for cell_bits in [CellBits::U8, CellBits::U16, CellBits::U32] {
+        let config = Config {
+            cell_bits,
+            ..Config::default()
+        };
+        for stride in [3usize, 5, 9] {
+            let step = |c: char| c.to_string().repeat(stride);
+            for n in 0..10usize {
+                // Right: p[k * stride] = 1 for k < n, p[n * stride] = 0, marker right of it.
+                let mut src = String::new();
+                for _ in 0..n {
+                    src += ",";
+                    src += &step('>');
+                }
+                src += ">,<";
+                src += &step('<').repeat(n);
+                src += &format!("[{}]>.", step('>'));
+                let mut input = vec![1u8; n];
+                input.push(7);
+                let program = Program::new(src.as_bytes(), &config).unwrap();
+                let want = run(&program, &input, None);
+                assert_eq!(want.0, [7], "{src}");
+                let got = run(&program, &input, Some(Options::default().verify(true)));
+                assert_eq!(got, want, "{src} {cell_bits:?}");
+                // Left: marker p[0], zero p[1], p[1 + k * stride] = 1 for 1 <= k <= n.
+                let mut src = String::from(",>");
+                for _ in 0..n {
+                    src += &step('>');
+                    src += ",";
+                }
+                src += &format!("[{}]<.", step('<'));
+                let mut input = vec![7u8];
+                input.extend(std::iter::repeat_n(1u8, n));
+                let program = Program::new(src.as_bytes(), &config).unwrap();
+                let want = run(&program, &input, None);
+                assert_eq!(want.0, [7], "{src}");
+                let got = run(&program, &input, Some(Options::default().verify(true)));
+                assert_eq!(got, want, "{src} {cell_bits:?}");
+            }
+        }
+    }
+}
