@@ -64,6 +64,12 @@ impl Fixpoints {
         self.snapshots.clear();
     }
 
+    /// What is known of each loop by the position of its `Loop`: 0 not yet tested, 1 it
+    /// qualifies, 2 it does not.
+    pub(super) fn verdicts(&self) -> &[u8] {
+        &self.qualifies
+    }
+
     /// Whether the loop opening at `code[start]` qualifies; `body` gives the position of
     /// its end and whether its body leaves the pointer alone (asked only once per loop).
     #[inline]
