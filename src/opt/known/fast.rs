@@ -9,7 +9,7 @@
 //! the analysis's state, to grow a vector), and around those calls the compiler keeps the
 //! run's position, step count and pointer in memory rather than in registers, at a cost of
 //! a load and a store each per step. This loop calls nothing, so they stay in registers:
-//! hanoi.b's two runs, 215,000 steps, went from 37 machine instructions a step to 27.
+//! hanoi.b's two runs, 215,000 steps, went from 37 machine instructions a step to 28.
 //!
 //! Every step it takes is exactly the step the full interpreter would take (same cells,
 //! same count, same decisions to give up), so which runs finish, and what they leave, does
@@ -53,20 +53,23 @@ pub(super) enum Leave {
     TooLong,
 }
 
-/// Runs the steps of `code` from `cur` while they are common ones (see the module docs).
-/// `window` is the scratch tape's (see [`super::tape::Tape::window`]); `heads` the loops the
+/// Runs the steps of `code` (instructions `dbase..`) from `cur` while they are common ones
+/// (see the module docs). `window` is the scratch tape's (see [`super::tape::Tape::window`]); `heads` the loops the
 /// run is in; `verdicts` what is known of which loops may settle
 /// ([`super::fixpoint::Fixpoints::verdicts`]).
 #[inline(never)]
 pub(super) fn run(
     cur: &mut Cursor,
     code: &[Step],
+    dbase: usize,
     (base, win): (i64, &mut [u64]),
     heads: &mut Vec<Head>,
     verdicts: &[u8],
     fixed: &Fixed,
 ) -> Leave {
-    let Cursor { mut i, n, pos } = *cur;
+    let Cursor { i, n, pos } = *cur;
+    // (Indices into `code` from here on.)
+    let mut i = i - dbase;
     let cells = fixed.cells;
     let mask = fixed.mask;
     // The pointer, and the same as an index into the window (both kept: the checks need
@@ -139,20 +142,20 @@ pub(super) fn run(
             }
             Step::If { off, end } => {
                 if *slot!(off) as u32 == 0 {
-                    jump!(end as usize);
+                    jump!(end as usize - dbase);
                 }
             }
             Step::Loop { off, end } => {
                 if *slot!(off) as u32 == 0 {
-                    jump!(end as usize);
+                    jump!(end as usize - dbase);
                 } else {
                     // Only a loop known not to settle: the others take a snapshot.
-                    if verdicts.get(i) != Some(&2) || heads.len() == heads.capacity() {
+                    if verdicts.get(i + dbase) != Some(&2) || heads.len() == heads.capacity() {
                         slow!();
                     }
                     let n = k.wrapping_add(i as u64 + 1);
                     heads.push(Head {
-                        start: i,
+                        start: i + dbase,
                         tries: 0,
                         snapshot: NONE,
                         entered: n,
@@ -191,7 +194,7 @@ pub(super) fn run(
                         break Leave::TooLong;
                     }
                     head.began = n;
-                    jump!(head.start);
+                    jump!(head.start - dbase);
                 } else {
                     if n - head.entered > fixed.long && head.start != fixed.start {
                         // Listed as a long inner loop, by the full interpreter.
@@ -212,6 +215,10 @@ pub(super) fn run(
     };
     // The steps taken: up to the one at `i`, and that one too if the run gives up there.
     let n = k.wrapping_add(i as u64) + u64::from(leave != Leave::Slow);
-    *cur = Cursor { i, n, pos };
+    *cur = Cursor {
+        i: i + dbase,
+        n,
+        pos,
+    };
     leave
 }

@@ -17,8 +17,10 @@ use crate::ir::{CheckId, Instr, Op, Span};
 pub(super) struct Scratch {
     pub(super) tape: Tape,
     pub(super) fixpoints: Fixpoints,
-    /// The code as runs execute it, by index ([`steps`]).
+    /// The code as runs execute it ([`steps`]): `decoded[j]` is instruction `dbase + j`.
+    /// (Only the stretch of one long run: see [`Known::run_at_compile_time`].)
     decoded: Vec<Step>,
+    dbase: usize,
     /// The loops the run is in, innermost last.
     heads: Vec<Head>,
 }
@@ -28,10 +30,6 @@ impl Scratch {
     fn reset(&mut self, code: &[Instr], pos: i64) {
         self.tape.reset(pos);
         self.fixpoints.reset(code);
-        if self.decoded.len() != code.len() {
-            self.decoded.clear();
-            self.decoded.resize(code.len(), Step::Undecoded);
-        }
     }
 }
 
@@ -50,6 +48,16 @@ pub(super) struct Head {
     pub(super) tries: u32,
     /// The condition's value at the end of the last iteration (0: this is the first).
     pub(super) prev: u32,
+}
+
+/// Makes `decoded`, whose first step is instruction `dbase`, hold the instructions
+/// `start..=end` (not decoded yet, unless it held them already).
+fn cover(decoded: &mut Vec<Step>, dbase: &mut usize, start: usize, end: usize) {
+    if start < *dbase || end >= *dbase + decoded.len() {
+        decoded.clear();
+        decoded.resize(end - start + 1, Step::Undecoded);
+        *dbase = start;
+    }
 }
 
 /// Instructions decoded at once, from the first one a run reaches that is not decoded yet.
@@ -104,6 +112,9 @@ impl Known<'_> {
 
     /// Runs `start..=end` at compile time if every cell it reads is known, it reads no
     /// input, every bounds check can be decided and passes, and it finishes within budget.
+    // (Never inlined: what it sets up for a run would otherwise crowd the registers of the
+    // walk that calls it, `Known::block`, which visits every instruction.)
+    #[inline(never)]
     pub(super) fn simulate(&mut self, start: usize, end: usize, st: &State) -> Option<Sim> {
         let worth = SIM_STEPS_PER_OP
             .saturating_mul((end - start + 1) as u64)
@@ -169,8 +180,9 @@ impl Known<'_> {
     /// iteration as long as the last would: a run that will not finish is pure cost. (hanoi.b's
     /// main loop gives up after two of its iterations, 89,000 steps, not at 131,072.)
     ///
-    /// It executes the decoded form of the code ([`super::steps`]), decoding each instruction
-    /// the first time a run of the pass reaches it.
+    /// It executes the decoded form of the code ([`super::steps`]): decoded step by step at
+    /// first, and once the run proves long for its loop, kept and run by the loop of
+    /// `fast.rs`.
     // (Never inlined: this loop is the hottest code of the pass, and compiled on its own
     // it keeps its registers to itself rather than sharing them with whatever calls it.)
     #[allow(clippy::too_many_arguments)]
@@ -189,6 +201,7 @@ impl Known<'_> {
             tape,
             fixpoints,
             decoded,
+            dbase,
             heads,
         } = scratch;
         // (The run works on the tape moved into a local of its own, and moves it back at the
@@ -212,10 +225,16 @@ impl Known<'_> {
         let mut pos = st.pos;
         heads.clear();
         let mut i = start;
-        // (The step count is kept in a local, which can live in a register, and the loop
-        // walks a slice ending at `end`, so one bounds check both ends it and reads a step.)
-        let code = &mut decoded[..=end];
+        // (The step count is kept in a local, which can live in a register.)
         let mut n = *steps;
+        // Keeping decoded steps costs a few machine instructions per instruction of the loop,
+        // to make room for them, and saves about 20 per step: it pays once the run has taken
+        // more steps than a quarter of its loop's length (and goes on as long again). Until
+        // then the run decodes each step as it takes it, and keeps nothing: most runs take a
+        // handful of steps, and a long run through a huge loop may only visit a corner of it
+        // (lostkng.b's main loop: 7,300 steps in 69,000 instructions).
+        let (first, room_after) = (n, (end - start + 1) as u64 / 4);
+        let mut decoding = false;
         let long = inner_limit(limit);
         let fixed = Fixed {
             mask,
@@ -236,28 +255,44 @@ impl Known<'_> {
                 };
             }
             loop {
-                // The common steps, in a loop of their own (see `fast.rs`); this one takes
-                // the others, one at a time.
-                let mut cur = Cursor { i, n, pos };
-                let leave = fast::run(
-                    &mut cur,
-                    code,
-                    tape.window(),
-                    heads,
-                    fixpoints.verdicts(),
-                    &fixed,
-                );
-                Cursor { i, n, pos } = cur;
-                match leave {
-                    Leave::Slow => {}
-                    Leave::GiveUp => break 'run None,
-                    Leave::TooLong => {
-                        sim.too_long = true;
-                        break 'run None;
+                if decoding {
+                    // The common steps, in a loop of their own (see `fast.rs`); this one
+                    // takes the others, one at a time.
+                    let mut cur = Cursor { i, n, pos };
+                    let leave = fast::run(
+                        &mut cur,
+                        &decoded[..=end - *dbase],
+                        *dbase,
+                        tape.window(),
+                        heads,
+                        fixpoints.verdicts(),
+                        &fixed,
+                    );
+                    Cursor { i, n, pos } = cur;
+                    match leave {
+                        Leave::Slow => {}
+                        Leave::GiveUp => break 'run None,
+                        Leave::TooLong => {
+                            sim.too_long = true;
+                            break 'run None;
+                        }
                     }
+                } else if n - first > room_after {
+                    cover(decoded, dbase, start, end);
+                    decoding = true;
+                    continue;
                 }
-                let Some(&step) = code.get(i) else {
+                if i > end {
                     break;
+                }
+                let step = if decoding {
+                    let j = i - *dbase;
+                    if decoded[j] == Step::Undecoded {
+                        self.decode(&mut decoded[..=end - *dbase], *dbase, j);
+                    }
+                    decoded[j]
+                } else {
+                    steps::decode(self.code[i].op, || self.partner(i), self.ir, mask)
                 };
                 // (Every step counts, but the count is compared with the limit only where
                 // the run jumps back (`EndLoop`, and every step of a scan): between two of
@@ -267,12 +302,7 @@ impl Known<'_> {
                 n += 1;
                 let at = |off: i32| pos + i64::from(off);
                 match step {
-                    Step::Undecoded => {
-                        self.decode(code, i);
-                        // (The instruction is executed next time round, and counted then.)
-                        n -= 1;
-                        continue;
-                    }
+                    Step::Undecoded => unreachable!("decoded above"),
                     Step::Add { off, val } => {
                         known!(tape.update(at(off), load, |v| v.wrapping_add(val) & mask));
                     }
@@ -427,18 +457,19 @@ impl Known<'_> {
         result
     }
 
-    /// Decodes instruction `i` into `code`, and those after it up to one decoded already,
-    /// a few dozen or the end of `code`: a run that reaches an instruction for the first
-    /// time mostly goes on to the next ones.
+    /// Decodes `code[j]`, instruction `dbase + j`, and those after it up to one decoded
+    /// already, a few dozen or the end of `code`: a run that reaches an instruction for the
+    /// first time mostly goes on to the next ones.
     #[cold]
     #[inline(never)]
-    fn decode(&self, code: &mut [Step], i: usize) {
-        let end = code.len().min(i + DECODE_AHEAD);
-        for (j, step) in code[..end].iter_mut().enumerate().skip(i) {
-            if j > i && *step != Step::Undecoded {
+    fn decode(&self, code: &mut [Step], dbase: usize, j: usize) {
+        let end = code.len().min(j + DECODE_AHEAD);
+        for (k, step) in code[..end].iter_mut().enumerate().skip(j) {
+            if k > j && *step != Step::Undecoded {
                 break;
             }
-            *step = steps::decode(self.code[j].op, || self.partner(j), self.ir, self.mask);
+            let i = dbase + k;
+            *step = steps::decode(self.code[i].op, || self.partner(i), self.ir, self.mask);
         }
     }
 

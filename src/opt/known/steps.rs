@@ -1,12 +1,14 @@
 //! The IR as compile-time runs ([`super::Known::simulate`]) read it: each instruction
-//! decoded once, the first time a run reaches it, into a [`Step`] that holds what the run
-//! needs in place of what it would otherwise look up at every step (the loop's or `if`'s
-//! other end, the bounds of a check, a store's value already cut to the cell size).
+//! decoded into a [`Step`] that holds what the run needs in place of what it would otherwise
+//! look up at every step (the loop's or `if`'s other end, the bounds of a check, a store's
+//! value already cut to the cell size).
 //!
-//! A run takes up to 2^17 steps, most of them through the same few hundred instructions: a
-//! lookup saved per step is worth far more than the decoding. The decoded form sits beside
-//! the code, one step per instruction at the same index, and is kept from one run to the next
-//! of the same pass (the code it decodes does not change while the pass runs).
+//! A long run takes up to 2^17 steps, most of them through the same few hundred
+//! instructions: there a lookup saved per step is worth far more than the decoding, and the
+//! steps are kept, decoded once each (in the scratch space of the runs, for the stretch of
+//! code of one loop, and reused by later runs inside that stretch: the code does not change
+//! while the pass runs). A short run decodes each step as it takes it (see
+//! `Known::run_at_compile_time`).
 
 use crate::ir::{CheckId, Ir, Op};
 
@@ -85,6 +87,7 @@ pub(super) enum Step {
 
 /// Decodes `op`, whose loop or `if` (if it opens one) ends at `end`, for cells masked by
 /// `mask`.
+#[inline]
 pub(super) fn decode(op: Op, end: impl FnOnce() -> usize, ir: &Ir, mask: u32) -> Step {
     match op {
         Op::Add { off, val } => Step::Add { off, val },
