@@ -15,6 +15,7 @@
 //! same count, same decisions to give up), so which runs finish, and what they leave, does
 //! not depend on which of the two took a step.
 
+use super::fixpoint::DOES_NOT_QUALIFY;
 use super::sim::{Head, NONE};
 use super::steps::{self, Step};
 use super::tape::{FULL, WRITTEN};
@@ -102,8 +103,8 @@ pub(super) fn run(
         // The slot of `p[off]`, if it is in the window and holds a value.
         macro_rules! slot {
             ($off:expr) => {{
-                let k = rel.wrapping_add(i64::from($off)) as u64 as usize;
-                match win.get_mut(k) {
+                let at = rel.wrapping_add(i64::from($off)) as u64 as usize;
+                match win.get_mut(at) {
                     Some(s) if *s & FULL != 0 => s,
                     _ => slow!(),
                 }
@@ -117,17 +118,32 @@ pub(super) fn run(
                 put(s, (*s as u32).wrapping_add(val));
             }
             Step::Set { off, val } => put(slot!(off), val),
-            Step::MulAdd { src, dst, k } => {
-                let v = (*slot!(src) as u32).wrapping_mul(k);
+            Step::MulAdd {
+                src,
+                dst,
+                k: factor,
+            } => {
+                let v = (*slot!(src) as u32).wrapping_mul(factor);
                 let d = slot!(dst);
                 put(d, (*d as u32).wrapping_add(v));
             }
-            Step::MulSet { src, dst, k } => {
-                let v = (*slot!(src) as u32).wrapping_mul(k);
+            Step::MulSet {
+                src,
+                dst,
+                k: factor,
+            } => {
+                let v = (*slot!(src) as u32).wrapping_mul(factor);
                 put(slot!(dst), v);
             }
-            Step::MulAddMin { src, dst, k, max } => {
-                let v = (*slot!(src) as u32).min(u32::from(max)).wrapping_mul(k);
+            Step::MulAddMin {
+                src,
+                dst,
+                k: factor,
+                max,
+            } => {
+                let v = (*slot!(src) as u32)
+                    .min(u32::from(max))
+                    .wrapping_mul(factor);
                 let d = slot!(dst);
                 put(d, (*d as u32).wrapping_add(v));
             }
@@ -150,7 +166,9 @@ pub(super) fn run(
                     jump!(end as usize - dbase);
                 } else {
                     // Only a loop known not to settle: the others take a snapshot.
-                    if verdicts.get(i + dbase) != Some(&2) || heads.len() == heads.capacity() {
+                    if verdicts.get(i + dbase) != Some(&DOES_NOT_QUALIFY)
+                        || heads.len() == heads.capacity()
+                    {
                         slow!();
                     }
                     let n = k.wrapping_add(i as u64 + 1);

@@ -18,7 +18,11 @@ pub(super) struct Scratch {
     pub(super) tape: Tape,
     pub(super) fixpoints: Fixpoints,
     /// The code as runs execute it ([`steps`]): `decoded[j]` is instruction `dbase + j`.
-    /// (Only the stretch of one long run: see [`Known::run_at_compile_time`].)
+    /// (Only the stretch of one long run: see [`Known::run_at_compile_time`].) Decoded
+    /// steps are kept from run to run, which is right because a `Scratch` serves one
+    /// [`Known`], whose code does not change while the pass runs (each piece of a split has
+    /// its own); the check bounds and printed bytes a step holds rely on the pass only
+    /// appending to `ir.bytes` and never changing `ir.excursions`.
     decoded: Vec<Step>,
     dbase: usize,
     /// The loops the run is in, innermost last.
