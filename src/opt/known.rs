@@ -48,6 +48,7 @@
 //!   settled loops (`fixpoint.rs`);
 //! * the tests (`tests.rs`).
 
+mod fast;
 mod fixpoint;
 mod head;
 mod ifs;
@@ -55,6 +56,7 @@ mod loops;
 mod peel;
 mod sim;
 mod state;
+mod steps;
 mod stores;
 mod stride;
 mod summary;

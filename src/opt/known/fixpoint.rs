@@ -57,11 +57,24 @@ pub(super) struct Fixpoints {
     pub(super) snapshots: Vec<u32>,
 }
 
+/// A loop's verdict in [`Fixpoints::verdicts`]: not tested yet.
+pub(super) const UNTESTED: u8 = 0;
+/// A loop's verdict: it qualifies (its iterations are compared).
+pub(super) const QUALIFIES: u8 = 1;
+/// A loop's verdict: it does not qualify.
+pub(super) const DOES_NOT_QUALIFY: u8 = 2;
+
 impl Fixpoints {
     /// Prepares for a run of `code`.
     pub(super) fn reset(&mut self, code: &[Instr]) {
-        self.qualifies.resize(code.len(), 0);
+        self.qualifies.resize(code.len(), UNTESTED);
         self.snapshots.clear();
+    }
+
+    /// What is known of each loop by the position of its `Loop`: [`UNTESTED`], [`QUALIFIES`]
+    /// or [`DOES_NOT_QUALIFY`].
+    pub(super) fn verdicts(&self) -> &[u8] {
+        &self.qualifies
     }
 
     /// Whether the loop opening at `code[start]` qualifies; `body` gives the position of
@@ -74,13 +87,13 @@ impl Fixpoints {
         body: impl FnOnce() -> (usize, bool),
     ) -> bool {
         match self.qualifies[start] {
-            0 => {
+            UNTESTED => {
                 let (end, balanced) = body();
                 let yes = balanced && qualifies(code, start, end);
-                self.qualifies[start] = if yes { 1 } else { 2 };
+                self.qualifies[start] = if yes { QUALIFIES } else { DOES_NOT_QUALIFY };
                 yes
             }
-            known => known == 1,
+            known => known == QUALIFIES,
         }
     }
 }

@@ -16,9 +16,9 @@
 use rustc_hash::FxHashMap;
 
 /// The slot holds a value (in its low 32 bits). A slot without it was not touched.
-const FULL: u64 = 1 << 32;
+pub(super) const FULL: u64 = 1 << 32;
 /// The run wrote the value (it was not only read from the state).
-const WRITTEN: u64 = 1 << 33;
+pub(super) const WRITTEN: u64 = 1 << 33;
 /// Cells in a fresh window.
 const WINDOW_START: usize = 256;
 /// Largest window, in cells; coordinates outside it go to `far`.
@@ -54,8 +54,20 @@ impl Tape {
 
     /// The value of cell `c`: the run's own if it has one, else `load(c)` (the analysis's
     /// knowledge; `None` if the cell is unknown, which ends the run).
-    #[inline]
+    // (Each access is split in two: the common case, a cell of the window the run has
+    // touched already, inlined into the run's loop; the rest out of it, where its code does
+    // not take the registers the loop needs.)
+    #[inline(always)]
     pub(super) fn read(&mut self, c: i64, load: impl FnOnce(i64) -> Option<u32>) -> Option<u32> {
+        match self.filled(c) {
+            Some(s) => Some(s as u32),
+            None => self.read_slow(c, load),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn read_slow(&mut self, c: i64, load: impl FnOnce(i64) -> Option<u32>) -> Option<u32> {
         let slot = self.slot(c);
         if *slot & FULL != 0 {
             return Some(*slot as u32);
@@ -68,37 +80,62 @@ impl Tape {
 
     /// Replaces cell `c`'s value `v` (read as [`Tape::read`] does) with `f(v)`: one lookup
     /// where a read and a write would take two.
-    #[inline]
+    #[inline(always)]
     pub(super) fn update(
         &mut self,
         c: i64,
         load: impl FnOnce(i64) -> Option<u32>,
         f: impl FnOnce(u32) -> u32,
     ) -> Option<()> {
-        let slot = self.slot(c);
-        let v = if *slot & FULL != 0 {
-            *slot as u32
-        } else {
-            let v = load(c)?;
-            self.touched.push(c);
-            // (`slot` cannot be used again after the push: look it up once more.)
-            let slot = self.slot(c);
-            *slot = FULL | WRITTEN | u64::from(f(v));
+        if let Some(slot) = self.filled_mut(c) {
+            *slot = FULL | WRITTEN | u64::from(f(*slot as u32));
             return Some(());
-        };
-        *slot = FULL | WRITTEN | u64::from(f(v));
+        }
+        let v = self.read_slow(c, load)?;
+        *self.slot(c) = FULL | WRITTEN | u64::from(f(v));
         Some(())
     }
 
     /// Sets cell `c` to `v`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn write(&mut self, c: i64, v: u32) {
+        match self.filled_mut(c) {
+            Some(slot) => *slot = FULL | WRITTEN | u64::from(v),
+            None => self.write_slow(c, v),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn write_slow(&mut self, c: i64, v: u32) {
         let slot = self.slot(c);
         let first = *slot & FULL == 0;
         *slot = FULL | WRITTEN | u64::from(v);
         if first {
             self.touched.push(c);
         }
+    }
+
+    /// The coordinate of the window's first cell, and the window, for a loop that reads
+    /// and writes the slots that hold a value itself (see [`FULL`] and [`WRITTEN`]), and
+    /// leaves the others to [`Tape::read`] and friends.
+    #[inline(always)]
+    pub(super) fn window(&mut self) -> (i64, &mut [u64]) {
+        (self.base, &mut self.window)
+    }
+
+    /// The slot of cell `c` if it is in the window and holds a value.
+    #[inline(always)]
+    fn filled(&self, c: i64) -> Option<u64> {
+        let i = c.wrapping_sub(self.base) as u64 as usize;
+        self.window.get(i).copied().filter(|&s| s & FULL != 0)
+    }
+
+    /// [`Tape::filled`], to change.
+    #[inline(always)]
+    fn filled_mut(&mut self, c: i64) -> Option<&mut u64> {
+        let i = c.wrapping_sub(self.base) as u64 as usize;
+        self.window.get_mut(i).filter(|s| **s & FULL != 0)
     }
 
     /// The cells the run wrote, with their final values, by coordinate.

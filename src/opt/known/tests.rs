@@ -66,6 +66,19 @@ fn counting_loops_that_settle_run_at_compile_time_however_long_they_are() {
 }
 
 #[test]
+fn a_long_run_through_moves_scans_and_checks_becomes_its_output() {
+    // A run long for its loop: past its first steps it keeps decoded steps and takes most of
+    // them in the loop of `fast.rs`, leaving the scan `[<]` and the first visit of each cell
+    // to the full interpreter, in turns.
+    let ir = known(
+        "++++++++[>++++[>++>+++>+++>+<<<<-]>+>+>->>+[<]<-]\
+         >>.>---.+++++++..+++.>>.<-.<.+++.------.--------.>>+.>++.",
+    );
+    assert_eq!(printed(&ir), b"Hello World!\n");
+    assert!(!has_loop(&ir), "{:?}", ir.code);
+}
+
+#[test]
 fn counting_loops_that_do_not_settle_stay_loops() {
     // The innermost body adds 1 to a cell: 10^6 times in all, and every iteration of
     // every level changes that cell (by 10^k, never a multiple of 256).
