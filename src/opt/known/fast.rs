@@ -82,6 +82,11 @@ pub(super) fn run(
     // runs (it counts that step), and only a jump, from `i` to after `t`, changes `k`:
     // by `i - t`.
     let mut k = n.wrapping_sub(i as u64);
+    // (Debug builds also count the steps one by one, to check the derived count on the way
+    // out: a step that takes more than one step of the count, such as a scan, would break
+    // the derivation and must stay with the full interpreter.)
+    #[cfg(debug_assertions)]
+    let (entry, mut taken) = (n, 0u64);
     let leave = loop {
         let Some(&step) = code.get(i) else {
             break Leave::Slow;
@@ -229,10 +234,16 @@ pub(super) fn run(
             | Step::Stop
             | Step::Scan { .. } => slow!(),
         }
+        #[cfg(debug_assertions)]
+        {
+            taken += 1;
+        }
         i += 1;
     };
     // The steps taken: up to the one at `i`, and that one too if the run gives up there.
     let n = k.wrapping_add(i as u64) + u64::from(leave != Leave::Slow);
+    #[cfg(debug_assertions)]
+    debug_assert_eq!(n, entry + taken + u64::from(leave != Leave::Slow));
     *cur = Cursor {
         i: i + dbase,
         n,
