@@ -412,7 +412,13 @@ fn entry_len(code: &[Instr], i: usize, a: i32) -> Option<usize> {
 /// The program made of the optimized pieces: the outer piece (its source positions past the
 /// hole `start..end` moved back to where they are in the source) with the inner one's code
 /// in place of each hole. `None` if the markers did not come through the passes as expected.
-fn splice(mut outer: Ir, inner: Ir, start: u32, end: u32) -> Option<Ir> {
+///
+/// It works in the outer piece's vector: a huge program's two pieces and a joined copy would
+/// be three copies of its IR at once, the largest memory peak of its compile. First each hole
+/// is shrunk to its `#` (or removed, if nothing is to go there), moving forward; then the
+/// vector is grown to its final length and filled from the end, moving backward, so that no
+/// instruction is overwritten before it is moved.
+fn splice(mut outer: Ir, mut inner: Ir, start: u32, end: u32) -> Option<Ir> {
     // The inner piece: its entry, its body, and its end (`#` at the program's pointer).
     let body_from = entry_len(&inner.code, 0, 0)?;
     let last = inner.code.last()?;
@@ -420,13 +426,32 @@ fn splice(mut outer: Ir, inner: Ir, start: u32, end: u32) -> Option<Ir> {
         return None;
     };
     (last.span == MARK).then_some(())?;
-    let body = &inner.code[body_from..inner.code.len() - 1];
-    // Its check ids, records and print bytes go after the outer piece's.
+    let body_end = inner.code.len() - 1;
+    // Its check ids, records and print bytes go after the outer piece's; its source
+    // positions are counted from `start`.
     let (ids, records, bytes) = (
         outer.excursions.len() as u32,
         outer.reaches.len() as u32,
         outer.bytes.len() as u32,
     );
+    for ins in &mut inner.code[body_from..body_end] {
+        (ins.span != MARK).then_some(())?;
+        ins.op = match ins.op {
+            Op::Check(id) => Op::Check(CheckId(id.0 + ids)),
+            Op::Scan { off, step, check } => Op::Scan {
+                off,
+                step,
+                check: CheckId(check.0 + ids),
+            },
+            Op::Print { start: at, len } => Op::Print {
+                start: at + bytes,
+                len,
+            },
+            op => op,
+        };
+        ins.span = Span::new(ins.span.start + start, ins.span.end + start);
+    }
+    let body = &inner.code[body_from..body_end];
     let moved = |x: u32| if x > start { x - start - 1 + end } else { x };
     for r in &mut outer.reaches {
         r.pos = moved(r.pos);
@@ -442,59 +467,78 @@ fn splice(mut outer: Ir, inner: Ir, start: u32, end: u32) -> Option<Ir> {
         ..*r
     }));
     outer.bytes.extend_from_slice(&inner.bytes);
-    let piece = Span::new(start, end);
-    let mut code = Vec::with_capacity(outer.code.len() + body.len());
-    let mut i = 0;
-    while i < outer.code.len() {
-        let ins = outer.code[i];
+    // What a hole whose program pointer is at `p + a` becomes: a move there, the body, and
+    // (the inner piece ends with the pointer at `p + b`, the outer goes on with it at
+    // `p + a`) a move back.
+    let fill = |a: i32| usize::from(a != 0) + body.len() + usize::from(b != a);
+    // Forward: positions moved, each hole down to its `#`, the rest of its markers dropped.
+    let code = &mut outer.code;
+    let (mut w, mut r, mut grow) = (0, 0, 0);
+    while r < code.len() {
+        let mut ins = code[r];
+        r += 1;
         if ins.span != MARK {
-            code.push(Instr {
-                op: ins.op,
-                span: Span::new(moved(ins.span.start), moved(ins.span.end)),
-            });
-            i += 1;
+            ins.span = Span::new(moved(ins.span.start), moved(ins.span.end));
+        } else {
+            // A hole: `#` at the program's pointer (`p + a`), then the entry markers.
+            let Op::Debug { off: a } = ins.op else {
+                return None;
+            };
+            r += entry_len(code, r, a)?;
+            match fill(a) {
+                0 => continue,
+                n => grow += n - 1,
+            }
+        }
+        code[w] = ins;
+        w += 1;
+    }
+    // Backward: each `#` left replaced by what fills its hole.
+    let filler = Instr {
+        op: Op::EndIf,
+        span: MARK,
+    };
+    code.truncate(w);
+    code.resize(w + grow, filler);
+    let (mut r, mut w) = (w, w + grow);
+    let mut put = |code: &mut Vec<Instr>, ins: Instr| {
+        w -= 1;
+        code[w] = ins;
+    };
+    while r > 0 {
+        r -= 1;
+        let ins = code[r];
+        let Op::Debug { off: a } = ins.op else {
+            put(code, ins);
+            continue;
+        };
+        if ins.span != MARK {
+            put(code, ins);
             continue;
         }
-        // A hole: `#` at the program's pointer (`p + a`), then the entry markers.
-        let Op::Debug { off: a } = ins.op else {
-            return None;
-        };
-        i += 1 + entry_len(&outer.code, i + 1, a)?;
-        if a != 0 {
-            code.push(Instr {
-                op: Op::Move { delta: a },
-                span: piece,
-            });
-        }
-        for ins in body {
-            (ins.span != MARK).then_some(())?;
-            let op = match ins.op {
-                Op::Check(id) => Op::Check(CheckId(id.0 + ids)),
-                Op::Scan { off, step, check } => Op::Scan {
-                    off,
-                    step,
-                    check: CheckId(check.0 + ids),
-                },
-                Op::Print { start: at, len } => Op::Print {
-                    start: at + bytes,
-                    len,
-                },
-                op => op,
-            };
-            code.push(Instr {
-                op,
-                span: Span::new(ins.span.start + start, ins.span.end + start),
-            });
-        }
-        // The inner piece ends with the program's pointer at `p + b`; the outer piece
-        // goes on with it at `p + a`.
+        let piece = Span::new(start, end);
         if b != a {
-            code.push(Instr {
-                op: Op::Move { delta: b - a },
-                span: piece,
-            });
+            put(
+                code,
+                Instr {
+                    op: Op::Move { delta: b - a },
+                    span: piece,
+                },
+            );
+        }
+        for &ins in body.iter().rev() {
+            put(code, ins);
+        }
+        if a != 0 {
+            put(
+                code,
+                Instr {
+                    op: Op::Move { delta: a },
+                    span: piece,
+                },
+            );
         }
     }
-    outer.code = code;
+    debug_assert_eq!(w, 0);
     Some(outer)
 }
