@@ -505,18 +505,17 @@ fn splice(mut outer: Ir, mut inner: Ir, start: u32, end: u32) -> Option<Ir> {
         w -= 1;
         code[w] = ins;
     };
+    let piece = Span::new(start, end);
     while r > 0 {
         r -= 1;
         let ins = code[r];
-        let Op::Debug { off: a } = ins.op else {
-            put(code, ins);
-            continue;
-        };
         if ins.span != MARK {
             put(code, ins);
             continue;
         }
-        let piece = Span::new(start, end);
+        let Op::Debug { off: a } = ins.op else {
+            unreachable!("after the forward pass the only markers are the holes' `#`s");
+        };
         if b != a {
             put(
                 code,
