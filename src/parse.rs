@@ -163,11 +163,84 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
     }
     // Unclosed `[`: their source positions.
     let mut open: Vec<u32> = Vec::new();
+    parse_part(src, 0, debug, &mut open, out)?;
+    all_closed(&open)
+}
+
+/// [`parse_into_with`] of the source `before`, a `,`, then `after`, without putting them
+/// together in memory: the same instructions, with the same positions (counted in that
+/// source), as for the three one after the other.
+///
+/// This is how the outer piece of a program cut in two is parsed ([`crate::opt::split`]:
+/// the `,` stands where the inner piece was): a copy of a source of megabytes costs its
+/// time and, in memory not touched before, a page fault every 4 KB. Nothing the parser
+/// reads spans the `,`: it is a command of its own, and no run of identical commands, nor
+/// a clear loop (`[-]`), can go through it.
+///
+/// ```
+/// let (a, b) = (&b"+[>+<"[..], &b"-]"[..]);
+/// let mut split = jitbf::ir::Ir::default();
+/// jitbf::parse::parse_around_into_with(a, b, false, &mut split).unwrap();
+/// assert_eq!(split, jitbf::parse::parse(b"+[>+<,-]").unwrap());
+/// ```
+pub fn parse_around_into_with(
+    before: &[u8],
+    after: &[u8],
+    debug: bool,
+    out: &mut impl Emit,
+) -> Result<(), ParseError> {
+    let at = before.len();
+    if at.saturating_add(1).saturating_add(after.len()) >= u32::MAX as usize {
+        return Err(ParseError {
+            kind: ParseErrorKind::TooLarge,
+            pos: 0,
+        });
+    }
+    let mut open: Vec<u32> = Vec::new();
+    parse_part(before, 0, debug, &mut open, out)?;
+    let at = at as u32;
+    out.instr(Op::In { off: 0 }, Span::new(at, at + 1))
+        .map_err(|_| ParseError {
+            kind: ParseErrorKind::OutOfMemory,
+            pos: at,
+        })?;
+    parse_part(after, at + 1, debug, &mut open, out)?;
+    all_closed(&open)
+}
+
+/// The error for the brackets still open at the end of the source, if any: the innermost.
+fn all_closed(open: &[u32]) -> Result<(), ParseError> {
+    match open.last() {
+        Some(&pos) => Err(ParseError {
+            kind: ParseErrorKind::UnmatchedOpen,
+            pos,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Parses `src`, a part of a source that starts at its byte `base`, with the brackets
+/// `still_open` before it (their positions): delivers its instructions to `out`, and
+/// leaves in `still_open` the brackets still open after it. (A part ends between two
+/// commands that the parser reads apart: see [`parse_around_into_with`].)
+// (Always inlined: into `parse_into_with`, which the start-up of every program runs, and is
+// laid out with the code that runs first.)
+#[inline(always)]
+fn parse_part(
+    src: &[u8],
+    base: u32,
+    debug: bool,
+    still_open: &mut Vec<u32>,
+    out: &mut impl Emit,
+) -> Result<(), ParseError> {
+    // (The stack in a local while the loop runs: through the reference, the compiler would
+    // load its length from memory at every bracket.)
+    let mut open = std::mem::take(still_open);
     let commands = if debug { &COMMANDS_DEBUG } else { &COMMANDS };
     let mut i = 0usize;
     while i < src.len() {
         let b = src[i];
-        let start = i as u32;
+        let start = base + i as u32;
         let out_of_memory = |_| ParseError {
             kind: ParseErrorKind::OutOfMemory,
             pos: start,
@@ -179,7 +252,7 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
                 let n = (j - i) as u32;
                 i = j;
                 let val = if b == b'+' { n } else { n.wrapping_neg() };
-                out.add(val, Span::new(start, j as u32))
+                out.add(val, Span::new(start, base + j as u32))
                     .map_err(out_of_memory)?;
             }
             b'>' | b'<' => {
@@ -188,8 +261,12 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
                 i = j;
                 let dir: i8 = if b == b'>' { 1 } else { -1 };
                 let reach = Reach::new(i32::from(dir), start, n, dir);
-                out.moves(reach, i32::from(dir) * n as i32, Span::new(start, j as u32))
-                    .map_err(out_of_memory)?;
+                out.moves(
+                    reach,
+                    i32::from(dir) * n as i32,
+                    Span::new(start, base + j as u32),
+                )
+                .map_err(out_of_memory)?;
             }
             b'[' if matches!(src.get(i + 1), Some(b'+' | b'-')) => {
                 // `[-]` (or `[+]`, or any odd run between brackets with nothing else) is
@@ -202,8 +279,9 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
                     } else {
                         n.wrapping_neg()
                     };
-                    let run = Span::new(start + 1, j as u32);
-                    let close = Span::new(j as u32, j as u32 + 1);
+                    let (j32, run_start) = (base + j as u32, start + 1);
+                    let run = Span::new(run_start, j32);
+                    let close = Span::new(j32, j32 + 1);
                     i = j + 1;
                     out.clear(val, one, run, close).map_err(out_of_memory)?;
                 } else {
@@ -247,12 +325,7 @@ pub fn parse_into_with(src: &[u8], debug: bool, out: &mut impl Emit) -> Result<(
             }
         }
     }
-    if let Some(&pos) = open.last() {
-        return Err(ParseError {
-            kind: ParseErrorKind::UnmatchedOpen,
-            pos,
-        });
-    }
+    *still_open = open;
     Ok(())
 }
 
@@ -370,6 +443,37 @@ mod tests {
         // With several unclosed, the innermost one is reported.
         let e = parse(b"[ [ [ ]").unwrap_err();
         assert_eq!((e.kind, e.pos), (ParseErrorKind::UnmatchedOpen, 2));
+    }
+
+    #[test]
+    fn parsing_around_a_comma_is_parsing_the_three_together() {
+        // Every cut of sources whose runs, clear loops, comments and unmatched brackets
+        // meet the cut from either side.
+        let sources: [&[u8]; 6] = [
+            b"++[-]>>[<+>-]<<..",
+            b"[+][[-]]+++---<<<>>>",
+            b"x+ +\n-[ ]]",
+            b"[[[-",
+            b"#+#[#]",
+            b"",
+        ];
+        for src in sources {
+            for cut in 0..=src.len() {
+                for end in cut..=src.len() {
+                    let (before, after) = (&src[..cut], &src[end..]);
+                    let whole: Vec<u8> = [before, b",", after].concat();
+                    for debug in [false, true] {
+                        let mut split = Ir::default();
+                        let got = parse_around_into_with(before, after, debug, &mut split);
+                        let want = parse_with(&whole, debug);
+                        match want {
+                            Ok(ir) => assert_eq!((got, split), (Ok(()), ir), "{whole:?}"),
+                            Err(e) => assert_eq!(got, Err(e), "{whole:?}"),
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

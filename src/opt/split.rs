@@ -124,11 +124,6 @@ pub const MARK: Span = Span {
 /// Bytes [`find_cut`] counts the brackets of at a time.
 const CUT_CHUNK: usize = 64;
 
-/// The byte put where the inner piece was in the outer piece's source: a `,`, a command of
-/// its own (so that the runs of commands on either side stay apart, as the brackets it
-/// replaces kept them), which [`Holed`] turns into the hole's markers.
-const SEP: u8 = b',';
-
 /// The inner piece `start..end` that [`Split::Auto`] cuts out of `src`, if any: the widest
 /// balanced run of loops at the lowest nesting depth reached in the middle half of the source,
 /// if it is at least an eighth of the source. (Balance is relative to the start of the middle
@@ -251,15 +246,10 @@ pub(super) fn parse_and_optimize_cut(
     let (s, e) = cut(src, config, split)?;
     let fuse = super::first_fold(config.opt_level)?;
     let inner_src = &src[s as usize..e as usize];
-    let inner_job = || piece(inner_src, config, fuse, None);
+    let inner_job = || piece(Part::Inner(inner_src), config, fuse);
     let outer_job = || {
-        let mut buf = Vec::new();
-        buf.try_reserve_exact(src.len() - (e - s) as usize + 1)
-            .ok()?;
-        buf.extend_from_slice(&src[..s as usize]);
-        buf.push(SEP);
-        buf.extend_from_slice(&src[e as usize..]);
-        piece(&buf, config, fuse, Some(s))
+        let (before, after) = (&src[..s as usize], &src[e as usize..]);
+        piece(Part::Outer { before, after }, config, fuse)
     };
     let (outer, inner, threads) = std::thread::scope(|scope| {
         let spawned = std::thread::Builder::new()
@@ -295,19 +285,35 @@ pub(super) fn parse_and_optimize_cut(
     })
 }
 
-/// Parses and optimizes one piece: the outer one when `hole` says where its [`SEP`] is, else
-/// the inner one. `None` when it does not parse.
-fn piece(src: &[u8], config: &Config, fuse: fold::Fuse, hole: Option<u32>) -> Option<Piece> {
-    let mut folder = fold::Folder::new(super::folded_output(src.len())).fusing(fuse);
-    let parsed: Result<(), ParseError> = match hole {
-        Some(at) => {
+/// The source of a piece.
+#[derive(Clone, Copy)]
+enum Part<'a> {
+    /// The inner piece's.
+    Inner(&'a [u8]),
+    /// The outer piece's: the source before the inner piece, then the source after it,
+    /// parsed as one source with a `,` between them where the inner piece was
+    /// ([`crate::parse::parse_around_into_with`], without putting them together in memory).
+    /// The `,` is a command of its own, so the runs of commands on either side stay apart,
+    /// as the brackets it replaces kept them; [`Holed`] turns it into the hole's markers.
+    Outer { before: &'a [u8], after: &'a [u8] },
+}
+
+/// Parses and optimizes one piece. `None` when it does not parse.
+fn piece(part: Part, config: &Config, fuse: fold::Fuse) -> Option<Piece> {
+    let len = match part {
+        Part::Inner(src) => src.len(),
+        Part::Outer { before, after } => before.len() + 1 + after.len(),
+    };
+    let mut folder = fold::Folder::new(super::folded_output(len)).fusing(fuse);
+    let parsed: Result<(), ParseError> = match part {
+        Part::Outer { before, after } => {
             let mut holed = Holed {
                 folder: &mut folder,
-                at,
+                at: before.len() as u32,
             };
-            crate::parse::parse_into_with(src, config.debug, &mut holed)
+            crate::parse::parse_around_into_with(before, after, config.debug, &mut holed)
         }
-        None => entry(&mut folder)
+        Part::Inner(src) => entry(&mut folder)
             .map_err(|_| super::out_of_memory())
             .and_then(|()| crate::parse::parse_into_with(src, config.debug, &mut folder))
             .and_then(|()| {
@@ -339,7 +345,8 @@ fn entry(out: &mut impl Emit) -> Room {
 }
 
 /// The parser's output for the outer piece, with the hole's markers in place of the `,`
-/// ([`SEP`]) at source byte `at`. Everything else goes straight to the folder.
+/// between the two parts of [`Part::Outer`], at source byte `at`. Everything else goes
+/// straight to the folder.
 struct Holed<'a> {
     folder: &'a mut fold::Folder,
     at: u32,
