@@ -20,10 +20,10 @@
 //! [`super::jumps`]). The call of the out-of-bounds exit is written like the other calls of
 //! subroutines, its displacement once the subroutine is placed.
 
-use dynasmrt::DynasmApi;
+use dynasmrt::{DynasmApi, dynasm};
 
 use super::effect::{Effect, Move, Reg, Regs};
-use super::encode::jcc;
+use super::encode::{at_cell, jcc};
 use super::inst::{Cond, Inst};
 use super::jumps::patch;
 use super::{Gen, Unit};
@@ -204,24 +204,29 @@ impl Gen<'_> {
     /// per four cells.
     ///
     /// ```text
-    ///        mov rax, rbx
     ///      top:                      ; 16-byte aligned
-    ///        cmp byte [rax+d+s], 0
+    ///        cmp byte [rbx+d+s], 0
     ///        je hit1
-    ///        cmp byte [rax+d+2s], 0
+    ///        cmp byte [rbx+d+2s], 0
     ///        je hit2
-    ///        cmp byte [rax+d+3s], 0
+    ///        cmp byte [rbx+d+3s], 0
     ///        je hit3
-    ///        add rax, 4s
-    ///        cmp byte [rax+d], 0
+    ///        cmp byte [rbx+d+4s], 0
+    ///        lea rbx, [rbx+4s]
     ///        jne top
     ///        jmp found
-    ///      hit3: add rax, s          ; the exits fall through one another: the k-th adds
-    ///      hit2: add rax, s          ; k strides (taken once per scan, these few adds cost
-    ///      hit1: add rax, s          ; less than the bytes of a jump from each)
+    ///      hit3: lea rbx, [rbx+s]    ; the exits fall through one another: the k-th adds
+    ///      hit2: lea rbx, [rbx+s]    ; k strides (taken once per scan, these few adds cost
+    ///      hit1: lea rbx, [rbx+s]    ; less than the bytes of a jump from each)
     ///      found:
-    ///        mov rbx, rax
     /// ```
+    ///
+    /// The pointer itself moves, four strides at a time, and only ever to a cell the scan
+    /// has passed (found not 0) or the one it found: a fault in the scan replays the scan
+    /// from the pointer ([`crate::jit`]'s `fault_error`), which then takes the same steps as
+    /// from the scan's start. (A copy of the pointer in `rax`, moved back at the end, cost
+    /// two instructions and six bytes a scan; it stays where the right end is compared
+    /// explicitly, since the cell found may then be past the end.)
     ///
     /// Four per iteration is what measured best on mandelbrot (stride 9, 15 to 25 cells a
     /// scan): two or three per iteration were 6% slower over the whole program, one 16%,
@@ -229,42 +234,63 @@ impl Gen<'_> {
     fn scan_unrolled(&mut self, off: i32, step: i32) {
         let d = self.disp(off);
         let s = self.bytes(step);
+        // Past a right end that is not a page boundary, the cell found is compared with the
+        // end before the pointer moves there: the scan moves a copy, `rax`.
+        let copy = self.exact_right && step > 0;
+        if copy {
+            asm!(self.ops; mov rax, p);
+        }
         let (mut top, mut found) = (Local::default(), Local::default());
         let mut hits: [Local; 3] = Default::default();
-        asm!(self.ops; mov rax, p);
         self.align_loop();
         self.place_local(&mut top);
         for (k, hit) in hits.iter_mut().enumerate() {
-            self.cmp_zero_at_rax(d + s * (k as i32 + 1));
+            self.cmp_zero_at(copy, d + s * (k as i32 + 1));
             // (The exits are all within a short jump: under 60 bytes of code follow.)
             self.jump_local(Some(Cond::Zero), hit);
         }
-        // The fourth cell: step there first, so that finding it needs no fix-up.
-        self.add_rax(s * 4);
-        self.cmp_zero_at_rax(d);
+        // The fourth cell is tested before the pointer moves there (`lea` keeps the flags):
+        // a fault on it replays the scan from the pointer, whose cell must be one passed.
+        self.cmp_zero_at(copy, d + s * 4);
+        self.step_by(copy, s * 4);
         self.jnz_back(&top);
         self.jump_local(None, &mut found);
         // The last exit first: each falls into the one before it.
         for hit in hits.iter_mut().rev() {
             self.place_local(hit);
-            self.add_rax(s);
+            self.step_by(copy, s);
         }
         self.place_local(&mut found);
-        if self.exact_right && step > 0 {
+        if copy {
             asm!(self.ops
                 ; lea rcx, [rax + d]
                 ; cmp rcx, [BYTE ctx + ctx8!(tape_end)]
             );
             self.oob_unless_below();
+            asm!(self.ops; mov p, rax);
         }
-        asm!(self.ops; mov p, rax);
     }
 
-    /// `add rax, bytes`: the short form when it fits.
-    fn add_rax(&mut self, bytes: i32) {
-        match i8::try_from(bytes) {
-            Ok(b) => asm!(self.ops; add rax, BYTE b as _),
-            Err(_) => asm!(self.ops; add rax, bytes),
+    /// `lea rbx, [rbx + bytes]` (`rax` with `copy`), which leaves the flags alone.
+    fn step_by(&mut self, copy: bool, bytes: i32) {
+        match (copy, i8::try_from(bytes)) {
+            (false, Ok(b)) => asm!(self.ops; lea p, [BYTE p + b]),
+            (false, Err(_)) => asm!(self.ops; lea p, [p + bytes]),
+            (true, Ok(b)) => asm!(self.ops; lea rax, [BYTE rax + b]),
+            (true, Err(_)) => asm!(self.ops; lea rax, [rax + bytes]),
+        }
+    }
+
+    /// `cmp cell [rbx + d], 0` (`[rax + d]` with `copy`).
+    fn cmp_zero_at(&mut self, copy: bool, d: i32) {
+        if copy {
+            self.cmp_zero_at_rax(d);
+            return;
+        }
+        match self.enc.cell_bytes {
+            1 => at_cell!(self.ops, d; cmp BYTE, 0),
+            2 => at_cell!(self.ops, d; cmp WORD, 0),
+            _ => at_cell!(self.ops, d; cmp DWORD, 0),
         }
     }
 
