@@ -109,6 +109,7 @@ pub(crate) mod effect;
 mod emit;
 pub(crate) mod encode;
 mod flat;
+mod forward;
 pub(crate) mod inst;
 pub(crate) mod instrument;
 pub(crate) mod jumps;
@@ -231,6 +232,7 @@ fn compile_with(
         at: 0,
         window: None,
         hoisted: None,
+        forward: None,
         options,
         pieces: (options.verify || cfg!(debug_assertions) && n <= DEBUG_VERIFY_MAX).then(Vec::new),
         instr_offsets: Vec::with_capacity(if offsets { n + 1 } else { 0 }),
@@ -429,6 +431,8 @@ pub(crate) struct Gen<'a> {
     window: Option<(i32, i32)>,
     /// A check done before its loop was entered (see [`Gen::open_loop`]): no code of its own.
     hoisted: Option<usize>,
+    /// The cell the open loop forwards in a register across its back edge (see [`forward`]).
+    forward: Option<i32>,
     options: Options,
     /// Every piece of program code with its declared effect, for [`verify`].
     pieces: Option<Vec<verify::Piece>>,
