@@ -13,6 +13,10 @@
 //!
 //! `rax`, `rcx`, `rdx`, `rsi`, `rdi` and `r8`-`r11` are scratch; `syscall` clobbers `rax`,
 //! `rcx` and `r11`, and a call to a shared subroutine may overwrite any of them.
+//! Between instructions the registers of [`effect::Reg::HOMES`] are cell *homes*
+//! ([`alloc`]); no home has a fixed cell. A loop that forwards a cell across its back edge
+//! ([`forward`]) picks one home at its entry and holds that cell there at its head, out of
+//! date in memory: every jump back leaves the next iteration's value in that same register.
 //!
 //! Cell offsets become displacements from `rbx`. Folding pointer moves into offsets makes
 //! them grow (mandelbrot works around `p[190]`), so `rbx` is *biased*: it points at cell
