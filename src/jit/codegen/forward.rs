@@ -11,15 +11,17 @@
 //!                     movzx ecx, byte [rbx+29]   ; on the way in only: p[29] in ecx
 //!                   body:
 //!   p[19] = p[29]     mov esi, ecx               ; p[19] kept in a register
-//!   p[29] = 0         xor ecx, ecx
+//!   p[29] = 0         mov byte [rbx+29], 0
 //!                     mov [rbx+19], sil          ; memory is still written every
-//!                     mov [rbx+29], cl           ; iteration (the stores cost no wait)
+//!                                                ; iteration (a store costs no wait)
 //!                     mov ecx, esi               ; the next iteration's p[29]
 //!   p += -10          cmp byte [rbx+10], 0
 //!                     lea rbx, [rbx-10]
 //!                     jne body
-//!                     mov [rbx+29], cl           ; on the way out: memory right again
 //! ```
+//!
+//! (Here the jump back leaves `p[29]` current in memory too; had the body left it only in
+//! the register, the way out would write it back.)
 //!
 //! Only a straight-line innermost body qualifies (cells, checks and I/O, one move at its
 //! end), so that every iteration runs all of it: the cell forwarded (`t`, before the move)
