@@ -107,7 +107,12 @@ impl Gen<'_> {
         }
         for (reg, off) in target.held() {
             if !self.state.has(reg, off) && (head || target.is_stale(off)) {
-                self.emit(Inst::Load { reg, off });
+                // (A copy in another register is quicker than memory, which was maybe
+                // just stored: see [`super::forward`].)
+                match self.copy_of(off).filter(|_| self.forward.is_some()) {
+                    Some(src) => self.emit(Inst::CopyCell { dst: reg, src, off }),
+                    None => self.emit(Inst::Load { reg, off }),
+                }
             }
         }
     }

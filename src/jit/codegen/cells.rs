@@ -24,7 +24,7 @@ impl Gen<'_> {
         let flags = self.plan.wants_flags(i);
         // In its register if it is used again or its memory is out of date; otherwise one
         // read-modify-write in memory beats an update and a write-back.
-        if self.worth(i, 0) || self.state.is_stale(off) {
+        if self.keeps(i, 0, off) || self.state.is_stale(off) {
             let reg = self.acquire(off, true, Regs::NONE);
             self.emit(Inst::AddReg {
                 reg,
@@ -41,8 +41,10 @@ impl Gen<'_> {
     /// `p[off] = val` (instruction `i`).
     pub(super) fn set(&mut self, i: usize, off: i32, val: u32) {
         // (A cell whose memory is out of date stays in its register, as in `add`: a store
-        // would drop the register, and a join that expects it there would reload it.)
-        if self.worth(i, 0) || self.state.is_stale(off) {
+        // would drop the register, and a join that expects it there would reload it. In a
+        // loop that forwards a cell no join but the back edge's follows, which wants only
+        // the forwarded cell: `p[29] = 0` after `p[19] = p[29]` is a store.)
+        if self.keeps(i, 0, off) || self.state.is_stale(off) && self.forward.is_none() {
             let reg = self.acquire(off, false, Regs::NONE);
             // `xor` is shorter but loses the flags.
             if val == 0 && self.state.flags().is_none() {
@@ -80,7 +82,8 @@ impl Gen<'_> {
         let k = k & mask;
         let s = self.value(i, 1, src);
         let flags = self.plan.wants_flags(i);
-        let in_reg = self.home(dst).is_some() || self.worth(i, 0) && self.redirected(dst).is_none();
+        let in_reg =
+            self.home(dst).is_some() || self.keeps(i, 0, dst) && self.redirected(dst).is_none();
         // `lea` adds a value times 2, 4 or 8 without touching the flags.
         if in_reg && !flags && matches!(k, 2 | 4 | 8) {
             let reg = self.acquire(dst, true, Regs::of(&[s]));
@@ -172,7 +175,7 @@ impl Gen<'_> {
     fn add_term(&mut self, i: usize, dst: i32, term: Reg, sub: bool, keep: Reg) {
         if let Some(c) = self.redirected(dst) {
             self.add_redirected(c, dst, term, sub);
-        } else if self.home(dst).is_some() || self.worth(i, 0) {
+        } else if self.home(dst).is_some() || self.keeps(i, 0, dst) {
             let flags = self.plan.wants_flags(i);
             let reg = self.acquire(dst, true, Regs::of(&[keep]));
             self.emit(Inst::AddRegReg {
@@ -196,7 +199,7 @@ impl Gen<'_> {
     pub(super) fn mul_set(&mut self, i: usize, src: i32, dst: i32, k: u32) {
         let k = k & self.cell_mask();
         let s = self.value(i, 1, src);
-        if self.home(dst).is_some() || self.worth(i, 0) {
+        if self.home(dst).is_some() || self.keeps(i, 0, dst) {
             let reg = self.acquire(dst, false, Regs::of(&[s]));
             self.emit(Inst::MulSet {
                 reg,

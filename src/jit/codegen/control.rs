@@ -123,7 +123,12 @@ impl Gen<'_> {
         self.test_cell(off, false);
         self.end_window();
         // (Besides the body: alignment, the back edge, and a carried loop's loads.)
-        let extra = 24 + if carried.is_some() { 54 } else { 0 };
+        let profiling = self.constructs.is_some();
+        let forward = (carried.is_none() && !balanced && !profiling)
+            .then(|| self.carried_cell(i))
+            .flatten();
+        let extra =
+            24 + if carried.is_some() { 54 } else { 0 } + 16 * usize::from(forward.is_some());
         let short = self.short_body(i, extra);
         self.emit(Inst::Jump {
             cond: Cond::Zero,
@@ -133,7 +138,6 @@ impl Gen<'_> {
         // In a loop that does not move the pointer, the check that opens the body is the
         // same on every iteration: done once, here, when the loop is entered. (Not with
         // `--profile`, which counts the first iteration as begun when that check fails.)
-        let profiling = self.constructs.is_some();
         if balanced
             && !profiling
             && let Some(Op::Check(id)) = self.ir.code.get(i + 1).map(|x| x.op)
@@ -181,9 +185,18 @@ impl Gen<'_> {
             }
             None => {
                 self.end_window();
+                // (Loaded on the way in, after the test: see [`super::forward`].)
+                let forward = forward
+                    .filter(|&(c, _)| self.state.proven(c))
+                    .map(|(c, t)| (self.acquire(c, true, Regs::NONE), c, t));
                 self.align_innermost(i);
-                // Every cell in memory; the flags tell about the condition on both ways in.
-                let head = self.state.in_memory(balanced);
+                // Every cell in memory (but a forwarded one); the flags tell about the
+                // condition on both ways in.
+                let mut head = self.state.in_memory(balanced);
+                if let Some((reg, c, t)) = forward {
+                    head = head.holding(reg, c);
+                    self.forward = Some(t);
+                }
                 (
                     self.place_head(head),
                     FrameKind::InMemory { head, balanced },
@@ -203,7 +216,9 @@ impl Gen<'_> {
                 unreachable!("an if ends with EndIf")
             }
         };
-        self.conform(head, true);
+        // (A forwarded cell is where the head wants it once the pointer has moved.)
+        self.conform(&head.shifted(-delta), true);
+        self.forward = None;
         self.test_cell(delta + off, false);
         self.end_window();
         if delta != 0 {
@@ -217,7 +232,9 @@ impl Gen<'_> {
         self.drop_head(body);
         if forget {
             // Leaving after any number of moves: the offsets known on the way out of the
-            // body do not match the path that skipped the loop.
+            // body do not match the path that skipped the loop. (A forwarded cell goes
+            // back to memory first.)
+            self.write_back_all();
             self.forget();
         } else if let Some(skipped) = self.arrival(end).copied() {
             // A loop that kept its cells in registers leaves them out of date in memory;
@@ -275,9 +292,10 @@ impl Gen<'_> {
             FrameKind::Flat => self.redirect = None,
             FrameKind::IfMoving => {
                 self.write_back_all();
-                // The pointer may have moved: what the body knows is in other offsets, so
-                // nothing is known where the paths join.
-                self.forget();
+                // The pointer may have moved: what the body knows of registers is in other
+                // offsets. What each path knows relative to its own pointer is still true
+                // there, though: the cells known on the tape (and the flags) are merged.
+                self.state = self.state.in_memory(true);
             }
             _ => unreachable!("a loop ends with EndLoop"),
         }

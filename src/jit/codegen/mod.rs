@@ -13,6 +13,10 @@
 //!
 //! `rax`, `rcx`, `rdx`, `rsi`, `rdi` and `r8`-`r11` are scratch; `syscall` clobbers `rax`,
 //! `rcx` and `r11`, and a call to a shared subroutine may overwrite any of them.
+//! Between instructions the registers of [`effect::Reg::HOMES`] are cell *homes*
+//! ([`alloc`]); no home has a fixed cell. A loop that forwards a cell across its back edge
+//! ([`forward`]) picks one home at its entry and holds that cell there at its head, out of
+//! date in memory: every jump back leaves the next iteration's value in that same register.
 //!
 //! Cell offsets become displacements from `rbx`. Folding pointer moves into offsets makes
 //! them grow (mandelbrot works around `p[190]`), so `rbx` is *biased*: it points at cell
@@ -109,6 +113,7 @@ pub(crate) mod effect;
 mod emit;
 pub(crate) mod encode;
 mod flat;
+mod forward;
 pub(crate) mod inst;
 pub(crate) mod instrument;
 pub(crate) mod jumps;
@@ -231,6 +236,7 @@ fn compile_with(
         at: 0,
         window: None,
         hoisted: None,
+        forward: None,
         options,
         pieces: (options.verify || cfg!(debug_assertions) && n <= DEBUG_VERIFY_MAX).then(Vec::new),
         instr_offsets: Vec::with_capacity(if offsets { n + 1 } else { 0 }),
@@ -429,6 +435,8 @@ pub(crate) struct Gen<'a> {
     window: Option<(i32, i32)>,
     /// A check done before its loop was entered (see [`Gen::open_loop`]): no code of its own.
     hoisted: Option<usize>,
+    /// The cell the open loop forwards in a register across its back edge (see [`forward`]).
+    forward: Option<i32>,
     options: Options,
     /// Every piece of program code with its declared effect, for [`verify`].
     pieces: Option<Vec<verify::Piece>>,

@@ -401,6 +401,21 @@ impl State {
         s
     }
 
+    /// A copy in which `reg` holds `off`, out of date in memory (a loop head's forwarded cell).
+    pub(crate) fn holding(&self, reg: Reg, off: i32) -> State {
+        let mut s = *self;
+        s.regs[slot(reg)] = off;
+        s.stale.insert(off);
+        s
+    }
+
+    /// A copy as it would be after the pointer moved by `cells` (every offset that much smaller).
+    pub(crate) fn shifted(&self, cells: i32) -> State {
+        let mut s = *self;
+        s.shift(cells);
+        s
+    }
+
     /// A copy without the beliefs about `rax` and `rdx` (which hold values on their way, not
     /// cells to keep): the state to fix at a loop head.
     pub(crate) fn homes_only(&self) -> State {
