@@ -291,6 +291,9 @@ impl Gen<'_> {
             FrameKind::If(skipped) => self.conform(&skipped, false),
             FrameKind::Flat => self.redirect = None,
             FrameKind::IfMoving => {
+                // (Keeping what each path knows is only sound if the skipped path's state,
+                // recorded by the jump at the top, is merged in by `join` below.)
+                debug_assert!(self.arrival(end).is_some(), "a moving if's skipped path");
                 self.write_back_all();
                 // The pointer may have moved: what the body knows of registers is in other
                 // offsets. What each path knows relative to its own pointer is still true
